@@ -1,0 +1,42 @@
+import { count, fromColumns } from '../index.js';
+
+/** Deterministic pseudo-random numbers (mulberry32), so the demo prints the same every time. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A small retail star schema: sales facts and a store dimension. */
+export function demoData(sales = 20_000, stores = 50) {
+  const rand = rng(42);
+  const cities = ['Paris', 'Lyon', 'Lille', 'Nantes', 'Nice'];
+  const storeId = Int32Array.from({ length: stores }, (_, i) => i);
+  const city = Array.from({ length: stores }, (_, i) => cities[i % cities.length]);
+  const size = Float64Array.from({ length: stores }, () => 100 + Math.round(rand() * 900));
+  const store = Int32Array.from({ length: sales }, () => Math.floor(rand() * stores));
+  const units = Float64Array.from({ length: sales }, () => Math.floor(rand() * 20));
+  const price = Float64Array.from({ length: sales }, () => Math.round(rand() * 10_000) / 100);
+  const promo = Array.from({ length: sales }, () => (rand() < 0.05 ? null : rand() < 0.3));
+  return {
+    sales: fromColumns({ store, units, price, promo }, { name: 'sales' }),
+    stores: fromColumns({ store: storeId, city, size }, { name: 'stores', primaryKey: ['store'] }),
+  };
+}
+
+/** The demo pipeline: revenue per city for promoted sales in large stores. */
+export function demoPipeline() {
+  const { sales, stores } = demoData();
+  return sales
+    .join(stores, 'store')
+    .filter((r) => r.size.gt(300).and(r.promo))
+    .withColumn('revenue', (r) => r.units.mul(r.price))
+    .groupBy('city')
+    .agg((r) => ({ sales: count(), units: r.units.sum(), revenue: r.revenue.sum(), avg_price: r.price.mean() }))
+    .orderBy((r) => r.revenue.desc());
+}

@@ -1,0 +1,52 @@
+import { type Column, concatColumns, sliceColumn } from './column.js';
+import type { RelationSchema } from '../types/schema.js';
+
+/** A set of equally long columns, positionally aligned with a relation schema. */
+export interface Batch {
+  readonly length: number;
+  readonly columns: readonly Column[];
+}
+
+export function makeBatch(columns: readonly Column[], length = columns[0]?.length ?? 0): Batch {
+  return { length, columns };
+}
+
+export function emptyBatch(schema: RelationSchema): Batch {
+  return concatBatches(schema, []);
+}
+
+export function totalRows(batches: readonly Batch[]): number {
+  let n = 0;
+  for (const b of batches) n += b.length;
+  return n;
+}
+
+/** One batch with all rows of `batches`; an empty list gives an empty batch of `schema`. */
+export function concatBatches(schema: RelationSchema, batches: readonly Batch[]): Batch {
+  const nonEmpty = batches.filter((b) => b.length > 0);
+  if (nonEmpty.length === 1) return nonEmpty[0];
+  if (nonEmpty.length === 0) {
+    return makeBatch(
+      schema.fields.map((f) => concatColumns(f.dtype, [])),
+      0,
+    );
+  }
+  return makeBatch(
+    schema.fields.map((f, c) => concatColumns(f.dtype, nonEmpty.map((b) => b.columns[c]))),
+    totalRows(nonEmpty),
+  );
+}
+
+export function sliceBatch(batch: Batch, start: number, end: number): Batch {
+  return makeBatch(
+    batch.columns.map((c) => sliceColumn(c, start, end)),
+    end - start,
+  );
+}
+
+/** Approximate bytes held by a batch's buffers (for explain analyze). */
+export function batchBytes(batch: Batch): number {
+  let bytes = 0;
+  for (const c of batch.columns) bytes += c.values.byteLength + (c.validity?.byteLength ?? 0);
+  return bytes;
+}

@@ -1,0 +1,235 @@
+import { PlanError } from '../errors.js';
+import { type DenseMatrix, denseMatrix } from '../kernels/matrix/dense.js';
+import { type MatrixNode, type RelationNode, makeNode, type PlanNode } from '../plan/node.js';
+import { Relation } from './relation.js';
+import type { ElementwiseOp, MapFn, MatrixDType, ReduceAxis, ReduceOp } from '../plan/matrix-operators.js';
+import { collectMatrix, explainPlan, type MatrixResultValue } from './run.js';
+
+/**
+ * The typed matrix builder. `Matrix<R, C>` carries its row and column counts in its
+ * type when they are known statically (number literals), and `number` otherwise, so
+ * multiplying a 3-column by a 4-row matrix fails to compile where both are known, and
+ * fails when the plan is built in every case.
+ */
+
+/** Resolves to an impossible property when two statically known dimensions differ. */
+type DimCheck<A extends number, B extends number, What extends string> = number extends A ? unknown : number extends B ? unknown : A extends B ? unknown : { error: `${What}: ${A} and ${B} differ` };
+
+type Operand = Matrix<number, number> | number;
+
+let nextLiteral = 0;
+
+export class Matrix<R extends number = number, C extends number = number> {
+  declare readonly __rows: R;
+  declare readonly __cols: C;
+
+  constructor(readonly plan: MatrixNode) {}
+
+  /** Rows (null when only known at run time) and columns. */
+  get shape(): { rows: number | null; cols: number } {
+    return { rows: this.plan.output.rows, cols: this.plan.output.cols };
+  }
+
+  get columnNames(): readonly string[] {
+    return this.plan.output.columnNames;
+  }
+
+  get dtype(): MatrixDType {
+    return this.plan.output.dtype;
+  }
+
+  private static of<R2 extends number, C2 extends number>(node: PlanNode): Matrix<R2, C2> {
+    return new Matrix<R2, C2>(node as MatrixNode);
+  }
+
+  /** Matrix product this · other. */
+  matmul<K extends number, C2 extends number>(other: Matrix<K, C2> & DimCheck<C, K, 'inner dimensions'>): Matrix<R, C2> {
+    return Matrix.of(makeNode('matmul', {}, [this.plan, other.plan]));
+  }
+
+  /** Transpose (the row count must be known while planning; use crossprod for XᵀX). */
+  transpose(): Matrix<C, R> {
+    return Matrix.of(makeNode('transpose', {}, [this.plan]));
+  }
+
+  /** Aᵀ·A, with a symmetric kernel; or Aᵀ·B with an argument. */
+  crossprod(): Matrix<C, C>;
+  crossprod<C2 extends number>(other: Matrix<number, C2>): Matrix<C, C2>;
+  crossprod(other?: Matrix<number, number>): Matrix<number, number> {
+    return Matrix.of(makeNode('crossprod', {}, other ? [this.plan, other.plan] : [this.plan]));
+  }
+
+  private elementwise(op: ElementwiseOp, other: Operand): Matrix<R, C> {
+    const right = typeof other === 'number' ? constant(other, this.dtype).plan : other.plan;
+    return Matrix.of(makeNode('elementwise', { op }, [this.plan, right]));
+  }
+  /** Element-wise, broadcasting a scalar, a 1×C row, an R×1 column or a 1×1 matrix. */
+  add(other: Operand): Matrix<R, C> {
+    return this.elementwise('add', other);
+  }
+  sub(other: Operand): Matrix<R, C> {
+    return this.elementwise('sub', other);
+  }
+  mul(other: Operand): Matrix<R, C> {
+    return this.elementwise('mul', other);
+  }
+  div(other: Operand): Matrix<R, C> {
+    return this.elementwise('div', other);
+  }
+  minimum(other: Operand): Matrix<R, C> {
+    return this.elementwise('min', other);
+  }
+  maximum(other: Operand): Matrix<R, C> {
+    return this.elementwise('max', other);
+  }
+
+  private map(fn: MapFn, a?: number, b?: number): Matrix<R, C> {
+    const args = b !== undefined ? { fn, a, b } : a !== undefined ? { fn, a } : { fn };
+    return Matrix.of(makeNode('map', args, [this.plan]));
+  }
+  exp(): Matrix<R, C> {
+    return this.map('exp');
+  }
+  log(): Matrix<R, C> {
+    return this.map('log');
+  }
+  sqrt(): Matrix<R, C> {
+    return this.map('sqrt');
+  }
+  abs(): Matrix<R, C> {
+    return this.map('abs');
+  }
+  neg(): Matrix<R, C> {
+    return this.map('neg');
+  }
+  sigmoid(): Matrix<R, C> {
+    return this.map('sigmoid');
+  }
+  pow(p: number): Matrix<R, C> {
+    return this.map('pow', p);
+  }
+  clip(lower: number, upper: number): Matrix<R, C> {
+    return this.map('clip', lower, upper);
+  }
+  /** x·a for every element. */
+  scale(a: number): Matrix<R, C> {
+    return this.map('scale', a);
+  }
+
+  private reduce<R2 extends number, C2 extends number>(op: ReduceOp, axis: ReduceAxis): Matrix<R2, C2> {
+    return Matrix.of(makeNode('reduce', { op, axis }, [this.plan]));
+  }
+  rowSums(): Matrix<R, 1> {
+    return this.reduce('sum', 'rows');
+  }
+  colSums(): Matrix<1, C> {
+    return this.reduce('sum', 'cols');
+  }
+  sum(): Matrix<1, 1> {
+    return this.reduce('sum', 'all');
+  }
+  rowMeans(): Matrix<R, 1> {
+    return this.reduce('mean', 'rows');
+  }
+  colMeans(): Matrix<1, C> {
+    return this.reduce('mean', 'cols');
+  }
+  mean(): Matrix<1, 1> {
+    return this.reduce('mean', 'all');
+  }
+  /** The number of elements, as a 1×1 matrix (the row count of a column vector). */
+  count(): Matrix<1, 1> {
+    return this.reduce('count', 'all');
+  }
+
+  /** X with this · X = b (Cholesky when symmetric positive definite, LU otherwise). */
+  solve<K extends number, C2 extends number>(b: Matrix<K, C2> & DimCheck<C, K, 'solve: right-hand side rows and matrix size'>, method: 'auto' | 'cholesky' | 'lu' = 'auto'): Matrix<C, C2> {
+    return Matrix.of(makeNode('solve', { method }, [this.plan, b.plan]));
+  }
+  /** Least squares argmin ‖this·β − y‖² + ridge·‖β‖². */
+  lstsq<C2 extends number>(y: Matrix<number, C2>, ridge = 0): Matrix<C, C2> {
+    return Matrix.of(makeNode('lstsq', { ridge }, [this.plan, y.plan]));
+  }
+  inverse(): Matrix<C, C> {
+    return Matrix.of(makeNode('inverse', {}, [this.plan]));
+  }
+  /** A diagonal matrix from a column vector. */
+  diag(): Matrix<R, R> {
+    return Matrix.of(makeNode('diag', {}, [this.plan]));
+  }
+
+  /** Columns by name or index. */
+  select(...columns: (string | number)[]): Matrix<R, number> {
+    const indices = columns.map((c) => {
+      if (typeof c === 'number') return c;
+      const j = this.columnNames.indexOf(c);
+      if (j < 0) throw new PlanError('select', `unknown matrix column '${c}'; columns: ${this.columnNames.join(', ')}`);
+      return j;
+    });
+    return Matrix.of(makeNode('selectCols', { indices }, [this.plan]));
+  }
+  /** Rows where the R×1 mask is non-zero (e.g. `m.filterRows(m.select('x').clip(0, 1))`). */
+  filterRows(mask: Matrix<number, 1>): Matrix<number, C> {
+    return Matrix.of(makeNode('filterRows', {}, [this.plan, mask.plan]));
+  }
+  /** `count` distinct rows drawn with a seeded generator. */
+  sampleRows<K extends number>(count: K, seed = 0): Matrix<K, C> {
+    return Matrix.of(makeNode('sampleRows', { count, seed }, [this.plan]));
+  }
+  /** Per row, a 1 in the column of the smallest value (first on ties), 0 elsewhere. */
+  nearest(): Matrix<R, C> {
+    return Matrix.of(makeNode('nearest', {}, [this.plan]));
+  }
+  /** Columns of this, then of the others. */
+  hstack(...others: Matrix<number, number>[]): Matrix<R, number> {
+    return Matrix.of(makeNode('hstack', {}, [this.plan, ...others.map((o) => o.plan)]));
+  }
+
+  /** A new relation with one float64 column per matrix column. */
+  toRelation<const N extends readonly string[]>(names: N): Relation<{ [K in N[number]]: 'float64' }> {
+    return new Relation(makeNode('matrixToRelation', { names: [...names] }, [this.plan]) as RelationNode);
+  }
+
+  explain(): string {
+    return explainPlan(this.plan);
+  }
+
+  /** Runs the plan and returns the dense result. */
+  collect(): Promise<MatrixResultValue> {
+    return collectMatrix(this.plan);
+  }
+}
+
+/** A constant matrix from rows of numbers: `matrix([[1, 2], [3, 4]])`. */
+export function matrix<const T extends readonly (readonly number[])[]>(rows: T, options: { name?: string; dtype?: MatrixDType } = {}): Matrix<T['length'], T[0]['length']> {
+  const r = rows.length;
+  const c = rows[0]?.length ?? 0;
+  const data = options.dtype === 'float32' ? new Float32Array(r * c) : new Float64Array(r * c);
+  rows.forEach((row, i) => {
+    if (row.length !== c) throw new PlanError('matrix', `row ${i} has ${row.length} values, row 0 has ${c}`);
+    data.set(row, i * c);
+  });
+  return fromDense(denseMatrix(r, c, data), options.name) as Matrix<T['length'], T[0]['length']>;
+}
+
+/** A constant matrix over an existing row-major buffer (not copied). */
+export function fromDense<R extends number = number, C extends number = number>(value: DenseMatrix, name?: string): Matrix<R, C> {
+  nextLiteral += 1;
+  const id = `M${nextLiteral}`;
+  return new Matrix<R, C>(makeNode('matrixLiteral', { value, name: name ?? `${value.rows}×${value.cols}`, id }, []) as MatrixNode);
+}
+
+/** A 1×1 constant. */
+export function constant(value: number, dtype: MatrixDType = 'float64'): Matrix<1, 1> {
+  const data = dtype === 'float32' ? Float32Array.of(value) : Float64Array.of(value);
+  return fromDense<1, 1>(denseMatrix(1, 1, data), String(value));
+}
+
+export function zeros<R extends number, C extends number>(rows: R, cols: C, dtype: MatrixDType = 'float64'): Matrix<R, C> {
+  const data = dtype === 'float32' ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
+  return fromDense<R, C>(denseMatrix(rows, cols, data), `zeros(${rows}×${cols})`);
+}
+
+export function identity<N extends number>(n: N, dtype: MatrixDType = 'float64'): Matrix<N, N> {
+  return new Matrix<N, N>(makeNode('identity', { n, dtype }, []) as MatrixNode);
+}

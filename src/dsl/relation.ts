@@ -1,0 +1,225 @@
+import type { Table } from 'apache-arrow';
+import { PlanError } from '../errors.js';
+import { type ExprNode, columnRef } from '../plan/expr.js';
+import { type RelationNode, makeNode } from '../plan/node.js';
+import type { JoinKind, NamedAggregate, SortKey } from '../plan/relational-operators.js';
+import type { AsNullable, BaseOf, ColSpec, SchemaSpec } from '../types/dtype.js';
+import { type RelationSchema, requireField } from '../types/schema.js';
+import { type Agg, Expr, Sort } from './expr.js';
+import { Matrix } from './matrix.js';
+import type { Feature } from '../plan/bridge-operators.js';
+import type { MatrixDType } from '../plan/matrix-operators.js';
+import { columnCategories } from '../plan/provenance.js';
+import type { DType, NumericDType } from '../types/dtype.js';
+import { collectPlan, collectPlanRows, explainPlan } from './run.js';
+
+/**
+ * The typed pipeline builder. A `Relation<S>` is an immutable handle on a plan whose
+ * output columns are described by the type-level schema S; every method returns a new
+ * Relation over a bigger plan, and nothing runs until `collect()`.
+ */
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type SpecOf<V> = V extends Expr<infer C> ? C : V extends Agg<infer C> ? C : never;
+type Names<S> = keyof S & string;
+
+/** The columns of a relation as typed expressions; untyped sources (no declared schema) accept any name. */
+export type Row<S extends SchemaSpec> = string extends keyof S
+  ? { readonly [name: string]: Expr<any> }
+  : { readonly [K in Names<S>]: Expr<S[K]> };
+
+type NullableAll<S> = { [K in keyof S]: S[K] extends ColSpec ? AsNullable<S[K]> : never };
+export type JoinResult<L extends SchemaSpec, R extends SchemaSpec, K extends string, How extends JoinKind> = How extends 'semi' | 'anti'
+  ? L
+  : Simplify<L & (How extends 'left' ? NullableAll<Omit<R, K>> : Omit<R, K>)>;
+
+type KeyClass<C extends ColSpec> = BaseOf<C> extends 'int32' | 'int64' ? 'integer' : BaseOf<C>;
+type MismatchedKeys<L extends SchemaSpec, R extends SchemaSpec, K extends keyof L & keyof R> = {
+  [N in K]: KeyClass<L[N]> extends KeyClass<R[N]> ? never : N;
+}[K];
+/** Extra, impossible-to-pass argument that turns a bad join into a compile error with a readable name. */
+type JoinCheck<L extends SchemaSpec, R extends SchemaSpec, K extends keyof L & keyof R & string> = [Exclude<Names<L> & Names<R>, K>] extends [never]
+  ? [MismatchedKeys<L, R, K>] extends [never]
+    ? []
+    : [error: `join key '${MismatchedKeys<L, R, K> & string}' has different types on the two sides`]
+  : [error: `column '${Exclude<Names<L> & Names<R>, K>}' exists on both sides: rename one before joining`];
+
+type SortSpec = Sort | Expr<any>;
+
+type NamesOfType<S extends SchemaSpec, D extends DType> = { [K in Names<S>]: BaseOf<S[K]> extends D ? K : never }[Names<S>];
+/** One feature of `toMatrix`: a numeric/bool column as is, or an encoded column. */
+export type FeatureInput<S extends SchemaSpec> =
+  | NamesOfType<S, NumericDType | 'bool'>
+  | { readonly standardize: NamesOfType<S, NumericDType | 'bool'> }
+  | { readonly onehot: NamesOfType<S, 'string'>; readonly categories?: readonly string[] }
+  | { readonly hash: Names<S>; readonly buckets: number };
+/** Statically known column count: only when every feature is a plain numeric column. */
+type FeatureCols<F extends readonly unknown[], I> = F extends readonly string[] ? (I extends true ? [...F, 'intercept']['length'] : F['length']) : number;
+type MatrixColumnsSchema<N extends readonly string[]> = { [K in N[number]]: 'float64' };
+
+export class Relation<S extends SchemaSpec> {
+  /** Type-level only: the schema of this relation. */
+  declare readonly __schema: S;
+
+  constructor(readonly plan: RelationNode) {}
+
+  get schema(): RelationSchema {
+    return this.plan.output.schema;
+  }
+
+  /** The columns as expressions, for building expressions outside a callback. */
+  get columns(): Row<S> {
+    const row: Record<string, Expr<ColSpec>> = {};
+    for (const f of this.schema.fields) row[f.name] = new Expr(columnRef(f.name, f));
+    return row as Row<S>;
+  }
+
+  private next<T extends SchemaSpec>(plan: RelationNode): Relation<T> {
+    return new Relation<T>(plan);
+  }
+
+  /** Rows where `predicate` is true (rows where it is null are dropped, as in SQL). */
+  filter(predicate: (r: Row<S>) => Expr<'bool' | 'bool?'>): Relation<S> {
+    return this.next(makeNode('filter', { predicate: predicate(this.columns).node }, [this.plan]) as RelationNode);
+  }
+
+  /** Keeps the named columns, or computes new ones: `select(r => ({ total: r.price.mul(r.qty) }))`. */
+  select<K extends Names<S>>(...columns: K[]): Relation<Simplify<Pick<S, K>>>;
+  select<O extends Record<string, Expr<any>>>(build: (r: Row<S>) => O): Relation<{ [N in keyof O]: SpecOf<O[N]> }>;
+  select(...args: unknown[]): Relation<any> {
+    const columns =
+      typeof args[0] === 'function'
+        ? Object.entries((args[0] as (r: Row<S>) => Record<string, Expr<ColSpec>>)(this.columns)).map(([name, e]) => ({ name, expr: e.node }))
+        : (args as string[]).map((name) => ({ name, expr: this.columnNode(name, 'select') }));
+    return this.next(makeNode('project', { columns }, [this.plan]) as RelationNode);
+  }
+
+  /** Adds (or replaces) one computed column. */
+  withColumn<N extends string, C extends ColSpec>(name: N, build: (r: Row<S>) => Expr<C>): Relation<Simplify<Omit<S, N> & { [K in N]: C }>> {
+    const expr = build(this.columns).node;
+    const kept = this.schema.fields.filter((f) => f.name !== name).map((f) => ({ name: f.name, expr: columnRef(f.name, f) }));
+    return this.next(makeNode('project', { columns: [...kept, { name, expr }] }, [this.plan]) as RelationNode);
+  }
+
+  /**
+   * Equi-join on columns named the same on both sides (merged into one output column).
+   * `how`: 'inner' (default), 'left' (right columns become nullable), 'semi', 'anti'.
+   */
+  join<R extends SchemaSpec, K extends Names<S> & Names<R>, How extends JoinKind = 'inner'>(
+    right: Relation<R>,
+    on: K | readonly K[],
+    how?: How,
+    ...check: JoinCheck<S, R, K>
+  ): Relation<JoinResult<S, R, K, How>> {
+    void check;
+    const keys = typeof on === 'string' ? [on] : [...on];
+    return this.next(makeNode('join', { how: how ?? 'inner', leftKeys: keys, rightKeys: keys }, [this.plan, right.plan]) as RelationNode);
+  }
+
+  /** Equi-join on differently named keys: `joinOn(stores, { left: ['store_id'], right: ['id'] })`. */
+  joinOn<R extends SchemaSpec, How extends JoinKind = 'inner'>(
+    right: Relation<R>,
+    on: { left: readonly Names<S>[]; right: readonly Names<R>[] },
+    how?: How,
+  ): Relation<JoinResult<S, R, never, How>> {
+    return this.next(makeNode('join', { how: how ?? 'inner', leftKeys: [...on.left], rightKeys: [...on.right] }, [this.plan, right.plan]) as RelationNode);
+  }
+
+  groupBy<K extends Names<S>>(...keys: K[]): GroupedRelation<S, K> {
+    return new GroupedRelation(this, keys);
+  }
+
+  /** Aggregates over all rows (one output row, also for an empty input). */
+  aggregate<A extends Record<string, Agg<any>>>(build: (r: Row<S>) => A): Relation<{ [N in keyof A]: SpecOf<A[N]> }> {
+    return new GroupedRelation<S, never>(this, []).agg(build) as Relation<{ [N in keyof A]: SpecOf<A[N]> }>;
+  }
+
+  /** Sorts by keys; a bare expression sorts ascending; nulls sort last unless asked otherwise. */
+  orderBy(keys: (r: Row<S>) => SortSpec | readonly SortSpec[]): Relation<S>;
+  orderBy(...columns: Names<S>[]): Relation<S>;
+  orderBy(...args: unknown[]): Relation<S> {
+    const specs: SortSpec[] =
+      typeof args[0] === 'function' ? [(args[0] as (r: Row<S>) => SortSpec | SortSpec[])(this.columns)].flat() : (args as string[]).map((n) => new Expr(this.columnNode(n, 'orderBy')));
+    const keys: SortKey[] = specs.map((s) => (s instanceof Sort ? s.key : { expr: s.node, descending: false, nullsFirst: false }));
+    return this.next(makeNode('sort', { keys }, [this.plan]) as RelationNode);
+  }
+
+  limit(limit: number, offset = 0): Relation<S> {
+    return this.next(makeNode('limit', { limit, offset }, [this.plan]) as RelationNode);
+  }
+
+  offset(offset: number): Relation<S> {
+    return this.next(makeNode('limit', { limit: null, offset }, [this.plan]) as RelationNode);
+  }
+
+  distinct(): Relation<S> {
+    return this.next(makeNode('distinct', {}, [this.plan]) as RelationNode);
+  }
+
+  /** All rows of both relations (same column names and types, in the same order). */
+  unionAll(other: Relation<S>): Relation<S> {
+    return this.next(makeNode('union', {}, [this.plan, other.plan]) as RelationNode);
+  }
+
+  /**
+   * The chosen columns as a matrix, one row per relation row. One-hot categories are
+   * taken from the source when not given, so the column count is fixed while planning.
+   */
+  toMatrix<const F extends readonly FeatureInput<S>[], I extends boolean = false>(
+    features: F,
+    options: { intercept?: I; dtype?: MatrixDType } = {},
+  ): Matrix<number, FeatureCols<F, I>> {
+    const resolved = features.map((f) => this.feature(f as FeatureInput<SchemaSpec>));
+    return new Matrix(makeNode('toMatrix', { features: resolved, intercept: options.intercept === true, dtype: options.dtype ?? 'float64' }, [this.plan]) as never);
+  }
+
+  private feature(f: FeatureInput<SchemaSpec>): Feature {
+    if (typeof f === 'string') return { column: f, encoding: 'numeric' };
+    if ('standardize' in f) return { column: f.standardize, encoding: 'standardize' };
+    if ('hash' in f) return { column: f.hash, encoding: 'hash', buckets: f.buckets };
+    const categories = f.categories ?? columnCategories(this.plan, f.onehot);
+    if (!categories) {
+      throw new PlanError('toMatrix', `cannot tell the categories of column '${f.onehot}' while planning (it is computed, or its source cannot list them); pass { onehot: '${f.onehot}', categories: [...] }`);
+    }
+    return { column: f.onehot, encoding: 'onehot', categories };
+  }
+
+  /** Appends a matrix computed row by row from this relation (e.g. predictions) as float64 columns. */
+  withMatrixColumns<const N extends readonly string[]>(m: Matrix<number, number>, names: N): Relation<Simplify<S & MatrixColumnsSchema<N>>> {
+    return this.next(makeNode('appendColumns', { names: [...names] }, [this.plan, m.plan]) as RelationNode);
+  }
+
+  /** The plan as an indented tree, one operator per line with its output columns. */
+  explain(): string {
+    return explainPlan(this.plan);
+  }
+
+  /** Runs the pipeline and returns its result as an Arrow table. */
+  collect(): Promise<Table> {
+    return collectPlan(this.plan);
+  }
+
+  /** Runs the pipeline and returns its rows as plain objects (for small results). */
+  collectRows(): Promise<Record<string, unknown>[]> {
+    return collectPlanRows(this.plan);
+  }
+
+  private columnNode(name: string, operator: string): ExprNode {
+    const f = requireField(this.schema, name, operator);
+    return columnRef(f.name, f);
+  }
+}
+
+export class GroupedRelation<S extends SchemaSpec, K extends Names<S>> {
+  constructor(
+    private readonly input: Relation<S>,
+    private readonly keys: readonly K[],
+  ) {}
+
+  /** One row per group: the keys, then each named aggregate. */
+  agg<A extends Record<string, Agg<any>>>(build: (r: Row<S>) => A): Relation<Simplify<Pick<S, K> & { [N in keyof A]: SpecOf<A[N]> }>> {
+    const aggregates: NamedAggregate[] = Object.entries(build(this.input.columns)).map(([name, a]) => ({ name, aggregate: a.expr }));
+    if (aggregates.length === 0 && this.keys.length === 0) throw new PlanError('aggregate', 'expected at least one group key or aggregate');
+    return new Relation(makeNode('aggregate', { groupBy: [...this.keys], aggregates }, [this.input.plan]) as RelationNode);
+  }
+}

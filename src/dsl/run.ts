@@ -1,0 +1,69 @@
+import type { Table } from 'apache-arrow';
+import type { Batch } from '../data/batch.js';
+import { cellValue } from '../data/column.js';
+import { ExecutionError } from '../errors.js';
+import { type NodeResult, execute } from '../exec/execute.js';
+import { toDense } from '../exec/operators/matrix.js';
+import { formatTree } from '../explain/text.js';
+import { batchesToArrow } from '../io/arrow.js';
+import type { FloatArray } from '../kernels/matrix/dense.js';
+import type { MatrixNode, PlanNode, RelationNode } from '../plan/node.js';
+
+/** A collected matrix: row-major values with the names of its columns. */
+export interface MatrixResultValue {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: FloatArray;
+  readonly columnNames: readonly string[];
+  /** Element (i, j). */
+  get(i: number, j: number): number;
+}
+
+async function relationBatches(plan: RelationNode): Promise<readonly Batch[]> {
+  return batchesOf((await execute(plan)).result);
+}
+
+function batchesOf(r: NodeResult): readonly Batch[] {
+  if (r.kind !== 'relation') throw new ExecutionError('collect', 'expected a relation result');
+  return r.batches;
+}
+
+/** Runs a relational plan to an Arrow table. */
+export async function collectPlan(plan: RelationNode): Promise<Table> {
+  return batchesToArrow(plan.output.schema, await relationBatches(plan));
+}
+
+/** Runs a relational plan to plain row objects. */
+export async function collectPlanRows(plan: RelationNode): Promise<Record<string, unknown>[]> {
+  const batches = await relationBatches(plan);
+  const names = plan.output.schema.fields.map((f) => f.name);
+  const rows: Record<string, unknown>[] = [];
+  for (const batch of batches) {
+    for (let i = 0; i < batch.length; i++) {
+      const row: Record<string, unknown> = {};
+      names.forEach((n, c) => {
+        row[n] = cellValue(batch.columns[c], i);
+      });
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+/** Runs a matrix plan to a dense matrix. */
+export async function collectMatrix(plan: MatrixNode): Promise<MatrixResultValue> {
+  const { result } = await execute(plan);
+  if (result.kind !== 'matrix') throw new ExecutionError('collect', 'expected a matrix result');
+  const m = toDense(result.value);
+  return {
+    rows: m.rows,
+    cols: m.cols,
+    data: m.data,
+    columnNames: plan.output.columnNames,
+    get: (i, j) => m.data[i * m.cols + j],
+  };
+}
+
+export function explainPlan(plan: PlanNode): string {
+  return formatTree(plan);
+}

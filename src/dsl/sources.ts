@@ -1,0 +1,111 @@
+import type * as arrow from 'apache-arrow';
+import { SourceError } from '../errors.js';
+import { arrowTableSource, columnsSource, csvSource, ipcSource, parquetSource } from '../io/index.js';
+import { makeNode, type RelationNode } from '../plan/node.js';
+import type { TableSource } from '../plan/source.js';
+import { type ColSpec, type DType, type SchemaSpec, formatColumnType, parseColSpec } from '../types/dtype.js';
+import { Relation } from './relation.js';
+
+/**
+ * Entry points of a pipeline. Sources whose column types TypeScript can see (plain
+ * columns, Arrow tables) give typed relations; files give a relation typed by the
+ * `schema` the caller declares (checked against the file when it is opened), or an
+ * untyped relation that accepts any column name.
+ */
+
+export interface SourceOptions {
+  /** Human-readable name shown by explain. */
+  name?: string;
+  /** Columns that uniquely identify a row (rules such as factorized joins rely on it). */
+  primaryKey?: string[];
+}
+
+/** ColSpec of a plain column given to `fromColumns`. */
+type SpecOfInput<V> = V extends Float64Array
+  ? 'float64'
+  : V extends Float32Array
+    ? 'float32'
+    : V extends Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array
+      ? 'int32'
+      : V extends ArrayLike<infer T>
+        ? NullableIf<BaseSpec<Exclude<T, null | undefined>>, null extends T ? true : undefined extends T ? true : false>
+        : never;
+type BaseSpec<T> = [T] extends [number] ? 'float64' : [T] extends [string] ? 'string' : [T] extends [boolean] ? 'bool' : [T] extends [Date] ? 'date' : never;
+type NullableIf<D extends DType, N extends boolean> = N extends true ? `${D}?` : D;
+
+export type ColumnInput = ArrayLike<number | string | boolean | Date | null | undefined> | Float64Array | Float32Array | Int32Array;
+type ColumnsSchema<C, T> = { [K in keyof C]: K extends keyof T ? (T[K] extends ColSpec ? T[K] : never) : SpecOfInput<C[K]> } & {};
+
+/** A scan of the whole source, or of the declared columns only (so the relation has exactly its type's columns). */
+function scanOf<S extends SchemaSpec>(source: TableSource, declared?: SchemaSpec): Relation<S> {
+  if (declared) checkDeclaredSchema(source, declared);
+  const columns = declared ? Object.keys(declared) : null;
+  return new Relation<S>(makeNode('scan', { source, columns }, []) as RelationNode);
+}
+
+/** A relation over plain columns: typed arrays are used without copying. */
+export function fromColumns<C extends Record<string, ColumnInput>, T extends { [K in keyof C]?: ColSpec } = {}>(
+  columns: C,
+  options: SourceOptions & { types?: T } = {},
+): Relation<ColumnsSchema<C, T>> {
+  return scanOf(columnsSource(columns, options as never));
+}
+
+type ArrowSpec<T extends arrow.DataType> = T extends arrow.Float64
+  ? 'float64'
+  : T extends arrow.Float32
+    ? 'float32'
+    : T extends arrow.Int64 | arrow.Uint32 | arrow.Uint64
+      ? 'int64'
+      : T extends arrow.Int
+        ? 'int32'
+        : T extends arrow.Bool
+          ? 'bool'
+          : T extends arrow.Utf8 | arrow.LargeUtf8 | arrow.Dictionary
+            ? 'string'
+            : T extends arrow.Date_
+              ? 'date'
+              : DType;
+/** Arrow's TypeScript types do not say which columns are nullable, so all are typed nullable unless a schema is declared. */
+type ArrowSchemaSpec<T extends arrow.TypeMap> = { [K in keyof T & string]: `${ArrowSpec<T[K]>}?` };
+
+/** A relation over an Arrow table, read in place (zero-copy). */
+export function fromArrow<T extends arrow.TypeMap, S extends SchemaSpec = ArrowSchemaSpec<T>>(
+  table: arrow.Table<T>,
+  options: SourceOptions & { schema?: S } = {},
+): Relation<S> {
+  return scanOf(arrowTableSource(table, options), options.schema);
+}
+
+/** A relation over a CSV file (schema declared, or inferred from the file). */
+export function readCsv<S extends SchemaSpec = SchemaSpec>(
+  path: string,
+  options: SourceOptions & { schema?: S; delimiter?: string; header?: boolean; nullValues?: string[] } = {},
+): Relation<S> {
+  return scanOf(csvSource(path, options));
+}
+
+/** A relation over an Arrow IPC (Feather v2) file or stream. */
+export function readArrowFile<S extends SchemaSpec = SchemaSpec>(path: string, options: SourceOptions & { schema?: S } = {}): Relation<S> {
+  return scanOf(ipcSource(path, options), options.schema);
+}
+
+/** A relation over a Parquet file; only the columns the plan reads are decoded. */
+export function readParquet<S extends SchemaSpec = SchemaSpec>(path: string, options: SourceOptions & { schema?: S } = {}): Relation<S> {
+  return scanOf(parquetSource(path, options), options.schema);
+}
+
+/**
+ * A declared schema must name columns the source has, with the same dtype; a column
+ * declared non-null must not be nullable in the source.
+ */
+function checkDeclaredSchema(source: TableSource, declared: SchemaSpec): void {
+  for (const [name, spec] of Object.entries(declared)) {
+    const want = parseColSpec(spec);
+    const have = source.schema.fields.find((f) => f.name === name);
+    if (!have) throw new SourceError(source.name, `declared column '${name}' is not in the source`);
+    if (have.dtype !== want.dtype || (have.nullable && !want.nullable)) {
+      throw new SourceError(source.name, `column '${name}' is ${formatColumnType(have)} in the source, but the schema declares ${spec}`);
+    }
+  }
+}

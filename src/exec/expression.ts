@@ -1,0 +1,266 @@
+import { ExecutionError } from '../errors.js';
+import { type Column, type ColumnValues, allocValues, constantColumn, makeColumn } from '../data/column.js';
+import type { Batch } from '../data/batch.js';
+import type { DType } from '../types/dtype.js';
+import { type ExprNode, isArithmetic, type ComparisonOp } from '../plan/expr.js';
+import { castColumn } from './cast.js';
+
+/**
+ * Vectorized evaluation of scalar expressions over a batch, with SQL null
+ * semantics: arithmetic and comparisons are null when an operand is; AND/OR use
+ * three-valued logic; integer or float modulo by zero is null; division is float
+ * division (x/0 is ±Infinity, as in DuckDB).
+ */
+
+/** Column index by name, for the batch an expression is evaluated over. */
+export type ColumnResolver = (name: string) => number;
+
+export function evaluate(e: ExprNode, batch: Batch, resolve: ColumnResolver): Column {
+  switch (e.kind) {
+    case 'column':
+      return batch.columns[resolve(e.name)];
+    case 'literal':
+      return constantColumn(e.type.dtype, e.value, batch.length);
+    case 'binary': {
+      const l = evaluate(e.left, batch, resolve);
+      const r = evaluate(e.right, batch, resolve);
+      if (e.op === 'and' || e.op === 'or') return logical(e.op, l, r);
+      if (isArithmetic(e.op)) return arithmetic(e.op, l, r, e.type.dtype);
+      return compare(e.op, l, r);
+    }
+    case 'unary':
+      return unaryOp(e.op, evaluate(e.arg, batch, resolve), e.type.dtype);
+    case 'coalesce':
+      return coalesceColumns(
+        e.args.map((a) => evaluate(a, batch, resolve)),
+        e.type.dtype,
+        batch.length,
+      );
+    case 'cast':
+      return castColumn(evaluate(e.arg, batch, resolve), e.type.dtype);
+    case 'case':
+      return caseColumns(e, batch, resolve);
+  }
+}
+
+/** Validity of a row-wise combination: valid where both are (null when both have no nulls). */
+function bothValid(a: Column, b: Column): Uint8Array | null {
+  if (!a.validity) return b.validity ? b.validity.slice() : null;
+  if (!b.validity) return a.validity.slice();
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < out.length; i++) out[i] = a.validity[i] & b.validity[i];
+  return out;
+}
+
+function arithmetic(op: string, l: Column, r: Column, dtype: DType): Column {
+  const n = l.length;
+  const a = l.values;
+  const b = r.values;
+  const out = allocValues(dtype, n);
+  let validity = bothValid(l, r);
+  switch (op) {
+    case 'add':
+      for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+      break;
+    case 'sub':
+      for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+      break;
+    case 'mul':
+      for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+      break;
+    case 'div':
+      for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+      break;
+    case 'mod':
+      for (let i = 0; i < n; i++) {
+        if (b[i] === 0) {
+          validity ??= new Uint8Array(n).fill(1);
+          validity[i] = 0;
+        } else out[i] = a[i] % b[i];
+      }
+      break;
+  }
+  return makeColumn(dtype, out, validity);
+}
+
+/**
+ * Comparable numbers for two columns: numbers as they are, strings as ranks in the
+ * sorted union of both dictionaries, so that codes from different dictionaries compare.
+ */
+function comparableValues(l: Column, r: Column): [ArrayLike<number>, ArrayLike<number>] {
+  if (l.dtype !== 'string') return [l.values, r.values];
+  const ld = l.dictionary ?? [];
+  const rd = r.dictionary ?? [];
+  const all = [...new Set([...ld, ...rd])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const rank = new Map(all.map((s, i) => [s, i]));
+  const lr = Int32Array.from(ld, (s) => rank.get(s)!);
+  const rr = Int32Array.from(rd, (s) => rank.get(s)!);
+  const lc = l.values as Int32Array;
+  const rc = r.values as Int32Array;
+  return [Int32Array.from(lc, (c) => lr[c] ?? 0), Int32Array.from(rc, (c) => rr[c] ?? 0)];
+}
+
+function compare(op: ComparisonOp, l: Column, r: Column): Column {
+  const n = l.length;
+  const [a, b] = comparableValues(l, r);
+  const out = new Uint8Array(n);
+  switch (op) {
+    case 'eq':
+      for (let i = 0; i < n; i++) out[i] = a[i] === b[i] ? 1 : 0;
+      break;
+    case 'ne':
+      for (let i = 0; i < n; i++) out[i] = a[i] !== b[i] ? 1 : 0;
+      break;
+    case 'lt':
+      for (let i = 0; i < n; i++) out[i] = a[i] < b[i] ? 1 : 0;
+      break;
+    case 'le':
+      for (let i = 0; i < n; i++) out[i] = a[i] <= b[i] ? 1 : 0;
+      break;
+    case 'gt':
+      for (let i = 0; i < n; i++) out[i] = a[i] > b[i] ? 1 : 0;
+      break;
+    case 'ge':
+      for (let i = 0; i < n; i++) out[i] = a[i] >= b[i] ? 1 : 0;
+      break;
+  }
+  return makeColumn('bool', out, bothValid(l, r));
+}
+
+/** Kleene logic: false AND null = false, true OR null = true, otherwise null wins. */
+function logical(op: 'and' | 'or', l: Column, r: Column): Column {
+  const n = l.length;
+  const a = l.values;
+  const b = r.values;
+  const out = new Uint8Array(n);
+  const la = l.validity;
+  const rb = r.validity;
+  if (!la && !rb) {
+    if (op === 'and') for (let i = 0; i < n; i++) out[i] = a[i] & b[i];
+    else for (let i = 0; i < n; i++) out[i] = a[i] | b[i];
+    return makeColumn('bool', out, null);
+  }
+  const validity = new Uint8Array(n);
+  const decisive = op === 'and' ? 0 : 1;
+  for (let i = 0; i < n; i++) {
+    const av = la ? la[i] : 1;
+    const bv = rb ? rb[i] : 1;
+    if ((av && a[i] === decisive) || (bv && b[i] === decisive)) {
+      out[i] = decisive;
+      validity[i] = 1;
+    } else if (av && bv) {
+      out[i] = 1 - decisive;
+      validity[i] = 1;
+    }
+  }
+  return makeColumn('bool', out, validity);
+}
+
+function unaryOp(op: string, c: Column, dtype: DType): Column {
+  const n = c.length;
+  switch (op) {
+    case 'not': {
+      const out = new Uint8Array(n);
+      for (let i = 0; i < n; i++) out[i] = 1 - c.values[i];
+      return makeColumn('bool', out, c.validity);
+    }
+    case 'neg':
+    case 'abs': {
+      const out = allocValues(dtype, n);
+      if (op === 'neg') for (let i = 0; i < n; i++) out[i] = -c.values[i];
+      else for (let i = 0; i < n; i++) out[i] = Math.abs(c.values[i]);
+      return makeColumn(dtype, out, c.validity);
+    }
+    case 'isNull':
+    case 'isNotNull': {
+      const want = op === 'isNull' ? 0 : 1;
+      const out = new Uint8Array(n);
+      if (c.validity) for (let i = 0; i < n; i++) out[i] = c.validity[i] === want ? 1 : 0;
+      else out.fill(want);
+      return makeColumn('bool', out, null);
+    }
+  }
+  throw new ExecutionError('expression', `unknown unary operator '${op}'`);
+}
+
+/**
+ * Copies row i of `src` into `out` (values and, for strings, codes remapped to the
+ * merged dictionary); the shared step of coalesce and case.
+ */
+class RowMerger {
+  readonly values: ColumnValues;
+  readonly validity: Uint8Array;
+  private readonly dictionary: string[] = [];
+  private readonly codes = new Map<string, number>();
+  private readonly remaps = new Map<Column, Int32Array>();
+
+  constructor(
+    readonly dtype: DType,
+    length: number,
+  ) {
+    this.values = allocValues(dtype, length);
+    this.validity = new Uint8Array(length);
+  }
+
+  take(src: Column, i: number): void {
+    if (src.validity && src.validity[i] === 0) return;
+    this.validity[i] = 1;
+    this.values[i] = this.dtype === 'string' ? this.remap(src)[src.values[i]] : src.values[i];
+  }
+
+  private remap(src: Column): Int32Array {
+    let m = this.remaps.get(src);
+    if (!m) {
+      const dict = src.dictionary ?? [];
+      m = new Int32Array(dict.length);
+      dict.forEach((s, k) => {
+        let code = this.codes.get(s);
+        if (code === undefined) {
+          code = this.dictionary.length;
+          this.dictionary.push(s);
+          this.codes.set(s, code);
+        }
+        m![k] = code;
+      });
+      this.remaps.set(src, m);
+    }
+    return m;
+  }
+
+  column(): Column {
+    const allValid = this.validity.every((v) => v === 1);
+    return makeColumn(this.dtype, this.values, allValid ? null : this.validity, this.dtype === 'string' ? this.dictionary : undefined);
+  }
+}
+
+function isValidAt(c: Column, i: number): boolean {
+  return !c.validity || c.validity[i] === 1;
+}
+
+function coalesceColumns(args: readonly Column[], dtype: DType, n: number): Column {
+  const cols = args.map((c) => (c.dtype === dtype ? c : castColumn(c, dtype)));
+  const merger = new RowMerger(dtype, n);
+  for (let i = 0; i < n; i++) {
+    const c = cols.find((col) => isValidAt(col, i));
+    if (c) merger.take(c, i);
+  }
+  return merger.column();
+}
+
+function caseColumns(e: Extract<ExprNode, { kind: 'case' }>, batch: Batch, resolve: ColumnResolver): Column {
+  const n = batch.length;
+  const dtype = e.type.dtype;
+  const conds = e.branches.map((b) => evaluate(b.when, batch, resolve));
+  const thens = e.branches.map((b) => {
+    const c = evaluate(b.then, batch, resolve);
+    return c.dtype === dtype ? c : castColumn(c, dtype);
+  });
+  const other = evaluate(e.otherwise, batch, resolve);
+  const otherwise = other.dtype === dtype ? other : castColumn(other, dtype);
+  const merger = new RowMerger(dtype, n);
+  for (let i = 0; i < n; i++) {
+    const k = conds.findIndex((c) => isValidAt(c, i) && c.values[i] === 1);
+    merger.take(k >= 0 ? thens[k] : otherwise, i);
+  }
+  return merger.column();
+}

@@ -1,0 +1,32 @@
+import type { Column } from '../../data/column.js';
+import type { AggregateExpr } from '../../plan/aggregate.js';
+import {
+  type GroupedRows,
+  countByGroup,
+  countDistinctByGroup,
+  countRowsByGroup,
+  maxByGroup,
+  meanByGroup,
+  minByGroup,
+  sumByGroup,
+} from '../../kernels/relational/index.js';
+
+/** One aggregate over grouped rows; `arg` is the evaluated argument (null for count(*)). */
+export function computeAggregate(aggregate: AggregateExpr, arg: Column | null, groups: GroupedRows): Column {
+  const { groupIds, groupCount } = groups;
+  if (arg === null) return countRowsByGroup(groupIds, groupCount);
+  switch (aggregate.fn) {
+    case 'count':
+      return countByGroup(groupIds, groupCount, arg);
+    case 'countDistinct':
+      return countDistinctByGroup(groupIds, groupCount, arg);
+    case 'sum':
+      return sumByGroup(groupIds, groupCount, arg);
+    case 'mean':
+      return meanByGroup(groupIds, groupCount, arg);
+    case 'min':
+      return minByGroup(groupIds, groupCount, arg);
+    case 'max':
+      return maxByGroup(groupIds, groupCount, arg);
+  }
+}

@@ -1,0 +1,118 @@
+import { ExecutionError } from '../../errors.js';
+import { type CsrMatrix, csrCrossProduct, csrTimesDense, csrTransposeTimesDense } from '../../kernels/matrix/csr.js';
+import { type DenseMatrix, identity, transpose } from '../../kernels/matrix/dense.js';
+import { crossProduct, crossProductWith } from '../../kernels/matrix/crossprod.js';
+import {
+  broadcastBinary,
+  diagonal,
+  hstackMatrices,
+  mapElements,
+  nearestIndicator,
+  reduceMatrix,
+  selectColumns,
+  selectRows,
+} from '../../kernels/matrix/elementwise.js';
+import { gemm } from '../../kernels/matrix/gemm.js';
+import { inverse } from '../../kernels/matrix/lu.js';
+import { leastSquares, solve } from '../../kernels/matrix/solve.js';
+import { cholesky, choleskySolve } from '../../kernels/matrix/cholesky.js';
+import { luSolve, lu } from '../../kernels/matrix/lu.js';
+import type { PlanNode } from '../../plan/node.js';
+
+/** A matrix value at run time: dense, or CSR for one-hot encodings. */
+export type MatrixValue = DenseMatrix | CsrMatrix;
+
+export function isCsr(m: MatrixValue): m is CsrMatrix {
+  return 'indptr' in m;
+}
+
+export function toDense(m: MatrixValue): DenseMatrix {
+  if (!isCsr(m)) return m;
+  const data = new Float64Array(m.rows * m.cols);
+  for (let i = 0; i < m.rows; i++) for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++) data[i * m.cols + m.indices[p]] = m.values[p];
+  return { rows: m.rows, cols: m.cols, data };
+}
+
+/** Deterministic generator for sampleRows (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function sampleRowIndices(rows: number, count: number, seed: number): Int32Array {
+  if (count > rows) throw new ExecutionError('sampleRows', `cannot draw ${count} rows from a ${rows}-row matrix`);
+  // Partial Fisher–Yates: the first `count` slots of a seeded shuffle.
+  const order = Int32Array.from({ length: rows }, (_, i) => i);
+  const rand = rng(seed);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(rand() * (rows - i));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order.slice(0, count);
+}
+
+/** Indices of rows whose mask value is non-zero (NaN counts as zero). */
+function maskRows(mask: DenseMatrix): Int32Array {
+  const keep: number[] = [];
+  for (let i = 0; i < mask.rows; i++) if (mask.data[i]) keep.push(i);
+  return Int32Array.from(keep);
+}
+
+/** Runs one matrix operator on its evaluated inputs. */
+export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]): MatrixValue {
+  const dense = (i: number) => toDense(inputs[i]);
+  switch (node.kind) {
+    case 'matrixLiteral':
+      return node.args.value;
+    case 'identity':
+      return identity(node.args.n, node.args.dtype);
+    case 'matmul': {
+      const [a, b] = inputs;
+      return isCsr(a) ? csrTimesDense(a, toDense(b)) : gemm(a, toDense(b));
+    }
+    case 'transpose':
+      return transpose(dense(0));
+    case 'elementwise':
+      return broadcastBinary(node.args.op, dense(0), dense(1));
+    case 'map':
+      return mapElements(node.args.fn, dense(0), node.args.a, node.args.b);
+    case 'reduce':
+      return reduceMatrix(node.args.op, node.args.axis, dense(0));
+    case 'crossprod': {
+      const a = inputs[0];
+      if (inputs.length === 1) return isCsr(a) ? csrCrossProduct(a) : crossProduct(a);
+      return isCsr(a) ? csrTransposeTimesDense(a, dense(1)) : crossProductWith(a, dense(1));
+    }
+    case 'solve':
+      if (node.args.method === 'cholesky') return choleskySolve(cholesky(dense(0)), dense(1));
+      if (node.args.method === 'lu') return luSolve(lu(dense(0)), dense(1));
+      return solve(dense(0), dense(1));
+    case 'lstsq':
+      return leastSquares(dense(0), dense(1), node.args.ridge);
+    case 'inverse':
+      return inverse(dense(0));
+    case 'diag':
+      return diagonal(dense(0));
+    case 'selectCols':
+      return selectColumns(dense(0), node.args.indices);
+    case 'filterRows':
+      return selectRows(dense(0), maskRows(dense(1)));
+    case 'sampleRows': {
+      const m = dense(0);
+      return selectRows(m, sampleRowIndices(m.rows, node.args.count, node.args.seed));
+    }
+    case 'nearest':
+      return nearestIndicator(dense(0));
+    case 'hstack':
+      return hstackMatrices(inputs.map(toDense));
+    default:
+      throw new ExecutionError(node.kind, 'not a matrix operator');
+  }
+}
+

@@ -1,0 +1,133 @@
+import { type Batch, concatBatches, makeBatch, sliceBatch } from '../../data/batch.js';
+import { type Column, gatherColumn } from '../../data/column.js';
+import { PlanError } from '../../errors.js';
+import type { Node, PlanNode } from '../../plan/node.js';
+import { joinOutputFields } from '../../plan/relational-operators.js';
+import { type RelationSchema, fieldIndex } from '../../types/schema.js';
+import { distinctRows, groupRows, hashJoin, sortIndices } from '../../kernels/relational/index.js';
+import { computeAggregate } from './aggregate.js';
+import { evaluate } from '../expression.js';
+
+/**
+ * Relational operators over materialized batches. Streaming operators (filter,
+ * project, limit, union) work batch by batch; pipeline breakers (join, aggregate,
+ * sort, distinct) gather their input into one batch and call a kernel.
+ */
+
+function schemaOf(node: PlanNode): RelationSchema {
+  if (node.output.kind !== 'relation') throw new PlanError(node.kind, 'expected a relation');
+  return node.output.schema;
+}
+
+export function resolverFor(schema: RelationSchema, operator: string) {
+  return (name: string) => fieldIndex(schema, name, operator);
+}
+
+function gatherBatch(batch: Batch, indices: Int32Array): Batch {
+  return makeBatch(
+    batch.columns.map((c) => gatherColumn(c, indices)),
+    indices.length,
+  );
+}
+
+/** Indices of the rows where a bool column is true (null counts as false). */
+function selectedRows(mask: Column): Int32Array {
+  const v = mask.values;
+  const valid = mask.validity;
+  const n = mask.length;
+  let count = 0;
+  for (let i = 0; i < n; i++) count += valid ? v[i] & valid[i] : v[i];
+  const out = new Int32Array(count);
+  let k = 0;
+  for (let i = 0; i < n; i++) if (v[i] && (!valid || valid[i])) out[k++] = i;
+  return out;
+}
+
+export function runFilter(node: Node<'filter'>, input: readonly Batch[]): Batch[] {
+  const resolve = resolverFor(schemaOf(node.inputs[0]), 'filter');
+  const out: Batch[] = [];
+  for (const batch of input) {
+    const sel = selectedRows(evaluate(node.args.predicate, batch, resolve));
+    if (sel.length === batch.length) out.push(batch);
+    else if (sel.length > 0) out.push(gatherBatch(batch, sel));
+  }
+  return out;
+}
+
+export function runProject(node: Node<'project'>, input: readonly Batch[]): Batch[] {
+  const resolve = resolverFor(schemaOf(node.inputs[0]), 'project');
+  return input.map((batch) =>
+    makeBatch(
+      node.args.columns.map((c) => evaluate(c.expr, batch, resolve)),
+      batch.length,
+    ),
+  );
+}
+
+export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: readonly Batch[]): Batch[] {
+  const leftSchema = schemaOf(node.inputs[0]);
+  const rightSchema = schemaOf(node.inputs[1]);
+  const left = concatBatches(leftSchema, leftIn);
+  const right = concatBatches(rightSchema, rightIn);
+  const { how, leftKeys, rightKeys } = node.args;
+  const lk = leftKeys.map((k) => left.columns[fieldIndex(leftSchema, k, 'join')]);
+  const rk = rightKeys.map((k) => right.columns[fieldIndex(rightSchema, k, 'join')]);
+  const matches = hashJoin(lk, rk, how);
+  const leftPart = matches.left.length === left.length && isIdentity(matches.left) ? left.columns : left.columns.map((c) => gatherColumn(c, matches.left));
+  if (how === 'semi' || how === 'anti') return [makeBatch(leftPart, matches.left.length)];
+  const rightFields = joinOutputFields(leftSchema, rightSchema, node.args).slice(leftSchema.fields.length);
+  const rightPart = rightFields.map((f) => gatherColumn(right.columns[fieldIndex(rightSchema, f.name, 'join')], matches.right!));
+  return [makeBatch([...leftPart, ...rightPart], matches.left.length)];
+}
+
+function isIdentity(indices: Int32Array): boolean {
+  for (let i = 0; i < indices.length; i++) if (indices[i] !== i) return false;
+  return true;
+}
+
+export function runAggregate(node: Node<'aggregate'>, input: readonly Batch[]): Batch[] {
+  const schema = schemaOf(node.inputs[0]);
+  const batch = concatBatches(schema, input);
+  const resolve = resolverFor(schema, 'aggregate');
+  const keys = node.args.groupBy.map((g) => batch.columns[resolve(g)]);
+  const groups = groupRows(keys, batch.length);
+  const keyColumns = keys.map((k) => gatherColumn(k, groups.firstRow));
+  const aggColumns = node.args.aggregates.map(({ aggregate }) => {
+    const arg = aggregate.arg ? evaluate(aggregate.arg, batch, resolve) : null;
+    return computeAggregate(aggregate, arg, groups);
+  });
+  return [makeBatch([...keyColumns, ...aggColumns], groups.groupCount)];
+}
+
+export function runSort(node: Node<'sort'>, input: readonly Batch[]): Batch[] {
+  const schema = schemaOf(node.inputs[0]);
+  const batch = concatBatches(schema, input);
+  const resolve = resolverFor(schema, 'sort');
+  const keys = node.args.keys.map((k) => ({ column: evaluate(k.expr, batch, resolve), descending: k.descending, nullsFirst: k.nullsFirst }));
+  return [gatherBatch(batch, sortIndices(keys, batch.length))];
+}
+
+export function runDistinct(node: Node<'distinct'>, input: readonly Batch[]): Batch[] {
+  const batch = concatBatches(schemaOf(node.inputs[0]), input);
+  return [gatherBatch(batch, distinctRows(batch.columns, batch.length))];
+}
+
+export function runLimit(node: Node<'limit'>, input: readonly Batch[]): Batch[] {
+  const { limit, offset } = node.args;
+  const end = limit === null ? Infinity : offset + limit;
+  const out: Batch[] = [];
+  let at = 0;
+  for (const batch of input) {
+    const from = Math.max(offset - at, 0);
+    const to = Math.min(end - at, batch.length);
+    if (to > from) out.push(from === 0 && to === batch.length ? batch : sliceBatch(batch, from, to));
+    at += batch.length;
+    if (at >= end) break;
+  }
+  return out;
+}
+
+/** Union all: the batches of both inputs (each batch carries its own string dictionaries). */
+export function runUnion(a: readonly Batch[], b: readonly Batch[]): Batch[] {
+  return [...a, ...b];
+}

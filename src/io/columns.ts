@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import { makeBatch, type Batch } from '../data/batch.js';
+import { type Column, columnFromValues, makeColumn } from '../data/column.js';
+import { SourceError, UnknownColumnError } from '../errors.js';
+import { type ColSpec, type DType, parseColSpec } from '../types/dtype.js';
+import type { Field } from '../types/schema.js';
+import { newSourceId, type TableSource } from '../plan/source.js';
+
+type TypedArray =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint32Array
+  | Uint16Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | BigInt64Array
+  | BigUint64Array;
+
+export interface ColumnsSourceOptions {
+  name?: string;
+  primaryKey?: string[];
+  /** Declared column types; they override inference and allow all-null columns. */
+  types?: Record<string, ColSpec>;
+}
+
+/** Internal: what every source in src/io hands to `makeSource`. */
+export interface SourceInit {
+  prefix: string;
+  name: string;
+  fields: readonly Field[];
+  primaryKey?: readonly string[];
+  /** Rows of each batch; every column is split the same way. */
+  batchLengths: readonly number[];
+  /** Per requested name, its column in each batch. Called once per column: results are cached. */
+  loadColumns(names: readonly string[]): Column[][] | Promise<Column[][]>;
+}
+
+/**
+ * Internal: the TableSource shared by all readers. Columns are converted on first use
+ * and kept, so a plan that scans a source twice converts it once.
+ */
+export function makeSource(init: SourceInit): TableSource {
+  const names = init.fields.map((f) => f.name);
+  for (const k of init.primaryKey ?? []) {
+    if (!names.includes(k)) throw new UnknownColumnError(`${init.name} (primary key)`, k, names);
+  }
+  const cache = new Map<string, Column[]>();
+  const rowCount = init.batchLengths.reduce((s, n) => s + n, 0);
+  return {
+    id: newSourceId(init.prefix),
+    name: init.name,
+    schema: init.primaryKey ? { fields: init.fields, primaryKey: [...init.primaryKey] } : { fields: init.fields },
+    stats: { rowCount },
+    async load(columns: readonly string[]): Promise<readonly Batch[]> {
+      for (const c of columns) if (!names.includes(c)) throw new UnknownColumnError(init.name, c, names);
+      const missing = [...new Set(columns.filter((c) => !cache.has(c)))];
+      if (missing.length > 0) {
+        const loaded = await init.loadColumns(missing);
+        missing.forEach((c, i) => cache.set(c, loaded[i]));
+      }
+      const batches: Batch[] = [];
+      init.batchLengths.forEach((n, b) => {
+        if (n > 0) batches.push(makeBatch(columns.map((c) => cache.get(c)![b]), n));
+      });
+      return batches;
+    },
+  };
+}
+
+/** Internal: a file's bytes, or a SourceError naming it. */
+export function readSourceFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new SourceError(path, `cannot read file (${(e as Error).message})`);
+  }
+}
+
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * A source over plain in-memory columns. Float64Array, Float32Array and Int32Array are
+ * used without copying; other typed arrays are widened; JavaScript arrays are inferred
+ * from their values (numbers → float64, strings, booleans, Dates; null/undefined → nullable).
+ */
+export function columnsSource(cols: Record<string, ArrayLike<unknown> | TypedArray>, opts: ColumnsSourceOptions = {}): TableSource {
+  const name = opts.name ?? 'columns';
+  const entries = Object.entries(cols);
+  const length = entries[0]?.[1].length ?? 0;
+  const fields: Field[] = [];
+  const columns: Column[] = [];
+  for (const [col, data] of entries) {
+    if (data.length !== length) {
+      throw new SourceError(name, `column '${col}' has ${data.length} rows but column '${entries[0][0]}' has ${length}`);
+    }
+    const declared = opts.types?.[col] !== undefined ? parseColSpec(opts.types[col]) : undefined;
+    const column = toColumn(name, col, data, declared?.dtype);
+    if (declared && !declared.nullable && column.validity) {
+      throw new SourceError(name, `column '${col}' is declared '${declared.dtype}' (not nullable) but row ${column.validity.indexOf(0)} is null`);
+    }
+    fields.push({ name: col, dtype: column.dtype, nullable: declared?.nullable ?? column.validity !== null });
+    columns.push(column);
+  }
+  for (const k of Object.keys(opts.types ?? {})) {
+    if (!(k in cols)) throw new UnknownColumnError(`${name} (types)`, k, entries.map((e) => e[0]));
+  }
+  return makeSource({
+    prefix: 'columns',
+    name,
+    fields,
+    primaryKey: opts.primaryKey,
+    batchLengths: [length],
+    loadColumns: (names) => names.map((n) => [columns[fields.findIndex((f) => f.name === n)]]),
+  });
+}
+
+/** The dtype a typed array holds without declaration. */
+function typedDType(data: ArrayLike<unknown>): DType | undefined {
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Int32Array || data instanceof Int16Array || data instanceof Int8Array) return 'int32';
+  if (data instanceof Uint16Array || data instanceof Uint8Array || data instanceof Uint8ClampedArray) return 'int32';
+  if (data instanceof Uint32Array || data instanceof BigInt64Array || data instanceof BigUint64Array) return 'int64';
+  return undefined;
+}
+
+/** The JavaScript kind of a non-null value, as named in errors. */
+function kindOf(v: unknown): string {
+  return v instanceof Date ? 'Date' : typeof v;
+}
+
+const KIND_DTYPE: Record<string, DType> = { number: 'float64', bigint: 'int64', string: 'string', boolean: 'bool', Date: 'date' };
+const DTYPE_KINDS: Record<DType, readonly string[]> = {
+  float64: ['number', 'bigint'],
+  float32: ['number'],
+  int32: ['number'],
+  int64: ['number', 'bigint'],
+  bool: ['boolean'],
+  string: ['string'],
+  date: ['Date', 'number'],
+};
+const INT64_LIMIT = 2 ** 53;
+
+function toColumn(source: string, col: string, data: ArrayLike<unknown>, declared: DType | undefined): Column {
+  const natural = typedDType(data);
+  if (natural !== undefined && (declared === undefined || declared === natural)) {
+    // Zero-copy for the three storage types our Column shares with typed arrays.
+    if (data instanceof Float64Array || data instanceof Float32Array || data instanceof Int32Array) return makeColumn(natural, data);
+  }
+  let dtype = declared ?? natural;
+  let first = -1;
+  if (dtype === undefined) {
+    for (let i = 0; i < data.length && first < 0; i++) if (data[i] !== null && data[i] !== undefined) first = i;
+    if (first < 0) throw new SourceError(source, `column '${col}' has no non-null value to infer its type from; declare it in opts.types`);
+    dtype = KIND_DTYPE[kindOf(data[first])];
+    if (dtype === undefined) throw new SourceError(source, `column '${col}', row ${first}: unsupported value of type ${kindOf(data[first])}`);
+  }
+  const kinds = DTYPE_KINDS[dtype];
+  const values = new Array<unknown>(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v === null || v === undefined) {
+      values[i] = null;
+      continue;
+    }
+    const kind = kindOf(v);
+    if (!kinds.includes(kind)) {
+      throw new SourceError(source, `column '${col}', row ${i}: expected ${kinds.join(' or ')} for ${dtype}, found ${kind} ${String(v)}`);
+    }
+    const n = kind === 'bigint' ? Number(v) : v;
+    if (kind === 'bigint' && ((v as bigint) > BigInt(INT64_LIMIT) || (v as bigint) < -BigInt(INT64_LIMIT))) {
+      throw new SourceError(source, `column '${col}', row ${i}: ${String(v)} is beyond ±2^53, the exact range of int64`);
+    }
+    if ((dtype === 'int32' && ((n as number) | 0) !== n) || (dtype === 'int64' && !(Number.isInteger(n) && Math.abs(n as number) <= INT64_LIMIT))) {
+      throw new SourceError(source, `column '${col}', row ${i}: ${String(v)} is not a valid ${dtype}`);
+    }
+    if (kind === 'Date' && Number.isNaN((v as Date).getTime())) throw new SourceError(source, `column '${col}', row ${i}: invalid Date`);
+    values[i] = kind === 'Date' ? Math.floor((v as Date).getTime() / MS_PER_DAY) : n;
+  }
+  return columnFromValues(dtype, values);
+}

@@ -1,0 +1,290 @@
+import { basename } from 'node:path';
+import { type Column, DictionaryBuilder, allocValues, makeColumn } from '../data/column.js';
+import { SourceError } from '../errors.js';
+import { type ColSpec, type DType, parseColSpec } from '../types/dtype.js';
+import type { Field } from '../types/schema.js';
+import type { TableSource } from '../plan/source.js';
+import { makeSource, readSourceFile } from './columns.js';
+
+export interface CsvSourceOptions {
+  /** Declared columns (by header name, or in order when there is no header); others are skipped. */
+  schema?: Record<string, ColSpec>;
+  /** One character; default ','. */
+  delimiter?: string;
+  /** Whether the first row names the columns (default true); without one columns are column0, column1, ... */
+  header?: boolean;
+  /** Unquoted fields that mean null (default ['']); a quoted field is never null. */
+  nullValues?: string[];
+  name?: string;
+  primaryKey?: string[];
+}
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+/** Growable Int32Array: the tokenizer does not know the row count in advance. */
+class IntList {
+  data = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+}
+
+/**
+ * The fields of a CSV text as [start, end) offsets into it, row-major, without
+ * building strings: columns are materialized later, only those a load asks for.
+ * `flags`: 0 plain, 1 quoted, 2 quoted with escaped quotes ("").
+ */
+interface Tokens {
+  readonly rows: number;
+  readonly width: number;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly flags: Int32Array;
+  /** The line each row starts on (1-based). */
+  readonly lines: Int32Array;
+  readonly header: string[] | null;
+}
+
+/** RFC 4180: quoted fields, "" escapes, LF or CRLF line ends, newlines inside quotes. Blank lines are skipped. */
+function tokenize(text: string, delimiter: number, hasHeader: boolean, file: string): Tokens {
+  const starts = new IntList();
+  const ends = new IntList();
+  const flags = new IntList();
+  const lines = new IntList();
+  const len = text.length;
+  let header: string[] | null = null;
+  let width = -1;
+  let line = 1;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // byte-order mark
+  const colName = (k: number) => (header ? header[k] : `column${k}`) ?? `column${k}`;
+  while (i < len) {
+    const c0 = text.charCodeAt(i);
+    if (c0 === LF || (c0 === CR && text.charCodeAt(i + 1) === LF)) {
+      i += c0 === CR ? 2 : 1;
+      line++;
+      continue;
+    }
+    const rowLine = line;
+    let fields = 0;
+    for (;;) {
+      let start = i;
+      let end: number;
+      let flag = 0;
+      if (text.charCodeAt(i) === QUOTE) {
+        const quoteLine = line;
+        flag = 1;
+        start = ++i;
+        for (;;) {
+          const q = text.indexOf('"', i);
+          if (q < 0) throw new SourceError(file, `line ${quoteLine}, column '${colName(fields)}': unterminated quoted field`);
+          for (let k = i; k < q; k++) if (text.charCodeAt(k) === LF) line++;
+          if (text.charCodeAt(q + 1) === QUOTE) {
+            flag = 2;
+            i = q + 2;
+            continue;
+          }
+          end = q;
+          i = q + 1;
+          break;
+        }
+        const c = text.charCodeAt(i);
+        if (i < len && c !== delimiter && c !== LF && c !== CR) {
+          throw new SourceError(file, `line ${line}, column '${colName(fields)}': unexpected character after a closing quote`);
+        }
+      } else {
+        for (let c = text.charCodeAt(i); i < len && c !== delimiter && c !== LF && !(c === CR && (i + 1 === len || text.charCodeAt(i + 1) === LF)); c = text.charCodeAt(++i));
+        end = i;
+      }
+      starts.push(start);
+      ends.push(end);
+      flags.push(flag);
+      fields++;
+      if (i < len && text.charCodeAt(i) === delimiter) {
+        i++;
+        continue;
+      }
+      if (text.charCodeAt(i) === CR) i++;
+      if (text.charCodeAt(i) === LF) {
+        i++;
+        line++;
+      }
+      break;
+    }
+    if (width < 0) {
+      width = fields;
+      if (hasHeader) {
+        header = [];
+        for (let k = 0; k < fields; k++) {
+          const name = fieldText(text, starts.data, ends.data, flags.data, k) || `column${k}`;
+          if (header.includes(name)) throw new SourceError(file, `line ${rowLine}: duplicate column name '${name}' in the header`);
+          header.push(name);
+        }
+        starts.length = ends.length = flags.length = 0;
+        continue;
+      }
+    } else if (fields !== width) {
+      const detail = fields < width ? `column '${colName(fields)}' is missing` : `extra field after column '${colName(width - 1)}'`;
+      throw new SourceError(file, `line ${rowLine}: expected ${width} fields, found ${fields} (${detail})`);
+    }
+    lines.push(rowLine);
+  }
+  return {
+    rows: lines.length,
+    width: Math.max(width, 0),
+    starts: starts.data,
+    ends: ends.data,
+    flags: flags.data,
+    lines: lines.data,
+    header,
+  };
+}
+
+function fieldText(text: string, starts: ArrayLike<number>, ends: ArrayLike<number>, flags: ArrayLike<number>, k: number): string {
+  const s = text.slice(starts[k], ends[k]);
+  return flags[k] === 2 ? s.replaceAll('""', '"') : s;
+}
+
+const INT = /^\s*[+-]?\d+\s*$/;
+const FLOAT = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+const SPECIAL_FLOAT = /^\s*([+-]?)(inf|infinity|nan)\s*$/i;
+const BOOL = /^\s*(true|false)\s*$/i;
+const DATE = /^\s*(\d{4})-(\d{2})-(\d{2})\s*$/;
+
+function parseFloat64(s: string): number | undefined {
+  if (FLOAT.test(s)) return Number(s);
+  const m = SPECIAL_FLOAT.exec(s);
+  if (!m) return undefined;
+  return m[2].toLowerCase() === 'nan' ? NaN : m[1] === '-' ? -Infinity : Infinity;
+}
+
+function parseDays(s: string): number | undefined {
+  const m = DATE.exec(s);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ms = Date.UTC(y, mo - 1, d);
+  const back = new Date(ms);
+  // Date.UTC rolls 2024-02-30 over into March: reject what does not round-trip.
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
+  return ms / 86_400_000;
+}
+
+/** The numeric storage value of `s` as `dtype`, or undefined when it does not parse (strings are handled apart). */
+function parseAs(dtype: DType, s: string): number | undefined {
+  switch (dtype) {
+    case 'int32': {
+      const v = INT.test(s) ? Number(s) : NaN;
+      return (v | 0) === v ? v : undefined;
+    }
+    case 'int64': {
+      const v = INT.test(s) ? Number(s) : NaN;
+      return Number.isSafeInteger(v) ? v : undefined;
+    }
+    case 'float64':
+    case 'float32':
+      return parseFloat64(s);
+    case 'bool': {
+      const m = BOOL.exec(s);
+      return m ? (m[1].toLowerCase() === 'true' ? 1 : 0) : undefined;
+    }
+    case 'date':
+      return parseDays(s);
+    case 'string':
+      return undefined;
+  }
+}
+
+/** Inference order: the first dtype every non-null value parses as; string when none does. */
+const INFER_ORDER: readonly DType[] = ['int32', 'int64', 'float64', 'bool', 'date'];
+
+/**
+ * A source over a CSV file. The file is read and tokenized at construction (so the
+ * schema, inferred or declared, and structural errors are known at once); values are
+ * parsed into columns on the first load that asks for them.
+ */
+export function csvSource(path: string, opts: CsvSourceOptions = {}): TableSource {
+  const delimiter = opts.delimiter ?? ',';
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    throw new SourceError(path, `delimiter must be one character other than a quote or newline, got '${delimiter}'`);
+  }
+  const text = readSourceFile(path).toString('utf8');
+  const tokens = tokenize(text, delimiter.charCodeAt(0), opts.header ?? true, path);
+  const names = tokens.header ?? Array.from({ length: tokens.width }, (_, k) => `column${k}`);
+  const nulls = new Set(opts.nullValues ?? ['']);
+  const { rows, width, starts, ends, flags } = tokens;
+
+  // Length first: most fields are not null, and this avoids slicing them.
+  const nullLengths = new Set([...nulls].map((s) => s.length));
+  const isNull = (k: number) => flags[k] === 0 && nullLengths.has(ends[k] - starts[k]) && nulls.has(text.slice(starts[k], ends[k]));
+  const failAt = (r: number, name: string, detail: string) => new SourceError(path, `line ${tokens.lines[r]}, column '${name}': ${detail}`);
+
+  const infer = (j: number): Field => {
+    let nullable = false;
+    let candidates: readonly DType[] | null = null; // null until the first non-null value
+    for (let r = 0, k = j; r < rows; r++, k += width) {
+      if (isNull(k)) nullable = true;
+      else if (candidates === null || candidates.length > 0) {
+        const s = fieldText(text, starts, ends, flags, k);
+        candidates ??= INFER_ORDER;
+        if (!candidates.every((d) => parseAs(d, s) !== undefined)) candidates = candidates.filter((d) => parseAs(d, s) !== undefined);
+      } else if (nullable) break; // already a nullable string
+    }
+    // No non-null value at all gives a string column, as DuckDB does.
+    return { name: names[j], dtype: candidates?.[0] ?? 'string', nullable };
+  };
+
+  // Declared columns map to file columns by header name, or by position without a header.
+  const declared = opts.schema ? Object.entries(opts.schema) : null;
+  const positions = declared
+    ? declared.map(([name], p) => {
+        const j = tokens.header ? names.indexOf(name) : p;
+        if (j < 0 || j >= width) {
+          throw new SourceError(path, `declared column '${name}' is not in the file (columns: ${names.map((n) => `'${n}'`).join(', ')})`);
+        }
+        return j;
+      })
+    : names.map((_, j) => j);
+  const fields: Field[] = declared ? declared.map(([name, spec]) => ({ name, ...parseColSpec(spec) })) : positions.map(infer);
+
+  const build = (field: Field, j: number): Column => {
+    const values = allocValues(field.dtype, rows);
+    let validity: Uint8Array | null = null;
+    const dict = field.dtype === 'string' ? new DictionaryBuilder() : null;
+    for (let r = 0, k = j; r < rows; r++, k += width) {
+      if (isNull(k)) {
+        if (!field.nullable) throw failAt(r, field.name, `null value in a column declared non-nullable '${field.dtype}'`);
+        validity ??= new Uint8Array(rows).fill(1);
+        validity[r] = 0;
+        continue;
+      }
+      const s = fieldText(text, starts, ends, flags, k);
+      if (dict) values[r] = dict.code(s);
+      else {
+        const v = parseAs(field.dtype, s);
+        if (v === undefined) throw failAt(r, field.name, `cannot parse '${s}' as ${field.dtype}`);
+        values[r] = v;
+      }
+    }
+    return makeColumn(field.dtype, values, validity, dict?.values);
+  };
+
+  return makeSource({
+    prefix: 'csv',
+    name: opts.name ?? basename(path),
+    fields,
+    primaryKey: opts.primaryKey,
+    batchLengths: [rows],
+    loadColumns: (wanted) =>
+      wanted.map((n) => {
+        const f = fields.findIndex((x) => x.name === n);
+        return [build(fields[f], positions[f])];
+      }),
+  });
+}

@@ -1,0 +1,211 @@
+import { type Column, gatherColumn, makeColumn } from '../../data/column.js';
+import { isInteger } from '../../types/dtype.js';
+import { type KeyColumn, KeyTable, NumberTable, hashRows, isDense, isIntegerKey, keyColumns, valueRange } from './hash.js';
+import { dictionaryRanks } from './sort.js';
+
+/**
+ * Group-by: dense group ids, then aggregates over (groupIds, groupCount, values).
+ *
+ * Aggregates follow src/plan/aggregate.ts: nulls are skipped; sum of integers is int64
+ * (a Float64Array), of floats float64; mean is float64; min/max keep the input dtype
+ * (and dictionary); sum, mean, min and max of a group without a non-null value are
+ * null, counts are 0. Sums use plain float64 summation (no Kahan): exact for int64
+ * sums up to 2^53, the usual rounding for floats.
+ */
+export interface GroupedRows {
+  /** Group of each row, 0..groupCount-1 in order of first appearance. */
+  readonly groupIds: Int32Array;
+  readonly groupCount: number;
+  /** A row of each group (its first), to gather the key values; -1 for the empty no-key group. */
+  readonly firstRow: Int32Array;
+}
+
+/**
+ * Groups rows by their key; nulls form their own group (SQL GROUP BY). With no key
+ * columns every row is in group 0 and there is one group even with 0 rows, so that an
+ * aggregate without GROUP BY over nothing gives one row (count 0, null sum).
+ */
+export function groupRows(keys: readonly Column[], length = keys[0]?.length ?? 0): GroupedRows {
+  if (keys.length === 0) return { groupIds: new Int32Array(length), groupCount: 1, firstRow: Int32Array.of(length > 0 ? 0 : -1) };
+  const cols = keyColumns(keys);
+  if (cols.length > 1) return groupByHash(cols, length);
+  const key = cols[0];
+  if (isIntegerKey(keys[0].dtype)) {
+    const [min, max] = valueRange(key, length);
+    if (isDense(max - min + 1, length)) return groupDense(key, length, min, max - min + 1);
+  }
+  return groupByNumber(key, length);
+}
+
+/** One integer key of a small range: a direct array from value to group. */
+function groupDense(key: KeyColumn, n: number, min: number, range: number): GroupedRows {
+  const v = key.values;
+  const valid = key.validity;
+  const groupOf = new Int32Array(range).fill(-1);
+  const groupIds = new Int32Array(n);
+  const firstRow = new Int32Array(Math.min(n, range + 1));
+  let nullGroup = -1;
+  let g = 0;
+  for (let i = 0; i < n; i++) {
+    let id: number;
+    if (valid !== null && valid[i] === 0) {
+      if (nullGroup < 0) nullGroup = firstRow[g] = g++;
+      id = nullGroup;
+    } else {
+      const d = v[i] - min;
+      id = groupOf[d];
+      if (id < 0) {
+        id = groupOf[d] = g;
+        firstRow[g++] = i;
+      }
+    }
+    groupIds[i] = id;
+  }
+  return { groupIds, groupCount: g, firstRow: firstRow.slice(0, g) };
+}
+
+function groupByNumber(key: KeyColumn, n: number): GroupedRows {
+  const v = key.values;
+  const valid = key.validity;
+  const table = new NumberTable(Math.min(n, 1 << 16));
+  const groupIds = new Int32Array(n);
+  const firstRow = new Int32Array(n);
+  let nullGroup = -1;
+  let g = 0;
+  for (let i = 0; i < n; i++) {
+    let id: number;
+    if (valid !== null && valid[i] === 0) {
+      if (nullGroup < 0) nullGroup = firstRow[g] = g++;
+      id = nullGroup;
+    } else {
+      id = table.add(v[i], g);
+      if (id === g) firstRow[g++] = i;
+    }
+    groupIds[i] = id;
+  }
+  return { groupIds, groupCount: g, firstRow: firstRow.slice(0, g) };
+}
+
+function groupByHash(keys: readonly KeyColumn[], n: number): GroupedRows {
+  const table = new KeyTable(keys, hashRows(keys, n), Math.min(n, 1 << 16));
+  const groupIds = new Int32Array(n);
+  const firstRow = new Int32Array(n);
+  let g = 0;
+  for (let i = 0; i < n; i++) {
+    const id = table.add(i, g);
+    if (id === g) firstRow[g++] = i;
+    groupIds[i] = id;
+  }
+  return { groupIds, groupCount: g, firstRow: firstRow.slice(0, g) };
+}
+
+/** Validity of per-group results: null when every group had a value. */
+function groupValidity(seen: Uint8Array): Uint8Array | null {
+  return seen.includes(0) ? seen : null;
+}
+
+/** count(*): rows per group. */
+export function countRowsByGroup(groupIds: Int32Array, groupCount: number): Column {
+  const counts = new Float64Array(groupCount);
+  for (let i = 0; i < groupIds.length; i++) counts[groupIds[i]]++;
+  return makeColumn('int64', counts);
+}
+
+/** count(x): non-null values per group. */
+export function countByGroup(groupIds: Int32Array, groupCount: number, col: Column): Column {
+  const valid = col.validity;
+  if (valid === null) return countRowsByGroup(groupIds, groupCount);
+  const counts = new Float64Array(groupCount);
+  for (let i = 0; i < groupIds.length; i++) counts[groupIds[i]] += valid[i];
+  return makeColumn('int64', counts);
+}
+
+/** Per-group sums and non-null counts of a numeric column. */
+function sumAndCount(groupIds: Int32Array, groupCount: number, col: Column): { sums: Float64Array; counts: Int32Array } {
+  const sums = new Float64Array(groupCount);
+  const counts = new Int32Array(groupCount);
+  const v = col.values;
+  const valid = col.validity;
+  const n = groupIds.length;
+  if (valid === null) {
+    for (let i = 0; i < n; i++) {
+      const g = groupIds[i];
+      sums[g] += v[i];
+      counts[g]++;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (valid[i] === 0) continue;
+      const g = groupIds[i];
+      sums[g] += v[i];
+      counts[g]++;
+    }
+  }
+  return { sums, counts };
+}
+
+export function sumByGroup(groupIds: Int32Array, groupCount: number, col: Column): Column {
+  const { sums, counts } = sumAndCount(groupIds, groupCount, col);
+  const seen = Uint8Array.from(counts, (c) => (c > 0 ? 1 : 0));
+  return makeColumn(isInteger(col.dtype) ? 'int64' : 'float64', sums, groupValidity(seen));
+}
+
+export function meanByGroup(groupIds: Int32Array, groupCount: number, col: Column): Column {
+  const { sums, counts } = sumAndCount(groupIds, groupCount, col);
+  const seen = new Uint8Array(groupCount);
+  for (let g = 0; g < groupCount; g++) {
+    if (counts[g] > 0) {
+      sums[g] /= counts[g];
+      seen[g] = 1;
+    }
+  }
+  return makeColumn('float64', sums, groupValidity(seen));
+}
+
+/**
+ * The row holding each group's min (or max), -1 for a group without values; the
+ * result gathers those rows, which keeps the dtype and a string's dictionary. Strings
+ * compare by rank in their sorted dictionary. NaN is the largest float (as DuckDB):
+ * max is NaN when a group has one, min only when all its values are NaN.
+ */
+function extremeRows(groupIds: Int32Array, groupCount: number, col: Column, isMax: boolean): Int32Array {
+  const best = new Int32Array(groupCount).fill(-1);
+  // Running extreme per group, initialized so that the first value always wins: for
+  // min, NaN (replaced by anything, and "v < acc" never holds for a NaN v).
+  const acc = new Float64Array(groupCount).fill(isMax ? -Infinity : NaN);
+  const v = col.values;
+  const rank = col.dtype === 'string' ? dictionaryRanks(col.dictionary ?? []) : null;
+  const valid = col.validity;
+  for (let i = 0; i < groupIds.length; i++) {
+    if (valid !== null && valid[i] === 0) continue;
+    const x = rank !== null ? rank[v[i]] : v[i];
+    const g = groupIds[i];
+    const a = acc[g];
+    const wins = isMax ? x > a || (x !== x && a === a) || best[g] < 0 : x < a || a !== a;
+    if (wins) {
+      acc[g] = x;
+      best[g] = i;
+    }
+  }
+  return best;
+}
+
+export function minByGroup(groupIds: Int32Array, groupCount: number, col: Column): Column {
+  return gatherColumn(col, extremeRows(groupIds, groupCount, col, false));
+}
+
+export function maxByGroup(groupIds: Int32Array, groupCount: number, col: Column): Column {
+  return gatherColumn(col, extremeRows(groupIds, groupCount, col, true));
+}
+
+/** count(DISTINCT x): distinct non-null values per group (-0 = 0, NaN = NaN, strings by value). */
+export function countDistinctByGroup(groupIds: Int32Array, groupCount: number, col: Column): Column {
+  const pairs = groupRows([makeColumn('int32', groupIds), col], groupIds.length);
+  const counts = new Float64Array(groupCount);
+  const valid = col.validity;
+  for (let p = 0; p < pairs.groupCount; p++) {
+    const row = pairs.firstRow[p];
+    if (valid === null || valid[row] === 1) counts[groupIds[row]]++;
+  }
+  return makeColumn('int64', counts);
+}

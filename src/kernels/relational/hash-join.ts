@@ -1,0 +1,185 @@
+import type { Column } from '../../data/column.js';
+import type { JoinKind } from '../../plan/relational-operators.js';
+import {
+  type KeyColumn,
+  KeyTable,
+  NumberTable,
+  hasNullKey,
+  hashRows,
+  isDense,
+  isIntegerKey,
+  joinKeyColumns,
+  valueRange,
+} from './hash.js';
+
+/**
+ * Equi-join: builds on the right keys, probes with the left ones.
+ *
+ * Build and probe first reduce to `match[i]`, the first right row whose key equals
+ * left row i's (-1 when none), and `next[j]`, the following right row with row j's
+ * key (-1 at the end): chains in right-row order, built by walking the right rows
+ * backwards. Output pairs then come in left-row order and, within a left row, in
+ * right-row order. SQL semantics: a key with a null never matches (an anti join
+ * returns such left rows, as NOT EXISTS does).
+ *
+ * One integer key of a small range (at most 4 per build row) uses a direct-indexed
+ * array from value to first row; other single keys an open-addressing table of
+ * numbers; several keys a table over combined row hashes with a per-column check.
+ */
+export interface JoinMatches {
+  /** Left row of each output row. */
+  readonly left: Int32Array;
+  /** Right row of each output row (-1: an unmatched row of a left join); null for semi and anti joins. */
+  readonly right: Int32Array | null;
+}
+
+export function hashJoin(leftKeys: readonly Column[], rightKeys: readonly Column[], how: JoinKind): JoinMatches {
+  if (leftKeys.length === 0 || leftKeys.length !== rightKeys.length) {
+    throw new RangeError(`hashJoin: expected the same non-zero number of left and right keys, got ${leftKeys.length} and ${rightKeys.length}`);
+  }
+  const [lk, rk] = joinKeyColumns(leftKeys, rightKeys);
+  const nl = leftKeys[0].length;
+  const nr = rightKeys[0].length;
+  const next = new Int32Array(nr).fill(-1);
+  let match: Int32Array;
+  if (lk.length > 1) match = probeComposite(lk, rk, nl, nr, next);
+  else if (isIntegerKey(leftKeys[0].dtype) && isIntegerKey(rightKeys[0].dtype)) match = probeInteger(lk[0], rk[0], nl, nr, next);
+  else match = probeNumber(lk[0], rk[0], nl, nr, next);
+  if (how === 'semi' || how === 'anti') return { left: filterRows(match, how === 'semi'), right: null };
+  return hasChains(next) ? expandChains(match, next, how === 'left') : pairUnique(match, how === 'left');
+}
+
+/** Whether some right key occurs more than once. */
+function hasChains(next: Int32Array): boolean {
+  for (let j = 0; j < next.length; j++) if (next[j] >= 0) return true;
+  return false;
+}
+
+function probeInteger(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: Int32Array): Int32Array {
+  const [min, max] = valueRange(r, nr);
+  const range = max - min + 1;
+  if (!isDense(range, nr)) return probeNumber(l, r, nl, nr, next);
+  const first = new Int32Array(range).fill(-1);
+  const rv = r.values;
+  const rValid = r.validity;
+  for (let j = nr - 1; j >= 0; j--) {
+    if (rValid !== null && rValid[j] === 0) continue;
+    const d = rv[j] - min;
+    next[j] = first[d];
+    first[d] = j;
+  }
+  const match = new Int32Array(nl);
+  const lv = l.values;
+  const lValid = l.validity;
+  for (let i = 0; i < nl; i++) {
+    const d = lv[i] - min;
+    match[i] = d >= 0 && d < range && (lValid === null || lValid[i] === 1) ? first[d] : -1;
+  }
+  return match;
+}
+
+function probeNumber(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: Int32Array): Int32Array {
+  const table = new NumberTable(nr);
+  // heads[id]: the first right row of distinct key `id` (ids are handed out in build order).
+  const heads = new Int32Array(nr);
+  const rv = r.values;
+  const rValid = r.validity;
+  let ids = 0;
+  for (let j = nr - 1; j >= 0; j--) {
+    if (rValid !== null && rValid[j] === 0) continue;
+    const id = table.add(rv[j], ids);
+    if (id === ids) ids++;
+    else next[j] = heads[id];
+    heads[id] = j;
+  }
+  const match = new Int32Array(nl);
+  const lv = l.values;
+  const lValid = l.validity;
+  for (let i = 0; i < nl; i++) {
+    const id = lValid !== null && lValid[i] === 0 ? -1 : table.find(lv[i]);
+    match[i] = id < 0 ? -1 : heads[id];
+  }
+  return match;
+}
+
+function probeComposite(l: readonly KeyColumn[], r: readonly KeyColumn[], nl: number, nr: number, next: Int32Array): Int32Array {
+  const table = new KeyTable(r, hashRows(r, nr), nr);
+  const heads = new Int32Array(nr);
+  let ids = 0;
+  for (let j = nr - 1; j >= 0; j--) {
+    if (hasNullKey(r, j)) continue;
+    const id = table.add(j, ids);
+    if (id === ids) ids++;
+    else next[j] = heads[id];
+    heads[id] = j;
+  }
+  const match = new Int32Array(nl);
+  const lHash = hashRows(l, nl);
+  for (let i = 0; i < nl; i++) {
+    const id = hasNullKey(l, i) ? -1 : table.find(l, i, lHash[i]);
+    match[i] = id < 0 ? -1 : heads[id];
+  }
+  return match;
+}
+
+/** Left rows with (keep = true) or without a match. */
+function filterRows(match: Int32Array, keep: boolean): Int32Array {
+  let count = 0;
+  for (let i = 0; i < match.length; i++) if (match[i] >= 0 === keep) count++;
+  const out = new Int32Array(count);
+  let k = 0;
+  for (let i = 0; i < match.length; i++) if (match[i] >= 0 === keep) out[k++] = i;
+  return out;
+}
+
+/** Output when every key occurs at most once on the right: `match` itself is the right column. */
+function pairUnique(match: Int32Array, keepUnmatched: boolean): JoinMatches {
+  const matched = keepUnmatched ? match.length : match.length - countMissing(match);
+  const left = new Int32Array(matched);
+  if (matched === match.length) {
+    for (let i = 0; i < left.length; i++) left[i] = i;
+    return { left, right: match };
+  }
+  const right = new Int32Array(matched);
+  let k = 0;
+  for (let i = 0; i < match.length; i++) {
+    if (match[i] < 0) continue;
+    left[k] = i;
+    right[k++] = match[i];
+  }
+  return { left, right };
+}
+
+function countMissing(match: Int32Array): number {
+  let missing = 0;
+  for (let i = 0; i < match.length; i++) if (match[i] < 0) missing++;
+  return missing;
+}
+
+/** Output with duplicate right keys: sized exactly from chain lengths, then filled. */
+function expandChains(match: Int32Array, next: Int32Array, keepUnmatched: boolean): JoinMatches {
+  // Chains run to higher rows, so walking backwards finds each successor's length ready.
+  const chainLength = new Int32Array(next.length);
+  for (let j = next.length - 1; j >= 0; j--) chainLength[j] = next[j] < 0 ? 1 : 1 + chainLength[next[j]];
+  const unmatched = keepUnmatched ? 1 : 0;
+  let total = 0;
+  for (let i = 0; i < match.length; i++) total += match[i] < 0 ? unmatched : chainLength[match[i]];
+  const left = new Int32Array(total);
+  const right = new Int32Array(total);
+  let k = 0;
+  for (let i = 0; i < match.length; i++) {
+    let j = match[i];
+    if (j < 0) {
+      if (keepUnmatched) {
+        left[k] = i;
+        right[k++] = -1;
+      }
+      continue;
+    }
+    for (; j >= 0; j = next[j]) {
+      left[k] = i;
+      right[k++] = j;
+    }
+  }
+  return { left, right };
+}

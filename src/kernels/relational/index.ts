@@ -1,0 +1,14 @@
+export { type JoinMatches, hashJoin } from './hash-join.js';
+export {
+  type GroupedRows,
+  countByGroup,
+  countDistinctByGroup,
+  countRowsByGroup,
+  groupRows,
+  maxByGroup,
+  meanByGroup,
+  minByGroup,
+  sumByGroup,
+} from './group-by.js';
+export { type SortColumn, dictionaryRanks, sortIndices } from './sort.js';
+export { distinctRows } from './distinct.js';

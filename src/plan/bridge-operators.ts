@@ -1,0 +1,129 @@
+import { PlanError, TypeMismatchError } from '../errors.js';
+import { isNumeric } from '../types/dtype.js';
+import { type Field, fieldNames, requireField } from '../types/schema.js';
+import { type MatrixDType, matrix, matrixInput } from './matrix-operators.js';
+import { type OperatorDefs, type PlanNode, planDigest } from './node.js';
+
+/**
+ * Bridges between relations and matrices. `toMatrix` encodes chosen columns of a
+ * relation as matrix columns and keeps the link to the relation's rows (rowOrigin),
+ * which is what lets row filters and column projections cross the boundary later.
+ */
+
+/** How one relation column becomes matrix columns. */
+export type Feature =
+  | { readonly column: string; readonly encoding: 'numeric' }
+  /** Mean and standard deviation fitted from the rows being encoded. */
+  | { readonly column: string; readonly encoding: 'standardize' }
+  /** One column per category, named `column=value`; categories are fixed when the plan is built. */
+  | { readonly column: string; readonly encoding: 'onehot'; readonly categories: readonly string[] }
+  /** Feature hashing of the value's text into `buckets` columns. */
+  | { readonly column: string; readonly encoding: 'hash'; readonly buckets: number };
+
+export interface BridgeArgs {
+  toMatrix: { readonly features: readonly Feature[]; readonly intercept: boolean; readonly dtype: MatrixDType };
+  /** The matrix's columns appended, as float64, to the relation rows they came from. */
+  appendColumns: { readonly names: readonly string[] };
+  /** A new relation with one float64 column per matrix column. */
+  matrixToRelation: { readonly names: readonly string[] };
+}
+
+export function featureColumnNames(f: Feature): string[] {
+  switch (f.encoding) {
+    case 'numeric':
+    case 'standardize':
+      return [f.column];
+    case 'onehot':
+      return f.categories.map((c) => `${f.column}=${c}`);
+    case 'hash':
+      return Array.from({ length: f.buckets }, (_, i) => `${f.column}#${i}`);
+  }
+}
+
+function checkFeature(f: Feature, field: Field): void {
+  const numeric = isNumeric(field.dtype) || field.dtype === 'bool';
+  if ((f.encoding === 'numeric' || f.encoding === 'standardize') && !numeric) {
+    throw new TypeMismatchError('toMatrix', `column '${f.column}' is ${field.dtype}; ${f.encoding} encoding expects a numeric or bool column (use onehot or hash for categories)`);
+  }
+  if (f.encoding === 'onehot' && field.dtype !== 'string') {
+    throw new TypeMismatchError('toMatrix', `column '${f.column}' is ${field.dtype}; onehot encoding expects a string column (cast it to string first)`);
+  }
+  if (f.encoding === 'hash' && (!Number.isInteger(f.buckets) || f.buckets < 1)) {
+    throw new PlanError('toMatrix', `hash encoding of '${f.column}' expects a positive integer bucket count, got ${f.buckets}`);
+  }
+}
+
+function uniqueNames(names: readonly string[], operator: string): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new PlanError(operator, `duplicate column name '${n}'`);
+    seen.add(n);
+  }
+}
+
+function relationInput(inputs: readonly PlanNode[], operator: string) {
+  const out = inputs[0].output;
+  if (out.kind !== 'relation') throw new PlanError(operator, `expected a relation as first input, got a matrix (${inputs[0].kind})`);
+  return out.schema;
+}
+
+/** The row count of a relation when it is known before running (a scan with statistics, and row-preserving operators above it). */
+export function staticRowCount(node: PlanNode): number | null {
+  switch (node.kind) {
+    case 'scan':
+      return node.args.source.stats.rowCount ?? null;
+    case 'project':
+    case 'sort':
+      return staticRowCount(node.inputs[0]);
+    default:
+      return null;
+  }
+}
+
+export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
+  toMatrix: {
+    name: 'ToMatrix',
+    arity: 1,
+    derive({ features, intercept, dtype }, inputs) {
+      const schema = relationInput(inputs, 'toMatrix');
+      if (features.length === 0 && !intercept) throw new PlanError('toMatrix', 'expected at least one feature column');
+      for (const f of features) checkFeature(f, requireField(schema, f.column, 'toMatrix'));
+      const names = [...features.flatMap(featureColumnNames), ...(intercept ? ['intercept'] : [])];
+      uniqueNames(names, 'toMatrix');
+      return matrix(staticRowCount(inputs[0]), names.length, dtype, names, inputs[0]);
+    },
+    label: ({ features, intercept, dtype }) =>
+      `${features.map((f) => (f.encoding === 'numeric' ? f.column : f.encoding === 'onehot' ? `onehot(${f.column}: ${f.categories.length})` : f.encoding === 'hash' ? `hash(${f.column}, ${f.buckets})` : `standardize(${f.column})`)).join(', ')}${intercept ? ', intercept' : ''}${dtype === 'float32' ? ' float32' : ''}`,
+    digest: ({ features, intercept, dtype }) => `${JSON.stringify(features)};${intercept};${dtype}`,
+  },
+  appendColumns: {
+    name: 'AppendColumns',
+    arity: 2,
+    derive({ names }, inputs) {
+      const schema = relationInput(inputs, 'appendColumns');
+      const m = matrixInput(inputs, 1, 'appendColumns');
+      if (!m.rowOrigin || planDigest(m.rowOrigin) !== planDigest(inputs[0])) {
+        throw new PlanError('appendColumns', `the matrix (${inputs[1].kind}) was not computed row by row from this relation, so its rows cannot be matched to the relation's rows`);
+      }
+      if (names.length !== m.cols) throw new PlanError('appendColumns', `expected ${m.cols} column names for a ${m.cols}-column matrix, got ${names.length}`);
+      uniqueNames([...fieldNames(schema), ...names], 'appendColumns');
+      const fields: Field[] = [...schema.fields, ...names.map((name) => ({ name, dtype: 'float64', nullable: false }) as const)];
+      return { kind: 'relation', schema: { fields, primaryKey: schema.primaryKey } };
+    },
+    label: ({ names }) => names.join(', '),
+    digest: ({ names }) => names.join(','),
+  },
+  matrixToRelation: {
+    name: 'MatrixToRelation',
+    arity: 1,
+    derive({ names }, inputs) {
+      const m = matrixInput(inputs, 0, 'matrixToRelation');
+      if (names.length !== m.cols) throw new PlanError('matrixToRelation', `expected ${m.cols} column names for a ${m.cols}-column matrix, got ${names.length}`);
+      uniqueNames(names, 'matrixToRelation');
+      return { kind: 'relation', schema: { fields: names.map((name) => ({ name, dtype: 'float64', nullable: false })) } };
+    },
+    label: ({ names }) => names.join(', '),
+    digest: ({ names }) => names.join(','),
+  },
+};
+

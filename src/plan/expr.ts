@@ -1,0 +1,257 @@
+import { TypeMismatchError, UnknownColumnError } from '../errors.js';
+import {
+  type ColumnType,
+  type DType,
+  arithmeticResult,
+  commonDType,
+  formatColumnType,
+  isNumeric,
+} from '../types/dtype.js';
+import { type RelationSchema, fieldNames, findField } from '../types/schema.js';
+
+/**
+ * Scalar expressions: immutable plan values with a resolved output type.
+ * Constructors check operand types and throw a TypeMismatchError naming the
+ * operation and its operands.
+ */
+
+export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'mod';
+export type ComparisonOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type LogicalOp = 'and' | 'or';
+export type BinaryOp = ArithmeticOp | ComparisonOp | LogicalOp;
+export type UnaryOp = 'not' | 'neg' | 'abs' | 'isNull' | 'isNotNull';
+export type LiteralValue = number | boolean | string | null;
+
+export type ExprNode =
+  | { readonly kind: 'column'; readonly name: string; readonly type: ColumnType }
+  | { readonly kind: 'literal'; readonly value: LiteralValue; readonly type: ColumnType }
+  | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: ExprNode; readonly right: ExprNode; readonly type: ColumnType }
+  | { readonly kind: 'unary'; readonly op: UnaryOp; readonly arg: ExprNode; readonly type: ColumnType }
+  | { readonly kind: 'coalesce'; readonly args: readonly ExprNode[]; readonly type: ColumnType }
+  | { readonly kind: 'cast'; readonly arg: ExprNode; readonly type: ColumnType }
+  | {
+      readonly kind: 'case';
+      readonly branches: readonly { readonly when: ExprNode; readonly then: ExprNode }[];
+      readonly otherwise: ExprNode;
+      readonly type: ColumnType;
+    };
+
+const ARITHMETIC = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'mod']);
+const COMPARISON = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+export const isArithmetic = (op: BinaryOp): op is ArithmeticOp => ARITHMETIC.has(op);
+export const isComparison = (op: BinaryOp): op is ComparisonOp => COMPARISON.has(op);
+
+export function columnRef(name: string, type: ColumnType): ExprNode {
+  return { kind: 'column', name, type };
+}
+
+export function literal(value: LiteralValue, dtype: DType): ExprNode {
+  return { kind: 'literal', value, type: { dtype, nullable: value === null } };
+}
+
+/** A literal for a JavaScript value, typed after the operand it meets (numbers after numeric columns). */
+export function literalLike(value: unknown, like: ColumnType, operation: string): ExprNode {
+  if (value === null || value === undefined) return literal(null, like.dtype);
+  if (value instanceof Date) return literal(Math.floor(value.getTime() / 86_400_000), 'date');
+  switch (typeof value) {
+    case 'number':
+      return literal(value, isNumeric(like.dtype) ? (Number.isInteger(value) && like.dtype !== 'float32' && like.dtype !== 'float64' ? like.dtype : 'float64') : 'float64');
+    case 'boolean':
+      return literal(value, 'bool');
+    case 'string':
+      return literal(value, 'string');
+    default:
+      throw new TypeMismatchError(operation, `unsupported literal ${String(value)} of type ${typeof value}`);
+  }
+}
+
+function describe(e: ExprNode): string {
+  return `${exprToString(e)} (${formatColumnType(e.type)})`;
+}
+
+export function binary(op: BinaryOp, left: ExprNode, right: ExprNode): ExprNode {
+  const nullable = left.type.nullable || right.type.nullable;
+  const l = left.type.dtype;
+  const r = right.type.dtype;
+  let dtype: DType;
+  if (op === 'and' || op === 'or') {
+    if (l !== 'bool' || r !== 'bool') throw new TypeMismatchError(op, `expected bool operands, got ${describe(left)} and ${describe(right)}`);
+    dtype = 'bool';
+  } else if (isArithmetic(op)) {
+    if (!isNumeric(l) || !isNumeric(r)) throw new TypeMismatchError(op, `expected numeric operands, got ${describe(left)} and ${describe(right)}`);
+    dtype = arithmeticResult(l, r, op);
+  } else {
+    if (!commonDType(l, r)) throw new TypeMismatchError(op, `cannot compare ${describe(left)} with ${describe(right)}`);
+    dtype = 'bool';
+  }
+  return { kind: 'binary', op, left, right, type: { dtype, nullable } };
+}
+
+export function unary(op: UnaryOp, arg: ExprNode): ExprNode {
+  const d = arg.type.dtype;
+  switch (op) {
+    case 'not':
+      if (d !== 'bool') throw new TypeMismatchError('not', `expected a bool operand, got ${describe(arg)}`);
+      return { kind: 'unary', op, arg, type: arg.type };
+    case 'neg':
+    case 'abs':
+      if (!isNumeric(d)) throw new TypeMismatchError(op, `expected a numeric operand, got ${describe(arg)}`);
+      return { kind: 'unary', op, arg, type: { dtype: d === 'int32' ? 'int64' : d, nullable: arg.type.nullable } };
+    case 'isNull':
+    case 'isNotNull':
+      return { kind: 'unary', op, arg, type: { dtype: 'bool', nullable: false } };
+  }
+}
+
+export function coalesce(args: readonly ExprNode[]): ExprNode {
+  if (args.length === 0) throw new TypeMismatchError('coalesce', 'expected at least one argument');
+  let dtype: DType = args[0].type.dtype;
+  for (const a of args.slice(1)) {
+    const c = commonDType(dtype, a.type.dtype);
+    if (!c) throw new TypeMismatchError('coalesce', `arguments of different types: ${args.map(describe).join(', ')}`);
+    dtype = c;
+  }
+  return { kind: 'coalesce', args, type: { dtype, nullable: args.every((a) => a.type.nullable) } };
+}
+
+const CASTS: Record<DType, readonly DType[]> = {
+  float64: ['float64', 'float32', 'int32', 'int64', 'bool', 'string'],
+  float32: ['float64', 'float32', 'int32', 'int64', 'bool', 'string'],
+  int32: ['float64', 'float32', 'int32', 'int64', 'bool', 'string', 'date'],
+  int64: ['float64', 'float32', 'int32', 'int64', 'bool', 'string'],
+  bool: ['float64', 'float32', 'int32', 'int64', 'bool', 'string'],
+  string: ['float64', 'float32', 'int32', 'int64', 'bool', 'string', 'date'],
+  date: ['int32', 'string', 'date'],
+};
+
+/** Cast; a string that does not parse as the target becomes null, so the result of a cast from string is nullable. */
+export function cast(arg: ExprNode, dtype: DType): ExprNode {
+  if (!CASTS[arg.type.dtype].includes(dtype)) throw new TypeMismatchError('cast', `cannot cast ${describe(arg)} to ${dtype}`);
+  const nullable = arg.type.nullable || (arg.type.dtype === 'string' && dtype !== 'string');
+  return { kind: 'cast', arg, type: { dtype, nullable } };
+}
+
+export function caseWhen(branches: readonly { when: ExprNode; then: ExprNode }[], otherwise: ExprNode): ExprNode {
+  let dtype = otherwise.type.dtype;
+  let nullable = otherwise.type.nullable;
+  for (const b of branches) {
+    if (b.when.type.dtype !== 'bool') throw new TypeMismatchError('case', `condition ${describe(b.when)} is not bool`);
+    const c = commonDType(dtype, b.then.type.dtype);
+    if (!c) throw new TypeMismatchError('case', `branches of different types: ${describe(b.then)} and ${describe(otherwise)}`);
+    dtype = c;
+    nullable ||= b.then.type.nullable;
+  }
+  return { kind: 'case', branches, otherwise, type: { dtype, nullable } };
+}
+
+const SYMBOL: Record<BinaryOp, string> = {
+  add: '+', sub: '-', mul: '*', div: '/', mod: '%',
+  eq: '=', ne: '<>', lt: '<', le: '<=', gt: '>', ge: '>=',
+  and: 'AND', or: 'OR',
+};
+
+function literalToString(e: Extract<ExprNode, { kind: 'literal' }>, typed: boolean): string {
+  const suffix = typed ? `::${e.type.dtype}` : '';
+  if (e.value === null) return `NULL${suffix}`;
+  if (e.type.dtype === 'string') return `'${String(e.value).replace(/'/g, "''")}'`;
+  if (e.type.dtype === 'date') return `DATE '${new Date((e.value as number) * 86_400_000).toISOString().slice(0, 10)}'`;
+  return `${String(e.value)}${suffix}`;
+}
+
+function render(e: ExprNode, typed: boolean): string {
+  const r = (x: ExprNode) => render(x, typed);
+  switch (e.kind) {
+    case 'column':
+      return e.name;
+    case 'literal':
+      return literalToString(e, typed);
+    case 'binary':
+      return `(${r(e.left)} ${SYMBOL[e.op]} ${r(e.right)})`;
+    case 'unary':
+      if (e.op === 'not') return `NOT ${r(e.arg)}`;
+      if (e.op === 'neg') return `-${r(e.arg)}`;
+      if (e.op === 'abs') return `abs(${r(e.arg)})`;
+      return `${r(e.arg)} IS ${e.op === 'isNull' ? 'NULL' : 'NOT NULL'}`;
+    case 'coalesce':
+      return `coalesce(${e.args.map(r).join(', ')})`;
+    case 'cast':
+      return `CAST(${r(e.arg)} AS ${e.type.dtype})`;
+    case 'case':
+      return `CASE ${e.branches.map((b) => `WHEN ${r(b.when)} THEN ${r(b.then)}`).join(' ')} ELSE ${r(e.otherwise)} END`;
+  }
+}
+
+/** SQL-like text of an expression, as explain prints it. */
+export function exprToString(e: ExprNode): string {
+  return render(e, false);
+}
+
+/** Canonical text that keeps literal types apart: equal digests mean equal expressions. */
+export function exprDigest(e: ExprNode): string {
+  return render(e, true);
+}
+
+/** The immediate sub-expressions of `e`. */
+export function exprChildren(e: ExprNode): ExprNode[] {
+  switch (e.kind) {
+    case 'column':
+    case 'literal':
+      return [];
+    case 'binary':
+      return [e.left, e.right];
+    case 'unary':
+    case 'cast':
+      return [e.arg];
+    case 'coalesce':
+      return [...e.args];
+    case 'case':
+      return [...e.branches.flatMap((b) => [b.when, b.then]), e.otherwise];
+  }
+}
+
+/** `e` with each immediate sub-expression replaced by `f(child)`; types are kept. */
+export function mapChildren(e: ExprNode, f: (child: ExprNode) => ExprNode): ExprNode {
+  switch (e.kind) {
+    case 'column':
+    case 'literal':
+      return e;
+    case 'binary':
+      return { ...e, left: f(e.left), right: f(e.right) };
+    case 'unary':
+    case 'cast':
+      return { ...e, arg: f(e.arg) };
+    case 'coalesce':
+      return { ...e, args: e.args.map(f) };
+    case 'case':
+      return { ...e, branches: e.branches.map((b) => ({ when: f(b.when), then: f(b.then) })), otherwise: f(e.otherwise) };
+  }
+}
+
+/** Names of the columns an expression reads. */
+export function columnsOf(e: ExprNode, into = new Set<string>()): Set<string> {
+  if (e.kind === 'column') into.add(e.name);
+  for (const c of exprChildren(e)) columnsOf(c, into);
+  return into;
+}
+
+/** Rewrites column references bottom-up through `f`. */
+export function substituteColumns(e: ExprNode, f: (col: Extract<ExprNode, { kind: 'column' }>) => ExprNode): ExprNode {
+  if (e.kind === 'column') return f(e);
+  return mapChildren(e, (c) => substituteColumns(c, f));
+}
+
+/**
+ * Checks that every column `e` reads exists in `schema` with the dtype it was built
+ * for, so that a plan rebuilt by a rewrite can never read a column it does not have.
+ */
+export function checkExpr(e: ExprNode, schema: RelationSchema, operator: string): void {
+  if (e.kind === 'column') {
+    const f = findField(schema, e.name);
+    if (!f) throw new UnknownColumnError(operator, e.name, fieldNames(schema));
+    if (f.dtype !== e.type.dtype || (f.nullable && !e.type.nullable)) {
+      throw new TypeMismatchError(operator, `column '${e.name}' is ${formatColumnType(f)} in the input, but the expression expects ${formatColumnType(e.type)}`);
+    }
+    return;
+  }
+  for (const c of exprChildren(e)) checkExpr(c, schema, operator);
+}

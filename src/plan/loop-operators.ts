@@ -1,0 +1,75 @@
+import { PlanError, ShapeError } from '../errors.js';
+import { type MatrixDType, matrix, matrixInput, shapeText } from './matrix-operators.js';
+import { type OperatorDefs, type PlanNode, planDigest } from './node.js';
+
+/**
+ * The loop of iterative learners: `iterations` times, state ← body(state), starting
+ * from the first input. The body is a matrix plan over a `loopState` leaf (the state
+ * of the current iteration) and `loopInput` leaves (the loop's other inputs, computed
+ * once before the loop). Anything else in the body is recomputed every iteration,
+ * which is what loop-invariant hoisting (R11) turns into loop inputs.
+ */
+
+export interface LoopArgs {
+  loop: { readonly loopId: string; readonly iterations: number; readonly body: PlanNode };
+  loopState: { readonly loopId: string; readonly rows: number; readonly cols: number; readonly dtype: MatrixDType };
+  loopInput: { readonly loopId: string; readonly index: number; readonly rows: number | null; readonly cols: number; readonly dtype: MatrixDType };
+}
+
+let nextLoopId = 0;
+export function newLoopId(): string {
+  nextLoopId += 1;
+  return `L${nextLoopId}`;
+}
+
+/** Whether `node` reads the state of loop `loopId`. */
+export function readsLoopState(node: PlanNode, loopId: string): boolean {
+  if (node.kind === 'loopState') return node.args.loopId === loopId;
+  if (node.kind === 'loop' && readsLoopState(node.args.body, loopId)) return true;
+  return node.inputs.some((c) => readsLoopState(c, loopId));
+}
+
+export const LOOP_OPERATORS: OperatorDefs<LoopArgs> = {
+  loop: {
+    name: 'Loop',
+    arity: 'any',
+    derive({ loopId, iterations, body }, inputs) {
+      if (!Number.isInteger(iterations) || iterations < 0) throw new PlanError('loop', `expected a non-negative integer iteration count, got ${iterations}`);
+      const init = matrixInput(inputs, 0, 'loop');
+      inputs.slice(1).forEach((_, i) => matrixInput(inputs, i + 1, 'loop'));
+      const out = body.output;
+      if (out.kind !== 'matrix') throw new PlanError('loop', 'the body must compute a matrix');
+      if (out.cols !== init.cols || (out.rows !== null && init.rows !== null && out.rows !== init.rows)) {
+        throw new ShapeError('loop', `the body computes ${shapeText(out)} but the state is ${shapeText(init)}`);
+      }
+      checkLeaves(body, loopId, inputs);
+      return matrix(init.rows, init.cols, init.dtype, init.columnNames);
+    },
+    label: ({ iterations, loopId }) => `${loopId} × ${iterations}`,
+    digest: ({ loopId, iterations, body }) => `${loopId};${iterations};${planDigest(body)}`,
+  },
+  loopState: {
+    name: 'LoopState',
+    arity: 0,
+    derive: ({ rows, cols, dtype }) => matrix(rows, cols, dtype),
+    label: ({ loopId }) => loopId,
+    digest: ({ loopId, rows, cols, dtype }) => `${loopId};${rows};${cols};${dtype}`,
+  },
+  loopInput: {
+    name: 'LoopInput',
+    arity: 0,
+    derive: ({ rows, cols, dtype }) => matrix(rows, cols, dtype),
+    label: ({ loopId, index }) => `${loopId}[${index}]`,
+    digest: ({ loopId, index, rows, cols, dtype }) => `${loopId};${index};${rows};${cols};${dtype}`,
+  },
+};
+
+/** Every loopInput leaf of the body must name an existing input of this loop. */
+function checkLeaves(node: PlanNode, loopId: string, inputs: readonly PlanNode[]): void {
+  if (node.kind === 'loopInput' && node.args.loopId === loopId) {
+    if (node.args.index < 1 || node.args.index >= inputs.length) {
+      throw new PlanError('loop', `the body reads loop input ${node.args.index}, but the loop has ${inputs.length - 1} extra input(s)`);
+    }
+  }
+  for (const c of node.inputs) checkLeaves(c, loopId, inputs);
+}

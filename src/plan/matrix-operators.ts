@@ -1,0 +1,287 @@
+import { PlanError, ShapeError } from '../errors.js';
+import type { DenseMatrix } from '../kernels/matrix/dense.js';
+import type { MatrixOutput, OperatorDefs, OutputType, PlanNode } from './node.js';
+
+/**
+ * Matrix operators. Shapes and dtypes are checked when a node is built, so a product
+ * of a 3-column matrix by a 4-row matrix fails before anything runs, with an error
+ * naming both operands. A row count may be unknown (null) while planning, e.g. after
+ * a relational filter; column counts are always known.
+ */
+
+export type MatrixDType = 'float64' | 'float32';
+export type ElementwiseOp = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max';
+/** Element maps; `a`/`b` are the scalar parameters (`scale`: x·a, `shift`: x+a, `rsub`: a−x, `rdiv`: a/x, `pow`: x^a, `clip`: [a, b]). */
+export type MapFn = 'exp' | 'log' | 'sqrt' | 'abs' | 'neg' | 'sigmoid' | 'pow' | 'clip' | 'scale' | 'shift' | 'rsub' | 'rdiv';
+/** `count` is the number of elements reduced (a row count over axis 'cols' or 'all' of a column vector). */
+export type ReduceOp = 'sum' | 'mean' | 'count';
+/** rows: one value per row (m×1); cols: one per column (1×n); all: 1×1. */
+export type ReduceAxis = 'rows' | 'cols' | 'all';
+
+export interface MatrixArgs {
+  matrixLiteral: { readonly value: DenseMatrix; readonly name: string; readonly id: string };
+  identity: { readonly n: number; readonly dtype: MatrixDType };
+  matmul: Record<string, never>;
+  transpose: Record<string, never>;
+  elementwise: { readonly op: ElementwiseOp };
+  map: { readonly fn: MapFn; readonly a?: number; readonly b?: number };
+  reduce: { readonly op: ReduceOp; readonly axis: ReduceAxis };
+  crossprod: Record<string, never>;
+  solve: { readonly method: 'auto' | 'cholesky' | 'lu' };
+  lstsq: { readonly ridge: number };
+  inverse: Record<string, never>;
+  diag: Record<string, never>;
+  selectCols: { readonly indices: readonly number[] };
+  filterRows: Record<string, never>;
+  sampleRows: { readonly count: number; readonly seed: number };
+  nearest: Record<string, never>;
+  hstack: Record<string, never>;
+}
+
+export function matrixInput(inputs: readonly PlanNode[], i: number, operator: string): MatrixOutput {
+  const out = inputs[i]?.output;
+  if (!out || out.kind !== 'matrix') throw new PlanError(operator, `input ${i + 1} must be a matrix, got ${out ? `a relation (${inputs[i].kind})` : 'nothing'}`);
+  return out;
+}
+
+export function shapeText(m: { rows: number | null; cols: number }): string {
+  return `${m.rows ?? '?'}×${m.cols}`;
+}
+
+export function matrix(rows: number | null, cols: number, dtype: MatrixDType, columnNames?: readonly string[], rowOrigin?: PlanNode): OutputType {
+  return { kind: 'matrix', rows, cols, dtype, columnNames: columnNames ?? Array.from({ length: cols }, (_, j) => `c${j}`), rowOrigin };
+}
+
+/** float32 only when every operand is. */
+export function resultType(...ms: readonly MatrixOutput[]): MatrixDType {
+  return ms.every((m) => m.dtype === 'float32') ? 'float32' : 'float64';
+}
+
+/** Two row counts agree when equal or when either is unknown while planning. */
+function sameRows(a: number | null, b: number | null): boolean {
+  return a === null || b === null || a === b;
+}
+
+/** Broadcast shape of an element-wise op: same shape, a row vector, a column vector or a 1×1. */
+function broadcast(a: MatrixOutput, b: MatrixOutput, op: string): void {
+  const colsOk = b.cols === a.cols || b.cols === 1;
+  const rowsOk = b.rows === 1 || sameRows(a.rows, b.rows);
+  if (!colsOk || !rowsOk) {
+    throw new ShapeError(op, `cannot broadcast ${shapeText(b)} onto ${shapeText(a)}: expected the same shape, a 1×${a.cols} row, a ${a.rows ?? '?'}×1 column or a 1×1`);
+  }
+}
+
+function square(m: MatrixOutput, op: string, what = 'matrix'): number {
+  if (m.rows !== null && m.rows !== m.cols) throw new ShapeError(op, `expected a square ${what}, got ${shapeText(m)}`);
+  return m.cols;
+}
+
+const none = () => '';
+
+export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
+  matrixLiteral: {
+    name: 'Matrix',
+    arity: 0,
+    derive: ({ value }) => matrix(value.rows, value.cols, value.data instanceof Float32Array ? 'float32' : 'float64'),
+    label: ({ name }) => name,
+    digest: ({ id }) => id,
+  },
+  identity: {
+    name: 'Identity',
+    arity: 0,
+    derive({ n, dtype }) {
+      if (!Number.isInteger(n) || n < 0) throw new PlanError('identity', `expected a non-negative integer size, got ${n}`);
+      return matrix(n, n, dtype);
+    },
+    label: ({ n }) => String(n),
+    digest: ({ n, dtype }) => `${n};${dtype}`,
+  },
+  matmul: {
+    name: 'MatMul',
+    arity: 2,
+    derive(_args, inputs) {
+      const a = matrixInput(inputs, 0, 'matmul');
+      const b = matrixInput(inputs, 1, 'matmul');
+      if (b.rows !== null && a.cols !== b.rows) {
+        throw new ShapeError('matmul', `cannot multiply ${inputs[0].kind} (${shapeText(a)}) by ${inputs[1].kind} (${shapeText(b)}): inner dimensions ${a.cols} and ${b.rows} differ`);
+      }
+      return matrix(a.rows, b.cols, resultType(a, b), b.columnNames, a.rowOrigin);
+    },
+    label: none,
+    digest: none,
+  },
+  transpose: {
+    name: 'Transpose',
+    arity: 1,
+    derive(_args, inputs) {
+      const a = matrixInput(inputs, 0, 'transpose');
+      if (a.rows === null) throw new ShapeError('transpose', `the row count of ${inputs[0].kind} is only known at run time; transpose needs it while planning (use crossprod for XᵀX)`);
+      return matrix(a.cols, a.rows, a.dtype);
+    },
+    label: none,
+    digest: none,
+  },
+  elementwise: {
+    name: 'Elementwise',
+    arity: 2,
+    derive({ op }, inputs) {
+      const a = matrixInput(inputs, 0, op);
+      broadcast(a, matrixInput(inputs, 1, op), op);
+      return matrix(a.rows, a.cols, resultType(a, matrixInput(inputs, 1, op)), a.columnNames, a.rowOrigin);
+    },
+    label: ({ op }) => op,
+    digest: ({ op }) => op,
+  },
+  map: {
+    name: 'Map',
+    arity: 1,
+    derive({ fn, a, b }, inputs) {
+      const m = matrixInput(inputs, 0, fn);
+      const needsA = ['pow', 'scale', 'shift', 'rsub', 'rdiv', 'clip'].includes(fn);
+      if (needsA && (a === undefined || Number.isNaN(a))) throw new PlanError(fn, 'expected a numeric parameter');
+      if (fn === 'clip' && (b === undefined || Number.isNaN(b) || b < a!)) throw new PlanError('clip', `expected lower ≤ upper bounds, got ${a} and ${b}`);
+      return matrix(m.rows, m.cols, m.dtype, m.columnNames, m.rowOrigin);
+    },
+    label: ({ fn, a, b }) => (a === undefined ? fn : b === undefined ? `${fn}(${a})` : `${fn}(${a}, ${b})`),
+    digest: ({ fn, a, b }) => `${fn};${a};${b}`,
+  },
+  reduce: {
+    name: 'Reduce',
+    arity: 1,
+    derive({ op, axis }, inputs) {
+      const m = matrixInput(inputs, 0, 'reduce');
+      if (axis === 'rows') return matrix(m.rows, 1, m.dtype, [op], m.rowOrigin);
+      if (axis === 'cols') return matrix(1, m.cols, m.dtype, m.columnNames);
+      return matrix(1, 1, m.dtype);
+    },
+    label: ({ op, axis }) => (axis === 'all' ? op : `${axis === 'rows' ? 'row' : 'col'}${op === 'sum' ? 'Sums' : op === 'mean' ? 'Means' : 'Counts'}`),
+    digest: ({ op, axis }) => `${op};${axis}`,
+  },
+  crossprod: {
+    name: 'CrossProd',
+    arity: 'any',
+    derive(_args, inputs) {
+      if (inputs.length < 1 || inputs.length > 2) throw new PlanError('crossprod', `expected 1 or 2 inputs, got ${inputs.length}`);
+      const a = matrixInput(inputs, 0, 'crossprod');
+      const b = inputs.length === 2 ? matrixInput(inputs, 1, 'crossprod') : a;
+      if (!sameRows(a.rows, b.rows)) throw new ShapeError('crossprod', `${inputs[0].kind} (${shapeText(a)}) and ${inputs[1].kind} (${shapeText(b)}) have different row counts`);
+      return matrix(a.cols, b.cols, resultType(a, b), b.columnNames);
+    },
+    label: none,
+    digest: none,
+  },
+  solve: {
+    name: 'Solve',
+    arity: 2,
+    derive(_args, inputs) {
+      const a = matrixInput(inputs, 0, 'solve');
+      const b = matrixInput(inputs, 1, 'solve');
+      const n = square(a, 'solve');
+      if (b.rows !== null && b.rows !== n) throw new ShapeError('solve', `cannot solve ${shapeText(a)} · X = ${shapeText(b)}: right-hand side must have ${n} rows`);
+      return matrix(n, b.cols, resultType(a, b), b.columnNames);
+    },
+    label: ({ method }) => method,
+    digest: ({ method }) => method,
+  },
+  lstsq: {
+    name: 'LeastSquares',
+    arity: 2,
+    derive({ ridge }, inputs) {
+      const x = matrixInput(inputs, 0, 'lstsq');
+      const y = matrixInput(inputs, 1, 'lstsq');
+      if (!(ridge >= 0)) throw new PlanError('lstsq', `expected a non-negative ridge penalty, got ${ridge}`);
+      if (!sameRows(x.rows, y.rows)) throw new ShapeError('lstsq', `X (${shapeText(x)}) and y (${shapeText(y)}) have different row counts`);
+      return matrix(x.cols, y.cols, resultType(x, y), y.columnNames);
+    },
+    label: ({ ridge }) => (ridge ? `ridge=${ridge}` : ''),
+    digest: ({ ridge }) => String(ridge),
+  },
+  inverse: {
+    name: 'Inverse',
+    arity: 1,
+    derive(_args, inputs) {
+      const a = matrixInput(inputs, 0, 'inverse');
+      const n = square(a, 'inverse');
+      return matrix(n, n, a.dtype);
+    },
+    label: none,
+    digest: none,
+  },
+  diag: {
+    name: 'Diag',
+    arity: 1,
+    derive(_args, inputs) {
+      const v = matrixInput(inputs, 0, 'diag');
+      if (v.cols !== 1 || v.rows === null) throw new ShapeError('diag', `expected a column vector with a known length, got ${shapeText(v)}`);
+      return matrix(v.rows, v.rows, v.dtype);
+    },
+    label: none,
+    digest: none,
+  },
+  selectCols: {
+    name: 'SelectCols',
+    arity: 1,
+    derive({ indices }, inputs) {
+      const m = matrixInput(inputs, 0, 'selectCols');
+      for (const j of indices) {
+        if (!Number.isInteger(j) || j < 0 || j >= m.cols) throw new ShapeError('selectCols', `column index ${j} is outside 0..${m.cols - 1} of ${inputs[0].kind} (${shapeText(m)})`);
+      }
+      return matrix(
+        m.rows,
+        indices.length,
+        m.dtype,
+        indices.map((j) => m.columnNames[j]),
+        m.rowOrigin,
+      );
+    },
+    label: ({ indices }) => `[${indices.join(', ')}]`,
+    digest: ({ indices }) => indices.join(','),
+  },
+  filterRows: {
+    name: 'FilterRows',
+    arity: 2,
+    derive(_args, inputs) {
+      const m = matrixInput(inputs, 0, 'filterRows');
+      const mask = matrixInput(inputs, 1, 'filterRows');
+      if (mask.cols !== 1 || !sameRows(m.rows, mask.rows)) throw new ShapeError('filterRows', `mask must be a ${m.rows ?? '?'}×1 column, got ${shapeText(mask)}`);
+      return matrix(null, m.cols, m.dtype, m.columnNames);
+    },
+    label: none,
+    digest: none,
+  },
+  sampleRows: {
+    name: 'SampleRows',
+    arity: 1,
+    derive({ count, seed }, inputs) {
+      const m = matrixInput(inputs, 0, 'sampleRows');
+      if (!Number.isInteger(count) || count < 1) throw new PlanError('sampleRows', `expected a positive integer count, got ${count}`);
+      if (!Number.isInteger(seed)) throw new PlanError('sampleRows', `expected an integer seed, got ${seed}`);
+      return matrix(count, m.cols, m.dtype, m.columnNames);
+    },
+    label: ({ count, seed }) => `${count} rows, seed ${seed}`,
+    digest: ({ count, seed }) => `${count};${seed}`,
+  },
+  nearest: {
+    name: 'Nearest',
+    arity: 1,
+    derive(_args, inputs) {
+      const d = matrixInput(inputs, 0, 'nearest');
+      return matrix(d.rows, d.cols, d.dtype, d.columnNames, d.rowOrigin);
+    },
+    label: none,
+    digest: none,
+  },
+  hstack: {
+    name: 'HStack',
+    arity: 'any',
+    derive(_args, inputs) {
+      if (inputs.length === 0) throw new PlanError('hstack', 'expected at least one matrix');
+      const ms = inputs.map((_, i) => matrixInput(inputs, i, 'hstack'));
+      const rows = ms.find((m) => m.rows !== null)?.rows ?? null;
+      for (const m of ms) if (!sameRows(rows, m.rows)) throw new ShapeError('hstack', `row counts differ: ${ms.map(shapeText).join(', ')}`);
+      return matrix(rows, ms.reduce((s, m) => s + m.cols, 0), resultType(...ms), ms.flatMap((m) => m.columnNames), ms[0].rowOrigin);
+    },
+    label: none,
+    digest: none,
+  },
+};

@@ -1,0 +1,153 @@
+import { PlanError } from '../errors.js';
+import type { RelationSchema } from '../types/schema.js';
+import { type BridgeArgs, BRIDGE_OPERATORS } from './bridge-operators.js';
+import { type LoopArgs, LOOP_OPERATORS } from './loop-operators.js';
+import { type MatrixArgs, MATRIX_OPERATORS } from './matrix-operators.js';
+import { type RelationalArgs, RELATIONAL_OPERATORS } from './relational-operators.js';
+
+/**
+ * Logical plan nodes: immutable values with a typed output (a relation schema or a
+ * matrix shape), that can be printed, compared, hashed and rebuilt with new inputs.
+ * What each kind checks and derives lives in its OperatorDef; this module is the
+ * kind-independent machinery every layer above relies on.
+ */
+
+export interface RelationOutput {
+  readonly kind: 'relation';
+  readonly schema: RelationSchema;
+}
+
+export interface MatrixOutput {
+  readonly kind: 'matrix';
+  /** Row count when known while planning (null when it depends on data, e.g. after a filter). */
+  readonly rows: number | null;
+  readonly cols: number;
+  readonly dtype: 'float64' | 'float32';
+  /** A name per column, e.g. `price` or `city=Paris`. */
+  readonly columnNames: readonly string[];
+  /** The relation whose rows these rows are, one to one and in order, when there is one. */
+  readonly rowOrigin?: PlanNode;
+}
+
+export type OutputType = RelationOutput | MatrixOutput;
+
+export type NodeArgs = RelationalArgs & MatrixArgs & BridgeArgs & LoopArgs;
+export type NodeKind = keyof NodeArgs;
+
+export interface Node<K extends NodeKind> {
+  readonly kind: K;
+  readonly args: NodeArgs[K];
+  readonly inputs: readonly PlanNode[];
+  readonly output: OutputType;
+}
+
+export type PlanNode = { [K in NodeKind]: Node<K> }[NodeKind];
+export type RelationNode = PlanNode & { readonly output: RelationOutput };
+export type MatrixNode = PlanNode & { readonly output: MatrixOutput };
+
+/** What a kind of node checks, derives and prints. */
+export interface OperatorDef<K extends NodeKind> {
+  /** Display name in explain output. */
+  readonly name: string;
+  /** Number of inputs, or 'any'. */
+  readonly arity: number | 'any';
+  /** Checks args against the inputs and derives the output; throws a PlanError when they do not fit. */
+  derive(args: NodeArgs[K], inputs: readonly PlanNode[]): OutputType;
+  /** Key arguments in one short line, for explain ('' when there are none). */
+  label(args: NodeArgs[K]): string;
+  /** Canonical text of the arguments, for hashing and equality. */
+  digest(args: NodeArgs[K]): string;
+}
+
+export type OperatorDefs<A> = { readonly [K in keyof A & NodeKind]: OperatorDef<K> };
+
+// Built on first use: operator modules import helpers from this one, so the table must not be read while modules load.
+let operators: OperatorDefs<NodeArgs> | undefined;
+
+export function operatorDef<K extends NodeKind>(kind: K): OperatorDef<K> {
+  operators ??= { ...RELATIONAL_OPERATORS, ...MATRIX_OPERATORS, ...BRIDGE_OPERATORS, ...LOOP_OPERATORS } as unknown as OperatorDefs<NodeArgs>;
+  return operators[kind] as OperatorDef<K>;
+}
+
+/** Builds a node, checking its arguments and deriving its output type. */
+export function makeNode<K extends NodeKind>(kind: K, args: NodeArgs[K], inputs: readonly PlanNode[]): Node<K> {
+  const def = operatorDef(kind);
+  if (def.arity !== 'any' && inputs.length !== def.arity) {
+    throw new PlanError(kind, `expected ${def.arity} input(s), got ${inputs.length}`);
+  }
+  const output = def.derive(args, inputs);
+  return Object.freeze({ kind, args: Object.freeze(args) as NodeArgs[K], inputs: Object.freeze([...inputs]), output });
+}
+
+/** The same node over new inputs (re-checked); returns `node` itself when nothing changed. */
+export function withInputs<N extends PlanNode>(node: N, inputs: readonly PlanNode[]): N {
+  if (inputs.length === node.inputs.length && inputs.every((c, i) => c === node.inputs[i])) return node;
+  return makeNode(node.kind, node.args, inputs) as N;
+}
+
+export function isRelation(node: PlanNode): node is RelationNode {
+  return node.output.kind === 'relation';
+}
+
+export function isMatrix(node: PlanNode): node is MatrixNode {
+  return node.output.kind === 'matrix';
+}
+
+/** The node's relation schema, or a PlanError naming `operator` when the node is a matrix. */
+export function relationSchema(node: PlanNode, operator: string): RelationSchema {
+  if (node.output.kind !== 'relation') throw new PlanError(operator, `expected a relation input, got a matrix (${node.kind})`);
+  return node.output.schema;
+}
+
+export function matrixOutput(node: PlanNode, operator: string): MatrixOutput {
+  if (node.output.kind !== 'matrix') throw new PlanError(operator, `expected a matrix input, got a relation (${node.kind})`);
+  return node.output;
+}
+
+const digests = new WeakMap<PlanNode, string>();
+
+/** Canonical text of a whole subplan: equal digests mean equal plans. */
+export function planDigest(node: PlanNode): string {
+  let d = digests.get(node);
+  if (d === undefined) {
+    const args = operatorDef(node.kind).digest(node.args as never);
+    d = `${node.kind}(${args})[${node.inputs.map(planDigest).join(',')}]`;
+    digests.set(node, d);
+  }
+  return d;
+}
+
+/** 32-bit FNV-1a hash of the plan digest. */
+export function planHash(node: PlanNode): number {
+  const s = planDigest(node);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function planEquals(a: PlanNode, b: PlanNode): boolean {
+  return a === b || planDigest(a) === planDigest(b);
+}
+
+/** Operator name and key arguments, e.g. `Filter (price > 10)`. */
+export function nodeLabel(node: PlanNode): string {
+  const def = operatorDef(node.kind);
+  const args = def.label(node.args as never);
+  return args ? `${def.name} ${args}` : def.name;
+}
+
+/** Rebuilds a plan bottom-up, replacing each node by `f(node with rewritten inputs)`. */
+export function transformUp(node: PlanNode, f: (n: PlanNode) => PlanNode): PlanNode {
+  const inputs = node.inputs.map((c) => transformUp(c, f));
+  return f(withInputs(node, inputs));
+}
+
+/** Every node of a plan, inputs before the nodes that read them. */
+export function postOrder(node: PlanNode, out: PlanNode[] = []): PlanNode[] {
+  for (const c of node.inputs) postOrder(c, out);
+  out.push(node);
+  return out;
+}

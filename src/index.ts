@@ -21,3 +21,5 @@ export type { FeatureInput } from './dsl/relation.js';
 export { iterate, linearRegression, logisticRegression, predictProbabilities, kmeans, kmeansAssignment, clusterIds } from './dsl/learners.js';
 export type { DenseMatrix } from './kernels/matrix/dense.js';
 export { SingularMatrixError, NotPositiveDefiniteError, NonFiniteInputError, ShapeMismatchError } from './kernels/matrix/errors.js';
+export type { RunOptions } from './dsl/run.js';
+export { optimize, DEFAULT_RULES, estimatePlan, type OptimizeOptions, type OptimizeResult, type RuleFiring, type Rule } from './optimizer/index.js';

@@ -151,7 +151,8 @@ function compareWithin(tol: number) {
     let worst = 0, at = 0;
     for (let i = 0; i < a.data.length; i++) {
       const d = Math.abs(a.data[i] - b.data[i]);
-      if (!(d <= worst)) { worst = d; at = i; }
+      if (Number.isNaN(d)) return `NaN mismatch at (${Math.floor(i / a.cols)}, ${i % a.cols})`;
+      if (d > worst) { worst = d; at = i; }
     }
     if (worst <= tol) return 'ok';
     return `max |diff| ${worst.toExponential(2)} at (${Math.floor(at / a.cols)}, ${at % a.cols}) exceeds ${tol.toExponential(2)}`;

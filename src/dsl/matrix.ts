@@ -3,7 +3,7 @@ import { type DenseMatrix, denseMatrix } from '../kernels/matrix/dense.js';
 import { type MatrixNode, type RelationNode, makeNode, type PlanNode } from '../plan/node.js';
 import { Relation } from './relation.js';
 import type { ElementwiseOp, MapFn, MatrixDType, ReduceAxis, ReduceOp } from '../plan/matrix-operators.js';
-import { collectMatrix, explainPlan, type MatrixResultValue } from './run.js';
+import { type MatrixResultValue, type RunOptions, collectMatrix, explainPlan } from './run.js';
 
 /**
  * The typed matrix builder. `Matrix<R, C>` carries its row and column counts in its
@@ -194,9 +194,9 @@ export class Matrix<R extends number = number, C extends number = number> {
     return explainPlan(this.plan);
   }
 
-  /** Runs the plan and returns the dense result. */
-  collect(): Promise<MatrixResultValue> {
-    return collectMatrix(this.plan);
+  /** Optimizes and runs the plan; returns the dense result. */
+  collect(options?: RunOptions): Promise<MatrixResultValue> {
+    return collectMatrix(this.plan, options);
   }
 }
 

@@ -11,7 +11,7 @@ import type { Feature } from '../plan/bridge-operators.js';
 import type { MatrixDType } from '../plan/matrix-operators.js';
 import { columnCategories } from '../plan/provenance.js';
 import type { DType, NumericDType } from '../types/dtype.js';
-import { collectPlan, collectPlanRows, explainPlan } from './run.js';
+import { type RunOptions, collectPlan, collectPlanRows, explainPlan } from './run.js';
 
 /**
  * The typed pipeline builder. A `Relation<S>` is an immutable handle on a plan whose
@@ -194,14 +194,14 @@ export class Relation<S extends SchemaSpec> {
     return explainPlan(this.plan);
   }
 
-  /** Runs the pipeline and returns its result as an Arrow table. */
-  collect(): Promise<Table> {
-    return collectPlan(this.plan);
+  /** Optimizes and runs the pipeline; returns its result as an Arrow table. */
+  collect(options?: RunOptions): Promise<Table> {
+    return collectPlan(this.plan, options);
   }
 
-  /** Runs the pipeline and returns its rows as plain objects (for small results). */
-  collectRows(): Promise<Record<string, unknown>[]> {
-    return collectPlanRows(this.plan);
+  /** Optimizes and runs the pipeline; returns its rows as plain objects (for small results). */
+  collectRows(options?: RunOptions): Promise<Record<string, unknown>[]> {
+    return collectPlanRows(this.plan, options);
   }
 
   private columnNode(name: string, operator: string): ExprNode {

@@ -8,6 +8,19 @@ import { formatTree } from '../explain/text.js';
 import { batchesToArrow } from '../io/arrow.js';
 import type { FloatArray } from '../kernels/matrix/dense.js';
 import type { MatrixNode, PlanNode, RelationNode } from '../plan/node.js';
+import { type OptimizeOptions, optimize } from '../optimizer/index.js';
+
+/** How a pipeline runs: with the optimizer (default), without it, or with some rules off. */
+export interface RunOptions {
+  /** false runs the plan as built; an object switches single rules off (`{ disabled: ['r7-matrix-chain'] }`). */
+  readonly optimize?: boolean | OptimizeOptions;
+}
+
+/** The plan that actually runs under `options`. */
+export function planToRun<P extends PlanNode>(plan: P, options: RunOptions = {}): P {
+  if (options.optimize === false) return plan;
+  return optimize(plan, options.optimize === true || options.optimize === undefined ? {} : options.optimize).plan as P;
+}
 
 /** A collected matrix: row-major values with the names of its columns. */
 export interface MatrixResultValue {
@@ -19,8 +32,8 @@ export interface MatrixResultValue {
   get(i: number, j: number): number;
 }
 
-async function relationBatches(plan: RelationNode): Promise<readonly Batch[]> {
-  return batchesOf((await execute(plan)).result);
+async function relationBatches(plan: RelationNode, options: RunOptions): Promise<readonly Batch[]> {
+  return batchesOf((await execute(planToRun(plan, options))).result);
 }
 
 function batchesOf(r: NodeResult): readonly Batch[] {
@@ -29,13 +42,13 @@ function batchesOf(r: NodeResult): readonly Batch[] {
 }
 
 /** Runs a relational plan to an Arrow table. */
-export async function collectPlan(plan: RelationNode): Promise<Table> {
-  return batchesToArrow(plan.output.schema, await relationBatches(plan));
+export async function collectPlan(plan: RelationNode, options: RunOptions = {}): Promise<Table> {
+  return batchesToArrow(plan.output.schema, await relationBatches(plan, options));
 }
 
 /** Runs a relational plan to plain row objects. */
-export async function collectPlanRows(plan: RelationNode): Promise<Record<string, unknown>[]> {
-  const batches = await relationBatches(plan);
+export async function collectPlanRows(plan: RelationNode, options: RunOptions = {}): Promise<Record<string, unknown>[]> {
+  const batches = await relationBatches(plan, options);
   const names = plan.output.schema.fields.map((f) => f.name);
   const rows: Record<string, unknown>[] = [];
   for (const batch of batches) {
@@ -51,8 +64,8 @@ export async function collectPlanRows(plan: RelationNode): Promise<Record<string
 }
 
 /** Runs a matrix plan to a dense matrix. */
-export async function collectMatrix(plan: MatrixNode): Promise<MatrixResultValue> {
-  const { result } = await execute(plan);
+export async function collectMatrix(plan: MatrixNode, options: RunOptions = {}): Promise<MatrixResultValue> {
+  const { result } = await execute(planToRun(plan, options));
   if (result.kind !== 'matrix') throw new ExecutionError('collect', 'expected a matrix result');
   const m = toDense(result.value);
   return {

@@ -27,7 +27,8 @@ export function arrowTableSource(table: arrow.Table, opts: ArrowSourceOptions = 
 
 /** Internal: `errorSource` is what errors name (the file, for ipcSource). */
 export function arrowSource(table: arrow.Table, name: string, errorSource: string, primaryKey?: readonly string[]): TableSource {
-  const batches = table.batches;
+  // Empty record batches may lack buffers altogether; they add no rows.
+  const batches = table.batches.filter((b) => b.numRows > 0);
   const fields: Field[] = table.schema.fields.map((f, c) => ({
     name: f.name,
     dtype: dtypeOf(f, errorSource),
@@ -97,6 +98,7 @@ function int64ToFloat64(values: BigInt64Array | BigUint64Array, n: number, signe
 /** The strings of a Utf8/LargeUtf8 data, passed to `each`; all-ASCII data is decoded in one call. */
 function eachString(data: AnyData, each: (r: number, s: string) => void): void {
   const n = data.length;
+  if (n === 0) return;
   const offsets = data.valueOffsets as Int32Array | BigInt64Array;
   const at = (i: number) => Number(offsets[i]);
   const bytes = data.values as Uint8Array;

@@ -49,11 +49,46 @@ export function makeSource(init: SourceInit): TableSource {
   }
   const cache = new Map<string, Column[]>();
   const rowCount = init.batchLengths.reduce((s, n) => s + n, 0);
+  /** The column's chunks when they can be had without waiting (in-memory and parsed sources). */
+  const loadedNow = (name: string): Column[] | undefined => {
+    if (!cache.has(name)) {
+      const loaded = init.loadColumns([name]);
+      if (loaded instanceof Promise) return undefined;
+      cache.set(name, loaded[0]);
+    }
+    return cache.get(name);
+  };
+  let columnStats: Record<string, ColumnStats> | undefined;
+  const categoryCache = new Map<string, readonly string[]>();
   return {
     id: newSourceId(init.prefix),
     name: init.name,
     schema: init.primaryKey ? { fields: init.fields, primaryKey: [...init.primaryKey] } : { fields: init.fields },
-    stats: { rowCount },
+    stats: {
+      rowCount,
+      // Computed on first use (the cost model asks), one pass per column.
+      get columns() {
+        columnStats ??= Object.fromEntries(
+          init.fields.flatMap((f) => {
+            const chunks = loadedNow(f.name);
+            return chunks ? [[f.name, summarize(f.dtype, chunks)]] : [];
+          }),
+        );
+        return columnStats;
+      },
+    },
+    categories(column: string): readonly string[] | undefined {
+      const field = init.fields.find((f) => f.name === column);
+      if (field?.dtype !== 'string') return undefined;
+      let cats = categoryCache.get(column);
+      if (!cats) {
+        const chunks = loadedNow(column);
+        if (!chunks) return undefined;
+        cats = usedStrings(chunks).sort();
+        categoryCache.set(column, cats);
+      }
+      return cats;
+    },
     async load(columns: readonly string[]): Promise<readonly Batch[]> {
       for (const c of columns) if (!names.includes(c)) throw new UnknownColumnError(init.name, c, names);
       const missing = [...new Set(columns.filter((c) => !cache.has(c)))];
@@ -68,6 +103,51 @@ export function makeSource(init: SourceInit): TableSource {
       return batches;
     },
   };
+}
+
+type ColumnStats = { distinct?: number; min?: number; max?: number };
+
+/** The distinct non-null strings a string column's rows use. */
+function usedStrings(chunks: readonly Column[]): string[] {
+  const seen = new Set<string>();
+  for (const c of chunks) {
+    const dict = c.dictionary ?? [];
+    const used = new Uint8Array(dict.length);
+    for (let i = 0; i < c.length; i++) if (!c.validity || c.validity[i]) used[c.values[i]] = 1;
+    dict.forEach((s, k) => used[k] && seen.add(s));
+  }
+  return [...seen];
+}
+
+/** Min and max of numeric columns; distinct counts for strings and for integers of a modest range. */
+function summarize(dtype: DType, chunks: readonly Column[]): ColumnStats {
+  if (dtype === 'string') return { distinct: usedStrings(chunks).length };
+  let min = Infinity;
+  let max = -Infinity;
+  for (const c of chunks) {
+    for (let i = 0; i < c.length; i++) {
+      if (c.validity && !c.validity[i]) continue;
+      const v = c.values[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  if (min > max) return {};
+  const integral = dtype === 'int32' || dtype === 'int64' || dtype === 'date' || dtype === 'bool';
+  if (!integral || max - min > 1 << 24) return { min, max };
+  const present = new Uint8Array(max - min + 1);
+  let distinct = 0;
+  for (const c of chunks) {
+    for (let i = 0; i < c.length; i++) {
+      if (c.validity && !c.validity[i]) continue;
+      const k = c.values[i] - min;
+      if (!present[k]) {
+        present[k] = 1;
+        distinct++;
+      }
+    }
+  }
+  return { distinct, min, max };
 }
 
 /** Internal: a file's bytes, or a SourceError naming it. */

@@ -165,15 +165,23 @@ function parseFloat64(s: string): number | undefined {
   return m[2].toLowerCase() === 'nan' ? NaN : m[1] === '-' ? -Infinity : Infinity;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days since 1970-01-01 of a valid YYYY-MM-DD (arithmetic, as Date.UTC maps years 0-99 to 19xx). */
 function parseDays(s: string): number | undefined {
   const m = DATE.exec(s);
   if (!m) return undefined;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const ms = Date.UTC(y, mo - 1, d);
-  const back = new Date(ms);
-  // Date.UTC rolls 2024-02-30 over into March: reject what does not round-trip.
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
-  return ms / 86_400_000;
+  let y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && leap ? 29 : MONTH_DAYS[mo - 1])) return undefined;
+  // Days from civil (H. Hinnant): years start in March so leap days fall at the end.
+  if (mo <= 2) y -= 1;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
 }
 
 /** The numeric storage value of `s` as `dtype`, or undefined when it does not parse (strings are handled apart). */
@@ -204,6 +212,17 @@ function parseAs(dtype: DType, s: string): number | undefined {
 /** Inference order: the first dtype every non-null value parses as; string when none does. */
 const INFER_ORDER: readonly DType[] = ['int32', 'int64', 'float64', 'bool', 'date'];
 
+/** The dtypes `s` parses as, as a bit mask over INFER_ORDER (one or two regex tests). */
+function accepted(s: string): number {
+  if (INT.test(s)) {
+    const v = Number(s);
+    return ((v | 0) === v ? 1 : 0) | (Number.isSafeInteger(v) ? 2 : 0) | 4;
+  }
+  if (parseFloat64(s) !== undefined) return 4;
+  if (BOOL.test(s)) return 8;
+  return parseDays(s) !== undefined ? 16 : 0;
+}
+
 /**
  * A source over a CSV file. The file is read and tokenized at construction (so the
  * schema, inferred or declared, and structural errors are known at once); values are
@@ -227,17 +246,15 @@ export function csvSource(path: string, opts: CsvSourceOptions = {}): TableSourc
 
   const infer = (j: number): Field => {
     let nullable = false;
-    let candidates: readonly DType[] | null = null; // null until the first non-null value
+    let mask = -1; // -1 until the first non-null value
     for (let r = 0, k = j; r < rows; r++, k += width) {
       if (isNull(k)) nullable = true;
-      else if (candidates === null || candidates.length > 0) {
-        const s = fieldText(text, starts, ends, flags, k);
-        candidates ??= INFER_ORDER;
-        if (!candidates.every((d) => parseAs(d, s) !== undefined)) candidates = candidates.filter((d) => parseAs(d, s) !== undefined);
-      } else if (nullable) break; // already a nullable string
+      else if (mask !== 0) mask = accepted(fieldText(text, starts, ends, flags, k)) & (mask === -1 ? 31 : mask);
+      else if (nullable) break; // already a nullable string
     }
-    // No non-null value at all gives a string column, as DuckDB does.
-    return { name: names[j], dtype: candidates?.[0] ?? 'string', nullable };
+    // The lowest bit set is the first dtype in order; no non-null value gives a string column, as DuckDB does.
+    const dtype = mask > 0 ? INFER_ORDER[31 - Math.clz32(mask & -mask)] : 'string';
+    return { name: names[j], dtype, nullable };
   };
 
   // Declared columns map to file columns by header name, or by position without a header.

@@ -61,6 +61,12 @@ describe('csvSource', () => {
     });
   });
 
+  it('accepts only calendar dates as dates, in any year', async () => {
+    expect(types(csvSource(csvFile('d\n2023-02-29\n')))).toEqual({ d: 'string' });
+    const source = csvSource(csvFile('d\n0024-03-01\n1900-02-28\n2400-02-29\n'));
+    expect((await loadAll(source)).d).toEqual([day('0024-03-01'), day('1900-02-28'), day('2400-02-29')]);
+  });
+
   it('parses quoted fields, escaped quotes, embedded newlines and CRLF line ends', async () => {
     const path = csvFile('id,text,note\r\n1,"a, b","say ""hi"""\r\n2,"line1\r\nline2",plain\r\n3,"",x\r\n');
     const source = csvSource(path);

@@ -11,7 +11,7 @@
  * of rows.
  */
 import type { DenseMatrix } from './dense.js';
-import { resultMatrix, shapeOf } from './dense.js';
+import { dtypeOf, resultMatrix, shapeOf } from './dense.js';
 import { gemm } from './gemm.js';
 import { ShapeMismatchError } from './errors.js';
 
@@ -30,7 +30,7 @@ export interface CrossProductOptions {
  */
 export function crossProduct(X: DenseMatrix, opts: CrossProductOptions = {}): DenseMatrix {
   const { rows: n, cols: d } = X;
-  const G = resultMatrix('crossProduct', d, d, X.data instanceof Float32Array ? 'float32' : 'float64', opts.out, [X]);
+  const G = resultMatrix('crossProduct', d, d, dtypeOf(X), opts.out, [X]);
   const acc = G.data instanceof Float64Array ? G.data : new Float64Array(d * d);
   acc.fill(0);
   const chunkRows = Math.max(16, Math.min(256, Math.floor(CHUNK_ELEMS / Math.max(d, 1))));

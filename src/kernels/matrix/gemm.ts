@@ -7,8 +7,9 @@
  * keeps 16 accumulators in registers (32 flops per 8 loads). Packing absorbs
  * the transA/transB flags, so transposes are never materialized. Packed
  * buffers are float64: float32 inputs are widened once while packing, which
- * also keeps the micro-kernel monomorphic. Edges are zero-padded to full
- * tiles and only the valid part is stored.
+ * also keeps the micro-kernel monomorphic (float32 results are rounded once
+ * per KC slice when added into C). Edges are zero-padded to full tiles and
+ * only the valid part is stored.
  *
  * NaN/Inf propagate per IEEE 754 (no zero-skipping shortcuts).
  */

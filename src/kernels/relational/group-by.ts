@@ -99,8 +99,15 @@ function groupByHash(keys: readonly KeyColumn[], n: number): GroupedRows {
   return { groupIds, groupCount: g, firstRow: firstRow.slice(0, g) };
 }
 
-/** Validity of per-group results: null when every group had a value. */
-function groupValidity(seen: Uint8Array): Uint8Array | null {
+/**
+ * Validity of sums and means: null where a group has no non-null value. Without nulls
+ * in the input this needs no pass over the rows, given the groupRows contract that
+ * every group has a row (the no-key group over zero rows being the one exception).
+ */
+function resultValidity(groupIds: Int32Array, groupCount: number, valid: Uint8Array | null): Uint8Array | null {
+  if (valid === null) return groupIds.length > 0 ? null : new Uint8Array(groupCount);
+  const seen = new Uint8Array(groupCount);
+  for (let i = 0; i < groupIds.length; i++) if (valid[i] === 1) seen[groupIds[i]] = 1;
   return seen.includes(0) ? seen : null;
 }
 
@@ -120,46 +127,33 @@ export function countByGroup(groupIds: Int32Array, groupCount: number, col: Colu
   return makeColumn('int64', counts);
 }
 
-/** Per-group sums and non-null counts of a numeric column. */
-function sumAndCount(groupIds: Int32Array, groupCount: number, col: Column): { sums: Float64Array; counts: Int32Array } {
+/** Per-group sums of the non-null values (plain float64 summation). */
+function groupSums(groupIds: Int32Array, groupCount: number, col: Column): Float64Array {
   const sums = new Float64Array(groupCount);
-  const counts = new Int32Array(groupCount);
   const v = col.values;
   const valid = col.validity;
   const n = groupIds.length;
-  if (valid === null) {
-    for (let i = 0; i < n; i++) {
-      const g = groupIds[i];
-      sums[g] += v[i];
-      counts[g]++;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      if (valid[i] === 0) continue;
-      const g = groupIds[i];
-      sums[g] += v[i];
-      counts[g]++;
-    }
-  }
-  return { sums, counts };
+  if (valid === null) for (let i = 0; i < n; i++) sums[groupIds[i]] += v[i];
+  else for (let i = 0; i < n; i++) if (valid[i] === 1) sums[groupIds[i]] += v[i];
+  return sums;
 }
 
 export function sumByGroup(groupIds: Int32Array, groupCount: number, col: Column): Column {
-  const { sums, counts } = sumAndCount(groupIds, groupCount, col);
-  const seen = Uint8Array.from(counts, (c) => (c > 0 ? 1 : 0));
-  return makeColumn(isInteger(col.dtype) ? 'int64' : 'float64', sums, groupValidity(seen));
+  const sums = groupSums(groupIds, groupCount, col);
+  return makeColumn(isInteger(col.dtype) ? 'int64' : 'float64', sums, resultValidity(groupIds, groupCount, col.validity));
 }
 
 export function meanByGroup(groupIds: Int32Array, groupCount: number, col: Column): Column {
-  const { sums, counts } = sumAndCount(groupIds, groupCount, col);
+  const means = groupSums(groupIds, groupCount, col);
+  const counts = countByGroup(groupIds, groupCount, col).values;
   const seen = new Uint8Array(groupCount);
   for (let g = 0; g < groupCount; g++) {
     if (counts[g] > 0) {
-      sums[g] /= counts[g];
+      means[g] /= counts[g];
       seen[g] = 1;
     }
   }
-  return makeColumn('float64', sums, groupValidity(seen));
+  return makeColumn('float64', means, seen.includes(0) ? seen : null);
 }
 
 /**

@@ -17,8 +17,7 @@ import {
  *
  * Build and probe first reduce to `match[i]`, the first right row whose key equals
  * left row i's (-1 when none), and `next[j]`, the following right row with row j's
- * key (-1 at the end): chains in right-row order, built by walking the right rows
- * backwards. Output pairs then come in left-row order and, within a left row, in
+ * key (-1 at the end): chains in right-row order. Output pairs then come in left-row order and, within a left row, in
  * right-row order. SQL semantics: a key with a null never matches (an anti join
  * returns such left rows, as NOT EXISTS does).
  *
@@ -59,6 +58,7 @@ function probeInteger(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: 
   const [min, max] = valueRange(r, nr);
   const range = max - min + 1;
   if (!isDense(range, nr)) return probeNumber(l, r, nl, nr, next);
+  // Walking backwards, each row is prepended to its value's chain.
   const first = new Int32Array(range).fill(-1);
   const rv = r.values;
   const rValid = r.validity;
@@ -79,46 +79,36 @@ function probeInteger(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: 
 }
 
 function probeNumber(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: Int32Array): Int32Array {
+  // The table maps each key to its first right row; tail[first] is the chain's last row.
   const table = new NumberTable(nr);
-  // heads[id]: the first right row of distinct key `id` (ids are handed out in build order).
-  const heads = new Int32Array(nr);
+  const tail = new Int32Array(nr);
   const rv = r.values;
   const rValid = r.validity;
-  let ids = 0;
-  for (let j = nr - 1; j >= 0; j--) {
+  for (let j = 0; j < nr; j++) {
     if (rValid !== null && rValid[j] === 0) continue;
-    const id = table.add(rv[j], ids);
-    if (id === ids) ids++;
-    else next[j] = heads[id];
-    heads[id] = j;
+    const first = table.add(rv[j], j);
+    if (first !== j) next[tail[first]] = j;
+    tail[first] = j;
   }
   const match = new Int32Array(nl);
   const lv = l.values;
   const lValid = l.validity;
-  for (let i = 0; i < nl; i++) {
-    const id = lValid !== null && lValid[i] === 0 ? -1 : table.find(lv[i]);
-    match[i] = id < 0 ? -1 : heads[id];
-  }
+  for (let i = 0; i < nl; i++) match[i] = lValid !== null && lValid[i] === 0 ? -1 : table.find(lv[i]);
   return match;
 }
 
 function probeComposite(l: readonly KeyColumn[], r: readonly KeyColumn[], nl: number, nr: number, next: Int32Array): Int32Array {
   const table = new KeyTable(r, hashRows(r, nr), nr);
-  const heads = new Int32Array(nr);
-  let ids = 0;
-  for (let j = nr - 1; j >= 0; j--) {
+  const tail = new Int32Array(nr);
+  for (let j = 0; j < nr; j++) {
     if (hasNullKey(r, j)) continue;
-    const id = table.add(j, ids);
-    if (id === ids) ids++;
-    else next[j] = heads[id];
-    heads[id] = j;
+    const first = table.add(j, j);
+    if (first !== j) next[tail[first]] = j;
+    tail[first] = j;
   }
   const match = new Int32Array(nl);
   const lHash = hashRows(l, nl);
-  for (let i = 0; i < nl; i++) {
-    const id = hasNullKey(l, i) ? -1 : table.find(l, i, lHash[i]);
-    match[i] = id < 0 ? -1 : heads[id];
-  }
+  for (let i = 0; i < nl; i++) match[i] = hasNullKey(l, i) ? -1 : table.find(l, i, lHash[i]);
   return match;
 }
 

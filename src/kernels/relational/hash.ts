@@ -57,11 +57,20 @@ export function valueRange(k: KeyColumn, n: number): [number, number] {
   const valid = k.validity;
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (valid !== null && valid[i] === 0) continue;
-    const x = v[i];
-    if (x < min) min = x;
-    if (x > max) max = x;
+  if (valid === null) {
+    // The common case gets a loop without the null test: this pass precedes every dense build.
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (valid[i] === 0) continue;
+      const x = v[i];
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
   }
   return min > max ? [0, -1] : [min, max];
 }
@@ -157,53 +166,51 @@ function capacityFor(expected: number): number {
 
 /**
  * Open addressing (linear probing, power-of-two size, load ≤ 1/2) from one number
- * to an id the caller chooses: the single-key path of join and group-by.
+ * to an id the caller chooses: the single-key path of join and group-by. Key and
+ * id+1 (0 = empty slot) sit side by side so that a probe touches one cache line.
  */
 export class NumberTable {
-  private keys: Float64Array;
-  private ids: Int32Array;
+  private slots: Float64Array;
   private mask: number;
   private size = 0;
 
   constructor(expected: number) {
     const cap = capacityFor(expected);
-    this.keys = new Float64Array(cap);
-    this.ids = new Int32Array(cap).fill(-1);
+    this.slots = new Float64Array(2 * cap);
     this.mask = cap - 1;
   }
 
   /** The id of `v`; when absent, `v` is inserted with `id` (so the result is `id`). */
   add(v: number, id: number): number {
-    const { keys, ids, mask } = this;
+    const { slots, mask } = this;
     let s = hashNumber(v) & mask;
-    for (let got = ids[s]; got >= 0; got = ids[s]) {
-      if (sameKey(keys[s], v)) return got;
+    for (let got = slots[2 * s + 1]; got !== 0; got = slots[2 * s + 1]) {
+      if (sameKey(slots[2 * s], v)) return got - 1;
       s = (s + 1) & mask;
     }
-    keys[s] = v;
-    ids[s] = id;
-    if (++this.size * 2 > ids.length) this.grow();
+    slots[2 * s] = v;
+    slots[2 * s + 1] = id + 1;
+    if (++this.size * 4 > slots.length) this.grow();
     return id;
   }
 
   /** The id of `v`, or -1. */
   find(v: number): number {
-    const { keys, ids, mask } = this;
+    const { slots, mask } = this;
     let s = hashNumber(v) & mask;
-    for (let got = ids[s]; got >= 0; got = ids[s]) {
-      if (sameKey(keys[s], v)) return got;
+    for (let got = slots[2 * s + 1]; got !== 0; got = slots[2 * s + 1]) {
+      if (sameKey(slots[2 * s], v)) return got - 1;
       s = (s + 1) & mask;
     }
     return -1;
   }
 
   private grow(): void {
-    const { keys, ids } = this;
-    this.keys = new Float64Array(ids.length * 2);
-    this.ids = new Int32Array(ids.length * 2).fill(-1);
-    this.mask = ids.length * 2 - 1;
+    const old = this.slots;
+    this.slots = new Float64Array(2 * old.length);
+    this.mask = old.length - 1;
     this.size = 0;
-    for (let s = 0; s < ids.length; s++) if (ids[s] >= 0) this.add(keys[s], ids[s]);
+    for (let s = 0; s < old.length; s += 2) if (old[s + 1] !== 0) this.add(old[s], old[s + 1] - 1);
   }
 }
 

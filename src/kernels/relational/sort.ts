@@ -19,54 +19,80 @@ export interface SortColumn {
 
 /** Row indices 0..length-1 in sorted order; rows with equal keys keep their input order. */
 export function sortIndices(keys: readonly SortColumn[], length: number): Int32Array {
-  let perm = new Int32Array(length);
-  for (let i = 0; i < length; i++) perm[i] = i;
-  let cur = new Uint32Array(length);
-  let nextPerm = new Int32Array(length);
-  let nextCur = new Uint32Array(length);
-  for (let k = keys.length - 1; k >= 0; k--) {
-    const words = encodeKey(keys[k], length);
-    for (let w = words.length - 1; w >= 0; w--) {
-      const word = words[w];
-      for (let i = 0; i < length; i++) cur[i] = word[perm[i]];
-      for (const shift of DIGIT_SHIFTS) {
-        if (!radixPass(cur, perm, nextCur, nextPerm, shift)) continue;
-        [cur, nextCur] = [nextCur, cur];
-        [perm, nextPerm] = [nextPerm, perm];
-      }
+  const words = keys.flatMap((k) => encodeKey(k, length)); // most significant first
+  // Counts do not depend on the order, so all passes are known up front; a digit
+  // equal on every row would leave the order unchanged and is skipped.
+  const passes: { word: number; digit: number; counts: Int32Array }[] = [];
+  for (let w = words.length - 1; w >= 0; w--) {
+    const counts = digitCounts(words[w]);
+    for (let d = 0; d < DIGITS; d++) {
+      const c = counts.subarray(d * BUCKETS, (d + 1) * BUCKETS);
+      if (length > 0 && c[(words[w][0] >>> (d * DIGIT_BITS)) & MASK] < length) passes.push({ word: w, digit: d, counts: c });
     }
   }
-  return perm;
+  // Buffers are recycled between passes; perm stays null while the order is the identity.
+  let perm: Int32Array | null = null;
+  let sparePerm: Int32Array | null = null;
+  let spareCur: Uint32Array | null = null;
+  let cur: Uint32Array = new Uint32Array(0);
+  passes.forEach(({ word, digit, counts }, p) => {
+    if (p === 0 || passes[p - 1].word !== word) {
+      cur = words[word];
+      if (perm !== null) {
+        const into = spareCur ?? new Uint32Array(length);
+        for (let i = 0; i < length; i++) into[i] = cur[perm[i]];
+        spareCur = cur;
+        cur = into;
+      }
+    }
+    // The word's values in the new order are only needed by a further pass on it.
+    const outCur = passes[p + 1]?.word === word ? (spareCur ?? new Uint32Array(length)) : null;
+    const outPerm = sparePerm ?? new Int32Array(length);
+    scatter(cur, perm, outCur, outPerm, digit * DIGIT_BITS, counts);
+    sparePerm = perm;
+    perm = outPerm;
+    if (outCur !== null) {
+      spareCur = cur;
+      cur = outCur;
+    }
+  });
+  if (perm !== null) return perm;
+  const identity = new Int32Array(length);
+  for (let i = 0; i < length; i++) identity[i] = i;
+  return identity;
 }
 
+/** Digits of 11 bits: 3 counting-sort passes per 32-bit word, 2048 buckets (fit in L1). */
 const DIGIT_BITS = 11;
-const DIGIT_SHIFTS = [0, 11, 22];
+const DIGITS = 3;
 const BUCKETS = 1 << DIGIT_BITS;
-const counts = new Int32Array(BUCKETS);
+const MASK = BUCKETS - 1;
+
+/** Bucket counts of all three digits of every word, in one read. */
+function digitCounts(cur: Uint32Array): Int32Array {
+  const counts = new Int32Array(DIGITS * BUCKETS);
+  for (let i = 0; i < cur.length; i++) {
+    const x = cur[i];
+    counts[x & MASK]++;
+    counts[BUCKETS + ((x >>> DIGIT_BITS) & MASK)]++;
+    counts[2 * BUCKETS + (x >>> (2 * DIGIT_BITS))]++;
+  }
+  return counts;
+}
 
 /**
- * One stable counting-sort pass by the digit at `shift`, from (cur, perm) into
- * (outCur, outPerm); false (nothing written) when every row has the same digit.
+ * One stable counting-sort pass by the digit at `shift`: rows in order `perm` (null:
+ * the identity) with words `cur` go to `outPerm` (and their words to `outCur`).
  */
-function radixPass(cur: Uint32Array, perm: Int32Array, outCur: Uint32Array, outPerm: Int32Array, shift: number): boolean {
-  const n = cur.length;
-  const mask = BUCKETS - 1;
-  counts.fill(0);
-  for (let i = 0; i < n; i++) counts[(cur[i] >>> shift) & mask]++;
-  if (n === 0 || counts[(cur[0] >>> shift) & mask] === n) return false;
-  let sum = 0;
-  for (let b = 0; b < BUCKETS; b++) {
-    const c = counts[b];
-    counts[b] = sum;
-    sum += c;
-  }
-  for (let i = 0; i < n; i++) {
+function scatter(cur: Uint32Array, perm: Int32Array | null, outCur: Uint32Array | null, outPerm: Int32Array, shift: number, counts: Int32Array): void {
+  const offsets = new Int32Array(BUCKETS);
+  for (let b = 1; b < BUCKETS; b++) offsets[b] = offsets[b - 1] + counts[b - 1];
+  for (let i = 0; i < cur.length; i++) {
     const x = cur[i];
-    const at = counts[(x >>> shift) & mask]++;
-    outCur[at] = x;
-    outPerm[at] = perm[i];
+    const at = offsets[(x >>> shift) & MASK]++;
+    if (outCur !== null) outCur[at] = x;
+    outPerm[at] = perm === null ? i : perm[i];
   }
-  return true;
 }
 
 /** The key's order words, most significant first. */
@@ -97,10 +123,10 @@ function encodeInteger(v: ArrayLike<number>, valid: Uint8Array | null, n: number
  * descending. The all-zero and all-one words are never a value, so they hold nulls.
  */
 function encodeFloat(v: ArrayLike<number>, valid: Uint8Array | null, n: number, key: SortColumn): Uint32Array[] {
+  const f64 = v instanceof Float64Array ? v : Float64Array.from(v);
+  const bits = new Uint32Array(f64.buffer, f64.byteOffset, 2 * n); // little-endian: low word first
   const hi = new Uint32Array(n);
   const lo = new Uint32Array(n);
-  const f64 = new Float64Array(1);
-  const u32 = new Uint32Array(f64.buffer);
   const flip = key.descending ? 0xffffffff : 0;
   const nullWord = key.nullsFirst ? 0 : 0xffffffff;
   for (let i = 0; i < n; i++) {
@@ -108,21 +134,16 @@ function encodeFloat(v: ArrayLike<number>, valid: Uint8Array | null, n: number, 
       hi[i] = lo[i] = nullWord;
       continue;
     }
-    const x = v[i];
-    let h: number;
-    let l: number;
-    if (x !== x) {
+    let h = bits[2 * i + 1];
+    let l = bits[2 * i];
+    if ((h & 0x7ff00000) === 0x7ff00000 && ((h & 0xfffff) | l) !== 0) {
       h = 0xfff80000;
       l = 0;
-    } else {
-      f64[0] = x + 0; // -0 + 0 is +0
-      h = u32[1];
-      l = u32[0];
-      if (h & 0x80000000) {
-        h = ~h;
-        l = ~l;
-      } else h |= 0x80000000;
-    }
+    } else if (h & 0x80000000 && (h !== 0x80000000 || l !== 0)) {
+      // Negative (-0 takes the other branch and becomes +0).
+      h = ~h;
+      l = ~l;
+    } else h |= 0x80000000;
     hi[i] = h ^ flip;
     lo[i] = l ^ flip;
   }

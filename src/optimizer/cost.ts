@@ -1,0 +1,227 @@
+import type { ExprNode } from '../plan/expr.js';
+import type { PlanNode } from '../plan/node.js';
+import { sourceColumn } from '../plan/provenance.js';
+
+/**
+ * The cost model: estimated rows, columns, floating-point operations and bytes per
+ * operator, from source statistics (row counts, distinct counts, min/max, declared
+ * keys). Cost is in "operation" units: FLOPs for matrix work, values touched for
+ * relational work, so the two algebras compare on one scale.
+ */
+
+export interface Estimate {
+  /** Output rows (relation rows or matrix rows). */
+  readonly rows: number;
+  /** Output columns. */
+  readonly cols: number;
+  /** Floating-point operations of this operator alone. */
+  readonly flops: number;
+  /** Bytes of this operator's output. */
+  readonly bytes: number;
+  /** Cost of this operator alone. */
+  readonly cost: number;
+}
+
+export interface PlanEstimate {
+  readonly nodes: ReadonlyMap<PlanNode, Estimate>;
+  /** Sums over the plan (each shared node once; loop bodies times their iterations). */
+  readonly total: { readonly flops: number; readonly bytes: number; readonly cost: number };
+}
+
+/** Row count assumed for a source without statistics. */
+export const DEFAULT_ROWS = 1000;
+
+function colsOf(node: PlanNode): number {
+  return node.output.kind === 'relation' ? node.output.schema.fields.length : node.output.cols;
+}
+
+/** Distinct values of a column, from its source's statistics, when known. */
+function distinctOf(node: PlanNode, column: string): number | undefined {
+  const origin = sourceColumn(node, column);
+  return origin?.source.stats.columns?.[origin.column]?.distinct;
+}
+
+/** Fraction of rows a predicate keeps: textbook defaults, refined by distinct counts and min/max. */
+export function selectivity(e: ExprNode, input: PlanNode): number {
+  if (e.kind === 'literal') return e.value === true ? 1 : 0;
+  if (e.kind === 'unary') {
+    if (e.op === 'not') return 1 - selectivity(e.arg, input);
+    if (e.op === 'isNull') return 0.05;
+    if (e.op === 'isNotNull') return 0.95;
+  }
+  if (e.kind !== 'binary') return 0.5;
+  switch (e.op) {
+    case 'and':
+      return selectivity(e.left, input) * selectivity(e.right, input);
+    case 'or': {
+      const a = selectivity(e.left, input);
+      const b = selectivity(e.right, input);
+      return a + b - a * b;
+    }
+    case 'eq': {
+      const col = e.left.kind === 'column' ? e.left : e.right.kind === 'column' ? e.right : undefined;
+      const ndv = col && distinctOf(input, col.name);
+      return ndv ? 1 / ndv : 0.1;
+    }
+    case 'ne':
+      return 0.9;
+    case 'lt':
+    case 'le':
+    case 'gt':
+    case 'ge':
+      return rangeSelectivity(e, input);
+    default:
+      return 0.5;
+  }
+}
+
+function rangeSelectivity(e: Extract<ExprNode, { kind: 'binary' }>, input: PlanNode): number {
+  if (e.left.kind !== 'column' || e.right.kind !== 'literal' || typeof e.right.value !== 'number') return 1 / 3;
+  const origin = sourceColumn(input, e.left.name);
+  const stats = origin?.source.stats.columns?.[origin.column];
+  if (stats?.min === undefined || stats.max === undefined || stats.max <= stats.min) return 1 / 3;
+  const below = Math.min(Math.max((e.right.value - stats.min) / (stats.max - stats.min), 0), 1);
+  return e.op === 'lt' || e.op === 'le' ? below : 1 - below;
+}
+
+/** Estimates every node of a plan. */
+export function estimatePlan(root: PlanNode): PlanEstimate {
+  const nodes = new Map<PlanNode, Estimate>();
+  let flops = 0;
+  let bytes = 0;
+  let cost = 0;
+
+  const visit = (node: PlanNode, loopInputs: readonly Estimate[], weight: number): Estimate => {
+    const known = weight === 1 ? nodes.get(node) : undefined;
+    if (known) return known;
+    const inputs = node.inputs.map((c) => visit(c, loopInputs, weight));
+    let est: Estimate;
+    if (node.kind === 'loop') {
+      const own = inputs;
+      const body = visit(node.args.body, own, weight * node.args.iterations);
+      est = make(body.rows, body.cols, 0, 0);
+    } else if (node.kind === 'loopInput') {
+      const bound = loopInputs[node.args.index];
+      est = make(bound?.rows ?? node.args.rows ?? DEFAULT_ROWS, node.args.cols, 0, 0);
+    } else {
+      est = estimateNode(node, inputs);
+    }
+    flops += est.flops * weight;
+    bytes += est.bytes * weight;
+    cost += est.cost * weight;
+    if (weight === 1 || !nodes.has(node)) nodes.set(node, est);
+    return est;
+  };
+  visit(root, [], 1);
+  return { nodes, total: { flops, bytes, cost } };
+}
+
+function make(rows: number, cols: number, flops: number, touched: number): Estimate {
+  const bytes = rows * cols * 8;
+  return { rows, cols, flops, bytes, cost: flops + touched };
+}
+
+/** One operator, given its inputs' estimates. */
+function estimateNode(node: PlanNode, inputs: readonly Estimate[]): Estimate {
+  const cols = colsOf(node);
+  const [a, b] = inputs;
+  const rowsOr = (fallback: number) => (node.output.kind === 'matrix' && node.output.rows !== null ? node.output.rows : fallback);
+  switch (node.kind) {
+    case 'scan': {
+      const rows = node.args.source.stats.rowCount ?? DEFAULT_ROWS;
+      return make(rows, cols, 0, rows * cols);
+    }
+    case 'filter':
+      return make(a.rows * selectivity(node.args.predicate, node.inputs[0]), cols, 0, a.rows);
+    case 'project':
+      return make(a.rows, cols, 0, a.rows * cols);
+    case 'join': {
+      const rows = joinRows(node, a.rows, b.rows);
+      return make(rows, cols, 0, a.rows + b.rows + rows * cols);
+    }
+    case 'aggregate': {
+      const groups = node.args.groupBy.reduce((p, g) => p * (distinctOf(node.inputs[0], g) ?? Math.sqrt(a.rows)), 1);
+      const rows = node.args.groupBy.length === 0 ? 1 : Math.min(groups, a.rows);
+      return make(rows, cols, 0, a.rows * (1 + node.args.aggregates.length));
+    }
+    case 'sort':
+      return make(a.rows, cols, 0, a.rows * Math.log2(a.rows + 2) + a.rows * cols);
+    case 'limit': {
+      const rows = Math.min(Math.max(a.rows - node.args.offset, 0), node.args.limit ?? Infinity);
+      return make(rows, cols, 0, rows * cols);
+    }
+    case 'distinct':
+      return make(a.rows, cols, 0, a.rows * cols);
+    case 'union':
+      return make(a.rows + b.rows, cols, 0, (a.rows + b.rows) * cols);
+    case 'toMatrix':
+      return make(a.rows, cols, 0, a.rows * cols);
+    case 'appendColumns':
+      return make(a.rows, cols, 0, a.rows * cols);
+    case 'matrixToRelation':
+      return make(a.rows, cols, 0, a.rows * cols);
+    case 'matrixLiteral':
+    case 'identity':
+    case 'loopState':
+      return make(rowsOr(DEFAULT_ROWS), cols, 0, 0);
+    case 'matmul': {
+      const rows = rowsOr(a.rows);
+      return make(rows, cols, 2 * rows * a.cols * cols, 0);
+    }
+    case 'crossprod': {
+      const other = b ?? a;
+      // The symmetric kernel computes one triangle of XᵀX.
+      const flops = b ? 2 * a.rows * a.cols * other.cols : a.rows * a.cols * (a.cols + 1);
+      return make(a.cols, other.cols, flops, 0);
+    }
+    case 'transpose':
+      return make(a.cols, a.rows, 0, a.rows * a.cols);
+    case 'elementwise':
+    case 'map':
+    case 'nearest':
+      return make(rowsOr(a.rows), cols, a.rows * a.cols, 0);
+    case 'reduce': {
+      const rows = node.args.axis === 'rows' ? a.rows : 1;
+      return make(rows, cols, a.rows * a.cols, 0);
+    }
+    case 'solve': {
+      const n = a.cols;
+      return make(n, cols, (2 / 3) * n ** 3 + 2 * n * n * cols, 0);
+    }
+    case 'lstsq':
+      return make(a.cols, cols, a.rows * a.cols * (a.cols + cols) + (a.cols ** 3) / 3, 0);
+    case 'inverse':
+      return make(a.cols, a.cols, 2 * a.cols ** 3, 0);
+    case 'diag':
+      return make(a.rows, a.rows, 0, a.rows * a.rows);
+    case 'selectCols':
+      return make(rowsOr(a.rows), cols, 0, a.rows * cols);
+    case 'filterRows':
+      return make(a.rows * 0.5, cols, 0, a.rows * (cols + 1));
+    case 'sampleRows':
+      return make(node.args.count, cols, 0, a.rows);
+    case 'hstack': {
+      const rows = rowsOr(a.rows);
+      return make(rows, cols, 0, rows * cols);
+    }
+    case 'loop':
+    case 'loopInput':
+      return make(rowsOr(DEFAULT_ROWS), cols, 0, 0);
+  }
+}
+
+/** Join output rows: a join on the right side's primary key keeps at most the left rows. */
+function joinRows(node: Extract<PlanNode, { kind: 'join' }>, left: number, right: number): number {
+  const { how, rightKeys, leftKeys } = node.args;
+  if (how === 'semi' || how === 'anti') return left * 0.5;
+  const rightOut = node.inputs[1].output;
+  const pk = rightOut.kind === 'relation' ? rightOut.schema.primaryKey : undefined;
+  const onPk = !!pk && pk.every((k) => rightKeys.includes(k));
+  const ndv = Math.max(
+    distinctOf(node.inputs[0], leftKeys[0]) ?? left,
+    distinctOf(node.inputs[1], rightKeys[0]) ?? right,
+    1,
+  );
+  const inner = onPk ? left : (left * right) / ndv;
+  return how === 'left' ? Math.max(inner, left) : inner;
+}

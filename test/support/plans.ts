@@ -1,0 +1,75 @@
+import { expect } from 'vitest';
+import { type Batch } from '../../src/data/batch.js';
+import { cellValue } from '../../src/data/column.js';
+import { execute } from '../../src/exec/execute.js';
+import { toDense } from '../../src/exec/operators/matrix.js';
+import { formatTree } from '../../src/explain/text.js';
+import type { PlanNode } from '../../src/plan/node.js';
+import { runRules } from '../../src/optimizer/driver.js';
+import type { Rule } from '../../src/optimizer/rule.js';
+
+/** A plan as explain prints it, without output types: the text rule snapshots compare. */
+export function planText(plan: PlanNode): string {
+  return formatTree(plan, { showOutput: false });
+}
+
+/** The plan after one rule (to a fixed point), and whether it fired. */
+export function applyRule(plan: PlanNode, rule: Rule): { plan: PlanNode; fired: boolean } {
+  const result = runRules(plan, [rule]);
+  return { plan: result.plan, fired: result.trace.length > 0 };
+}
+
+type Cell = number | boolean | string | Date | null;
+
+function rowsOf(batches: readonly Batch[]): Cell[][] {
+  const rows: Cell[][] = [];
+  for (const b of batches) for (let i = 0; i < b.length; i++) rows.push(b.columns.map((c) => cellValue(c, i)));
+  return rows;
+}
+
+function sameCell(a: Cell, b: Cell, tolerance: number): boolean {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+    return a === b || Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a), Math.abs(b));
+  }
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  return a === b;
+}
+
+const sortKey = (row: Cell[]) => JSON.stringify(row.map((c) => (typeof c === 'number' ? Number(c.toPrecision(9)) : c)));
+
+/**
+ * Runs both plans and expects the same result: relations as multisets of rows
+ * (`ordered` compares sequences), matrices element by element, within a relative tolerance.
+ */
+export async function expectSameResult(a: PlanNode, b: PlanNode, options: { tolerance?: number; ordered?: boolean } = {}): Promise<void> {
+  const tolerance = options.tolerance ?? 1e-9;
+  const [ra, rb] = [(await execute(a)).result, (await execute(b)).result];
+  expect(ra.kind).toBe(rb.kind);
+  if (ra.kind === 'matrix' && rb.kind === 'matrix') {
+    const [ma, mb] = [toDense(ra.value), toDense(rb.value)];
+    expect([mb.rows, mb.cols]).toEqual([ma.rows, ma.cols]);
+    let scale = 1;
+    for (const v of ma.data) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+    for (let i = 0; i < ma.data.length; i++) {
+      if (!sameCell(ma.data[i], mb.data[i], tolerance * scale)) {
+        throw new Error(`matrices differ at (${Math.floor(i / ma.cols)}, ${i % ma.cols}): ${ma.data[i]} vs ${mb.data[i]}`);
+      }
+    }
+    return;
+  }
+  if (ra.kind !== 'relation' || rb.kind !== 'relation') return;
+  let rowsA = rowsOf(ra.batches);
+  let rowsB = rowsOf(rb.batches);
+  expect(rowsB.length).toBe(rowsA.length);
+  if (!options.ordered) {
+    rowsA = [...rowsA].sort((x, y) => (sortKey(x) < sortKey(y) ? -1 : 1));
+    rowsB = [...rowsB].sort((x, y) => (sortKey(x) < sortKey(y) ? -1 : 1));
+  }
+  rowsA.forEach((row, i) => {
+    const other = rowsB[i];
+    if (row.length !== other.length || row.some((c, j) => !sameCell(c, other[j], tolerance))) {
+      throw new Error(`row ${i} differs: ${JSON.stringify(row)} vs ${JSON.stringify(other)}`);
+    }
+  });
+}

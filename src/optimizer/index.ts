@@ -1,7 +1,7 @@
 import type { PlanNode } from '../plan/node.js';
 import { type OptimizeOptions, type OptimizeResult, runRules } from './driver.js';
 import type { Rule } from './rule.js';
-import { transposeFolding } from './rules/transpose-folding.js';
+import { transposeFolding } from './rules/r12-transpose-folding.js';
 
 /**
  * The cross-algebra optimizer: an ordered list of rules, applied to a fixed point.

@@ -1,4 +1,4 @@
-import { type Column, columnFromValues, makeColumn } from '../../../src/data/column.js';
+import { type Column, columnFromValues, columnToArray, makeColumn } from '../../../src/data/column.js';
 import type { DType } from '../../../src/types/dtype.js';
 
 /** Seeded PRNG (mulberry32): the same inputs on every run. */
@@ -25,6 +25,7 @@ export function pool(kind: string): Value[] {
     case 'big':
       return [2 ** 40, -(2 ** 45), 2 ** 53 - 1, 3, -7, 0];
     case 'float':
+    case 'float32':
       return [0, -0, NaN, 1.5, -2.25, Infinity, -Infinity, 1e-300, 3];
     case 'string':
       return ['a', 'b', 'ab', 'B', '', 'zz', 'é', 'a '];
@@ -67,15 +68,9 @@ export function column(dtype: DType, values: readonly Value[], r: () => number, 
   return makeColumn('string', codes, validity, dict);
 }
 
-/** Column values as comparable JS values (dates as day numbers). */
+/** Column values as comparable JS values (dates as epoch milliseconds). */
 export function plain(col: Column): Value[] {
-  return Array.from({ length: col.length }, (_, i) => {
-    if (col.validity && !col.validity[i]) return null;
-    const v = col.values[i];
-    if (col.dtype === 'string') return col.dictionary![v];
-    if (col.dtype === 'bool') return v === 1;
-    return v;
-  });
+  return columnToArray(col).map((v) => (v instanceof Date ? v.getTime() : v));
 }
 
 export function sameValue(a: Value, b: Value): boolean {
@@ -87,4 +82,4 @@ export function tupleKey(values: readonly Value[]): string {
   return values.map((v) => (v === null ? 'null' : typeof v === 'number' ? String(v === 0 ? 0 : v) : JSON.stringify(v))).join('|');
 }
 
-export const dtypeOf: Record<string, DType> = { dense: 'int32', sparse: 'int32', big: 'int64', float: 'float64', string: 'string', bool: 'bool', date: 'date' };
+export const dtypeOf: Record<string, DType> = { dense: 'int32', sparse: 'int32', big: 'int64', float: 'float64', float32: 'float32', string: 'string', bool: 'bool', date: 'date' };

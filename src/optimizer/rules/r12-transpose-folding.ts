@@ -11,7 +11,7 @@ import type { Rule } from '../rule.js';
  * Always valid: these are identities of the algebra, with no precondition.
  */
 export const transposeFolding: Rule = {
-  name: 'transpose-folding',
+  name: 'r12-transpose-folding',
   description: 'removes double transposes and turns Xᵀ·X and Xᵀ·Y into cross-products',
   apply(node: PlanNode): PlanNode | null {
     if (node.kind === 'transpose' && node.inputs[0].kind === 'transpose') return node.inputs[0].inputs[0];

@@ -1,5 +1,5 @@
 import type { Table } from 'apache-arrow';
-import { PlanError } from '../errors.js';
+import { PlanError, UnknownColumnError } from '../errors.js';
 import { type ExprNode, columnRef } from '../plan/expr.js';
 import { type RelationNode, makeNode } from '../plan/node.js';
 import type { JoinKind, NamedAggregate, SortKey } from '../plan/relational-operators.js';
@@ -46,6 +46,9 @@ type JoinCheck<L extends SchemaSpec, R extends SchemaSpec, K extends keyof L & k
 
 type SortSpec = Sort | Expr<any>;
 
+/** Property names that runtimes and test tools probe on any object; they are not column reads. */
+const PASS_THROUGH_KEYS = new Set(['then', 'toJSON', 'constructor', 'asymmetricMatch', '$$typeof', 'nodeType', 'toString', 'valueOf']);
+
 type NamesOfType<S extends SchemaSpec, D extends DType> = { [K in Names<S>]: BaseOf<S[K]> extends D ? K : never }[Names<S>];
 /** One feature of `toMatrix`: a numeric/bool column as is, or an encoded column. */
 export type FeatureInput<S extends SchemaSpec> =
@@ -67,11 +70,21 @@ export class Relation<S extends SchemaSpec> {
     return this.plan.output.schema;
   }
 
-  /** The columns as expressions, for building expressions outside a callback. */
+  /**
+   * The columns as expressions, for building expressions outside a callback. Reading
+   * a column the relation does not have throws an UnknownColumnError (for JavaScript
+   * callers; TypeScript rejects it at compile time).
+   */
   get columns(): Row<S> {
     const row: Record<string, Expr<ColSpec>> = {};
     for (const f of this.schema.fields) row[f.name] = new Expr(columnRef(f.name, f));
-    return row as Row<S>;
+    const names = this.schema.fields.map((f) => f.name);
+    return new Proxy(row, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && !(key in target) && !PASS_THROUGH_KEYS.has(key)) throw new UnknownColumnError('column reference', key, names);
+        return Reflect.get(target, key, receiver);
+      },
+    }) as Row<S>;
   }
 
   private next<T extends SchemaSpec>(plan: RelationNode): Relation<T> {
@@ -214,7 +227,9 @@ export class GroupedRelation<S extends SchemaSpec, K extends Names<S>> {
   constructor(
     private readonly input: Relation<S>,
     private readonly keys: readonly K[],
-  ) {}
+  ) {
+    for (const k of keys) requireField(input.schema, k, 'groupBy');
+  }
 
   /** One row per group: the keys, then each named aggregate. */
   agg<A extends Record<string, Agg<any>>>(build: (r: Row<S>) => A): Relation<Simplify<Pick<S, K> & { [N in keyof A]: SpecOf<A[N]> }>> {

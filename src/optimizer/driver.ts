@@ -65,8 +65,13 @@ function applyEverywhere(root: PlanNode, rule: Rule, matched: string[]): PlanNod
     let current = withInputs(withBody(node, visit), node.inputs.map(visit));
     for (let guard = 0; guard < 32; guard++) {
       const next = rule.apply(current, context);
-      if (!next || next === current || planDigest(next) === planDigest(current)) break;
+      if (!next || next === current) break;
       matched.push(nodeLabel(current));
+      // An equal plan in a new shape (e.g. shared subplans after CSE) is taken once, not re-offered.
+      if (planDigest(next) === planDigest(current)) {
+        current = next;
+        break;
+      }
       current = withInputs(next, next.inputs.map(visit));
     }
     memo.set(node, current);

@@ -1,20 +1,9 @@
 import { count, fromColumns } from '../index.js';
-
-/** Deterministic pseudo-random numbers (mulberry32), so the demo prints the same every time. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../data/random.js';
 
 /** A small retail star schema: sales facts and a store dimension. */
 export function demoData(sales = 20_000, stores = 50) {
-  const rand = rng(42);
+  const rand = mulberry32(42);
   const cities = ['Paris', 'Lyon', 'Lille', 'Nantes', 'Nice'];
   const storeId = Int32Array.from({ length: stores }, (_, i) => i);
   const city = Array.from({ length: stores }, (_, i) => cities[i % cities.length]);

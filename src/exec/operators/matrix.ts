@@ -1,4 +1,5 @@
 import { ExecutionError } from '../../errors.js';
+import { mulberry32 } from '../../data/random.js';
 import { type CsrMatrix, csrCrossProduct, csrTimesDense, csrTransposeTimesDense } from '../../kernels/matrix/csr.js';
 import { type DenseMatrix, identity, transpose } from '../../kernels/matrix/dense.js';
 import { crossProduct, crossProductWith } from '../../kernels/matrix/crossprod.js';
@@ -33,23 +34,11 @@ export function toDense(m: MatrixValue): DenseMatrix {
   return { rows: m.rows, cols: m.cols, data };
 }
 
-/** Deterministic generator for sampleRows (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function sampleRowIndices(rows: number, count: number, seed: number): Int32Array {
   if (count > rows) throw new ExecutionError('sampleRows', `cannot draw ${count} rows from a ${rows}-row matrix`);
   // Partial Fisher–Yates: the first `count` slots of a seeded shuffle.
   const order = Int32Array.from({ length: rows }, (_, i) => i);
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   for (let i = 0; i < count; i++) {
     const j = i + Math.floor(rand() * (rows - i));
     [order[i], order[j]] = [order[j], order[i]];

@@ -1,21 +1,132 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { TesseraError } from '../errors.js';
+import { type ExplainOptions, explain } from '../explain/explain.js';
+import type { PlanNode } from '../plan/node.js';
 import { demoPipeline } from './demo.js';
 
-const USAGE = `usage: tessera <command>
+const USAGE = `usage: tessera <command> [options]
 
 commands:
-  demo      build a small end-to-end pipeline on generated data, print its plan and its result
+  demo                build a small end-to-end pipeline on generated data, print its plan and its result
+  explain <module>    explain the pipeline a module exports by default (a Relation or a Matrix, or a
+                      function returning one); .ts modules load through tsx, .js/.mjs with import()
+    --verbose         also output types, the plan after each rule, and the rules that did not fire
+    --analyze         run the optimized plan: actual rows/shape, time and bytes per operator
+    --json            a JSON document for tools
+    --dot             a Graphviz digraph:  tessera explain pipeline.ts --dot | dot -Tsvg > plan.svg
+    --no-optimize     explain the plan as built, without the optimizer
 `;
 
+/** A bad command line or a module that does not export a pipeline: exit code 2. */
+class UsageError extends TesseraError {}
+
+/** The module was found but threw while loading: exit code 1. */
+class ModuleLoadError extends TesseraError {}
+
+const EXPLAIN_FLAGS = new Set(['--verbose', '--analyze', '--json', '--dot', '--no-optimize']);
+
+function parseExplainArgs(args: readonly string[]): { module: string; options: ExplainOptions } {
+  const flags = new Set<string>();
+  const positional: string[] = [];
+  for (const a of args) {
+    if (a.startsWith('--')) {
+      if (!EXPLAIN_FLAGS.has(a)) throw new UsageError(`unknown option '${a}' (expected ${[...EXPLAIN_FLAGS].join(', ')})`);
+      flags.add(a);
+    } else positional.push(a);
+  }
+  if (positional.length !== 1) throw new UsageError(positional.length === 0 ? 'missing <module>: tessera explain <module> [--verbose] [--analyze] [--json] [--dot]' : `expected one module, got ${positional.length}: ${positional.join(' ')}`);
+  if (flags.has('--json') && flags.has('--dot')) throw new UsageError('--json and --dot exclude each other');
+  return {
+    module: positional[0],
+    options: {
+      verbose: flags.has('--verbose'),
+      analyze: flags.has('--analyze'),
+      format: flags.has('--json') ? 'json' : flags.has('--dot') ? 'dot' : 'text',
+      optimize: !flags.has('--no-optimize'),
+    },
+  };
+}
+
+/** Duck-typed: the module may have loaded its own copy of Tessera, so `instanceof` cannot tell. */
+function pipelinePlan(value: unknown): PlanNode | undefined {
+  if (typeof value !== 'object' || value === null || !('plan' in value)) return undefined;
+  const plan = (value as { plan: unknown }).plan as Partial<PlanNode> | null;
+  const ok = typeof plan?.kind === 'string' && Array.isArray(plan.inputs) && (plan.output?.kind === 'relation' || plan.output?.kind === 'matrix');
+  return ok ? (plan as PlanNode) : undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value !== 'object') return typeof value === 'undefined' ? 'undefined' : `a ${typeof value} (${String(value).slice(0, 40)})`;
+  const name = Object.getPrototypeOf(value)?.constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : 'a plain object';
+}
+
+async function importModule(path: string): Promise<Record<string, unknown>> {
+  if (/\.[cm]?tsx?$/.test(path)) {
+    const { tsImport } = await import('tsx/esm/api');
+    return (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+  }
+  return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+}
+
+/** Loads `specifier` (relative to the working directory) and returns the plan of its default export. */
+async function loadPipeline(specifier: string): Promise<PlanNode> {
+  const path = resolve(process.cwd(), specifier);
+  if (!existsSync(path)) throw new UsageError(`cannot find module '${specifier}' (looked for ${path})`);
+  if (statSync(path).isDirectory()) throw new UsageError(`'${specifier}' is a directory; expected a .ts or .js module`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importModule(path);
+  } catch (e) {
+    throw new ModuleLoadError(`'${specifier}' failed to load: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.split('\n')[0]);
+  }
+  // A .ts module compiled as CommonJS (outside an ESM package) arrives as { default: module.exports }.
+  const inner = mod.default as { __esModule?: unknown } | undefined;
+  const ns = typeof inner === 'object' && inner !== null && inner.__esModule === true ? (inner as Record<string, unknown>) : mod;
+  if (!('default' in ns) || ns.default === undefined) {
+    throw new UsageError(`'${specifier}' has no default export; add \`export default pipeline\` (a Relation or a Matrix, or a function returning one)`);
+  }
+  let value: unknown = ns.default;
+  const returned = typeof value === 'function';
+  if (returned) {
+    try {
+      value = await (value as () => unknown)();
+    } catch (e) {
+      throw new ModuleLoadError(`the function exported by default from '${specifier}' threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.split('\n')[0]);
+    }
+  } else value = await value;
+  const plan = pipelinePlan(value);
+  if (!plan) {
+    const got = returned ? `a function that returned ${describe(value)}` : describe(value);
+    throw new UsageError(`the default export of '${specifier}' is ${got}, not a pipeline (a Relation or a Matrix, or a function returning one)`);
+  }
+  return plan;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
+  const [command, ...rest] = argv;
   switch (command) {
     case 'demo': {
       const pipeline = demoPipeline();
-      console.log('Plan:\n');
       console.log(pipeline.explain());
       console.log('\nResult:\n');
       console.table(await pipeline.collectRows());
       return 0;
+    }
+    case 'explain': {
+      try {
+        const { module, options } = parseExplainArgs(rest);
+        console.log(await explain(await loadPipeline(module), options));
+        return 0;
+      } catch (e) {
+        if (!(e instanceof TesseraError)) throw e;
+        console.error(`tessera explain: ${e instanceof UsageError || e instanceof ModuleLoadError ? '' : `${e.name}: `}${e.message}`);
+        return e instanceof UsageError ? 2 : 1;
+      }
     }
     case undefined:
     case '-h':

@@ -81,33 +81,156 @@ export function columnToArray(col: Column): (number | boolean | string | Date | 
   return out;
 }
 
-/** Rows `indices` of `col`, in that order; an index of -1 yields a null (outer joins). */
+/**
+ * Rows `indices` of `col`, in that order; an index of -1 yields a null (outer joins).
+ * A column from `lazyGatherColumn` that has not been read yet is gathered straight
+ * from its source (indices composed), without materializing it first.
+ */
 export function gatherColumn(col: Column, indices: Int32Array): Column {
+  const lazy = pendingGather(col);
+  if (lazy !== null) return gatherThrough(lazy.source, lazy.indices, indices);
+  return gatherPlain(col, indices);
+}
+
+function gatherPlain(col: Column, indices: Int32Array): Column {
   const n = indices.length;
   const src = col.values;
   const out = allocValues(col.dtype, n);
   const srcValid = col.validity;
   let validity: Uint8Array | null = null;
-  let hasMissing = false;
-  for (let i = 0; i < n; i++) {
-    if (indices[i] < 0) {
-      hasMissing = true;
-      break;
+  let i = 0;
+  // Optimistic pass: no nulls anywhere, so no validity; a -1 index hands over to the
+  // null-aware loop below from that row on (a negative index reads undefined, never stored).
+  if (srcValid === null) {
+    for (; i < n; i++) {
+      const j = indices[i];
+      if (j < 0) break;
+      out[i] = src[j];
     }
   }
-  if (!srcValid && !hasMissing) {
-    for (let i = 0; i < n; i++) out[i] = src[indices[i]];
-  } else {
+  if (i < n) {
     validity = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
+    validity.fill(1, 0, i);
+    for (; i < n; i++) {
       const j = indices[i];
-      if (j >= 0 && (!srcValid || srcValid[j] === 1)) {
+      if (j >= 0 && (srcValid === null || srcValid[j] === 1)) {
         out[i] = src[j];
         validity[i] = 1;
       }
     }
   }
   return makeColumn(col.dtype, out, validity, col.dictionary);
+}
+
+/** Rows `outer` of (rows `inner` of `source`): one gather through both index vectors. */
+function gatherThrough(source: Column, inner: Int32Array, outer: Int32Array): Column {
+  return gatherPlain(source, composeIndices(inner, outer));
+}
+
+/** `inner[outer[i]]`, -1 where either is -1: the indices of a gather of a gather. */
+export function composeIndices(inner: Int32Array, outer: Int32Array): Int32Array {
+  const out = new Int32Array(outer.length);
+  for (let i = 0; i < out.length; i++) {
+    const j = outer[i];
+    out[i] = j < 0 ? -1 : inner[j];
+  }
+  return out;
+}
+
+/**
+ * Late materialization: a column holding rows `indices` of `source` (-1: null), read
+ * from the source only when `values` or `validity` is first accessed (then cached),
+ * so it honours the Column contract for every consumer. Executor operators that know
+ * about it (`pendingGather`) read through the indices instead: grouping a small source
+ * column once, or fetching `source[indices[i]]` inside a fused loop, avoids writing a
+ * full-length intermediate. `hasMissing` tells whether some index is -1 (outer joins);
+ * when neither it nor the source has nulls, `validity` is null without materializing.
+ * A lazy source is flattened (indices composed), so `source` is never itself pending;
+ * `composed` caches compositions so that columns of one input keep one index vector.
+ */
+export function lazyGatherColumn(source: Column, indices: Int32Array, hasMissing: boolean, composed?: Map<Int32Array, Int32Array>): Column {
+  const inner = pendingGather(source);
+  if (inner !== null) {
+    // Columns gathered through one index vector keep sharing one (composed) vector.
+    let through = composed?.get(inner.indices);
+    if (through === undefined) {
+      through = composeIndices(inner.indices, indices);
+      composed?.set(inner.indices, through);
+    }
+    return new GatheredColumn(inner.source, through, inner.hasMissing || hasMissing);
+  }
+  return new GatheredColumn(source, indices, hasMissing);
+}
+
+/** What a not-yet-materialized lazy column reads from. */
+export interface PendingGather {
+  readonly source: Column;
+  readonly indices: Int32Array;
+  readonly hasMissing: boolean;
+}
+
+/** The source and indices of a lazy column that has not been materialized; null otherwise. */
+export function pendingGather(col: Column): PendingGather | null {
+  return col instanceof GatheredColumn ? col.pending() : null;
+}
+
+/** Bytes a column holds, without materializing a lazy one (its index vector counts). */
+export function columnBytes(col: Column): number {
+  if (col instanceof GatheredColumn) return col.bytes();
+  return col.values.byteLength + (col.validity?.byteLength ?? 0);
+}
+
+/**
+ * `values` and `validity` are own enumerable accessors (so spreading or comparing a
+ * lazy column sees its values); after the first read they become plain data properties.
+ */
+class GatheredColumn implements Column {
+  readonly dtype: DType;
+  readonly length: number;
+  declare readonly values: ColumnValues;
+  declare readonly validity: Uint8Array | null;
+  declare readonly dictionary?: readonly string[];
+  #lazy: PendingGather | null;
+  #plain: Column | null = null;
+
+  constructor(source: Column, indices: Int32Array, hasMissing: boolean) {
+    this.dtype = source.dtype;
+    this.length = indices.length;
+    this.#lazy = { source, indices, hasMissing };
+    Object.defineProperties(this, {
+      values: { get: () => this.#materialize().values, enumerable: true, configurable: true },
+      validity: {
+        get: () => (!hasMissing && source.validity === null ? null : this.#materialize().validity),
+        enumerable: true,
+        configurable: true,
+      },
+    });
+    if (source.dictionary) Object.defineProperty(this, 'dictionary', { value: source.dictionary, enumerable: true });
+  }
+
+  pending(): PendingGather | null {
+    return this.#lazy;
+  }
+
+  bytes(): number {
+    const plain = this.#plain;
+    return plain !== null ? plain.values.byteLength + (plain.validity?.byteLength ?? 0) : this.#lazy!.indices.byteLength;
+  }
+
+  #materialize(): Column {
+    if (this.#plain === null) {
+      const { source, indices } = this.#lazy!;
+      const plain = gatherPlain(source, indices);
+      this.#plain = plain;
+      // From now on a plain column: data properties, and the source and indices can go.
+      this.#lazy = null;
+      Object.defineProperties(this, {
+        values: { value: plain.values, enumerable: true },
+        validity: { value: plain.validity, enumerable: true },
+      });
+    }
+    return this.#plain;
+  }
 }
 
 /** Rows [start, end) of `col`, sharing its buffers. */

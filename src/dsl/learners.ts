@@ -44,7 +44,9 @@ export function logisticRegression<D extends number>(
   const rate = options.learningRate ?? 0.1;
   if (!(rate > 0)) throw new PlanError('logisticRegression', `expected a positive learning rate, got ${rate}`);
   const d = X.shape.cols;
-  return iterate(zeros(d, 1, X.dtype) as Matrix<D, 1>, steps, (w) => {
+  // float32 weights only when X and y both are (the dtype the step computes in).
+  const dtype = X.dtype === 'float32' && y.dtype === 'float32' ? 'float32' : 'float64';
+  return iterate(zeros(d, 1, dtype) as Matrix<D, 1>, steps, (w) => {
     const residual = (X as Matrix<number, number>).matmul(w as Matrix<number, 1>).sigmoid().sub(y);
     const gradient = X.crossprod(residual).div(y.count());
     return w.sub(gradient.scale(rate)) as Matrix<D, 1>;

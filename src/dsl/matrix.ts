@@ -3,7 +3,7 @@ import { type DenseMatrix, denseMatrix } from '../kernels/matrix/dense.js';
 import { type MatrixNode, type RelationNode, makeNode, type PlanNode } from '../plan/node.js';
 import { Relation } from './relation.js';
 import type { ElementwiseOp, MapFn, MatrixDType, ReduceAxis, ReduceOp } from '../plan/matrix-operators.js';
-import { type MatrixResultValue, type RunOptions, collectMatrix, explainPlan } from './run.js';
+import { type MatrixResultValue, type RunOptions, collectMatrix, explainPlan, type ExplainOptions } from './run.js';
 
 /**
  * The typed matrix builder. `Matrix<R, C>` carries its row and column counts in its
@@ -116,6 +116,31 @@ export class Matrix<R extends number = number, C extends number = number> {
     return this.map('scale', a);
   }
 
+  /** 1 where the element is greater than `a`, 0 elsewhere: a mask for `filterRows`. */
+  gt(a: number): Matrix<R, C> {
+    return this.map('gt', a);
+  }
+  /** 1 where the element is ≥ `a`, 0 elsewhere. */
+  ge(a: number): Matrix<R, C> {
+    return this.map('ge', a);
+  }
+  /** 1 where the element is less than `a`, 0 elsewhere. */
+  lt(a: number): Matrix<R, C> {
+    return this.map('lt', a);
+  }
+  /** 1 where the element is ≤ `a`, 0 elsewhere. */
+  le(a: number): Matrix<R, C> {
+    return this.map('le', a);
+  }
+  /** 1 where the element equals `a`, 0 elsewhere. */
+  eq(a: number): Matrix<R, C> {
+    return this.map('eq', a);
+  }
+  /** 1 where the element differs from `a` (NaN included), 0 elsewhere. */
+  ne(a: number): Matrix<R, C> {
+    return this.map('ne', a);
+  }
+
   private reduce<R2 extends number, C2 extends number>(op: ReduceOp, axis: ReduceAxis): Matrix<R2, C2> {
     return Matrix.of(makeNode('reduce', { op, axis }, [this.plan]));
   }
@@ -169,7 +194,7 @@ export class Matrix<R extends number = number, C extends number = number> {
     return Matrix.of(makeNode('selectCols', { indices }, [this.plan]));
   }
   /** Rows where the R×1 mask is non-zero (e.g. `m.filterRows(m.select('x').clip(0, 1))`). */
-  filterRows(mask: Matrix<number, 1>): Matrix<number, C> {
+  filterRows<K extends number>(mask: Matrix<number, K> & DimCheck<K, 1, 'filterRows: mask columns'>): Matrix<number, C> {
     return Matrix.of(makeNode('filterRows', {}, [this.plan, mask.plan]));
   }
   /** `count` distinct rows drawn with a seeded generator. */
@@ -190,8 +215,18 @@ export class Matrix<R extends number = number, C extends number = number> {
     return new Relation(makeNode('matrixToRelation', { names: [...names] }, [this.plan]) as RelationNode);
   }
 
-  explain(): string {
-    return explainPlan(this.plan);
+  /**
+   * EXPLAIN: the plan as built, the optimized plan with estimated rows/shape and cost
+   * per operator, and the rules that fired. `{ verbose: true }` adds output types and
+   * the plan after every rule; `{ analyze: true }` runs the plan and adds actual rows,
+   * times and bytes (and then returns a Promise); `format: 'json' | 'dot'` for tools
+   * and graphs.
+   */
+  explain(options?: ExplainOptions & { analyze?: false }): string;
+  explain(options: ExplainOptions & { analyze: true }): Promise<string>;
+  explain(options?: ExplainOptions): string | Promise<string>;
+  explain(options: ExplainOptions = {}): string | Promise<string> {
+    return explainPlan(this.plan, options);
   }
 
   /** Optimizes and runs the plan; returns the dense result. */

@@ -11,7 +11,7 @@ import type { Feature } from '../plan/bridge-operators.js';
 import type { MatrixDType } from '../plan/matrix-operators.js';
 import { columnCategories } from '../plan/provenance.js';
 import type { DType, NumericDType } from '../types/dtype.js';
-import { type RunOptions, collectPlan, collectPlanRows, explainPlan } from './run.js';
+import { type RunOptions, collectPlan, collectPlanRows, explainPlan, type ExplainOptions } from './run.js';
 
 /**
  * The typed pipeline builder. A `Relation<S>` is an immutable handle on a plan whose
@@ -202,9 +202,18 @@ export class Relation<S extends SchemaSpec> {
     return this.next(makeNode('appendColumns', { names: [...names] }, [this.plan, m.plan]) as RelationNode);
   }
 
-  /** The plan as an indented tree, one operator per line with its output columns. */
-  explain(): string {
-    return explainPlan(this.plan);
+  /**
+   * EXPLAIN: the plan as built, the optimized plan with estimated rows/shape and cost
+   * per operator, and the rules that fired. `{ verbose: true }` adds output types and
+   * the plan after every rule; `{ analyze: true }` runs the plan and adds actual rows,
+   * times and bytes (and then returns a Promise); `format: 'json' | 'dot'` for tools
+   * and graphs.
+   */
+  explain(options?: ExplainOptions & { analyze?: false }): string;
+  explain(options: ExplainOptions & { analyze: true }): Promise<string>;
+  explain(options?: ExplainOptions): string | Promise<string>;
+  explain(options: ExplainOptions = {}): string | Promise<string> {
+    return explainPlan(this.plan, options);
   }
 
   /** Optimizes and runs the pipeline; returns its result as an Arrow table. */

@@ -4,7 +4,7 @@ import { cellValue } from '../data/column.js';
 import { ExecutionError } from '../errors.js';
 import { type NodeResult, execute } from '../exec/execute.js';
 import { toDense } from '../exec/operators/matrix.js';
-import { formatTree } from '../explain/text.js';
+import { type ExplainOptions, explain, explainSync } from '../explain/explain.js';
 import { batchesToArrow } from '../io/arrow.js';
 import type { FloatArray } from '../kernels/matrix/dense.js';
 import type { MatrixNode, PlanNode, RelationNode } from '../plan/node.js';
@@ -77,6 +77,15 @@ export async function collectMatrix(plan: MatrixNode, options: RunOptions = {}):
   };
 }
 
-export function explainPlan(plan: PlanNode): string {
-  return formatTree(plan);
+/**
+ * EXPLAIN for a pipeline's plan: as built, optimized (with estimates), and the rules
+ * that fired. Synchronous unless `analyze` asks to run the plan.
+ */
+export function explainPlan(plan: PlanNode, options?: ExplainOptions & { analyze?: false }): string;
+export function explainPlan(plan: PlanNode, options: ExplainOptions & { analyze: true }): Promise<string>;
+export function explainPlan(plan: PlanNode, options?: ExplainOptions): string | Promise<string>;
+export function explainPlan(plan: PlanNode, options: ExplainOptions = {}): string | Promise<string> {
+  return options.analyze ? explain(plan, options) : explainSync(plan, options);
 }
+
+export type { ExplainOptions } from '../explain/explain.js';

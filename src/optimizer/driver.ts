@@ -57,22 +57,34 @@ export function runRules(plan: PlanNode, rules: readonly Rule[], options: Optimi
 
 /** Offers every node to the rule bottom-up, re-offering a replacement until it no longer matches. */
 function applyEverywhere(root: PlanNode, rule: Rule, matched: string[]): PlanNode {
-  const context = contextFor(root);
+  const readers = countReaders(root);
+  const context: RuleContext = {
+    // A node built during this pass reads as having one reader (its new parent), unless it replaced a known node.
+    consumers: (n) => readers.get(n) ?? 1,
+    cost: (n) => estimatePlan(n).total.cost,
+  };
+  const replaced = (by: PlanNode, old: PlanNode) => {
+    if (by !== old && !readers.has(by)) readers.set(by, readers.get(old) ?? 1);
+  };
   const memo = new Map<PlanNode, PlanNode>();
   const visit = (node: PlanNode): PlanNode => {
     const done = memo.get(node);
     if (done) return done;
     let current = withInputs(withBody(node, visit), node.inputs.map(visit));
+    replaced(current, node);
     for (let guard = 0; guard < 32; guard++) {
       const next = rule.apply(current, context);
       if (!next || next === current) break;
       matched.push(nodeLabel(current));
+      replaced(next, current);
       // An equal plan in a new shape (e.g. shared subplans after CSE) is taken once, not re-offered.
       if (planDigest(next) === planDigest(current)) {
         current = next;
         break;
       }
-      current = withInputs(next, next.inputs.map(visit));
+      const rebuilt = withInputs(next, next.inputs.map(visit));
+      replaced(rebuilt, next);
+      current = rebuilt;
     }
     memo.set(node, current);
     return current;
@@ -87,22 +99,22 @@ function withBody(node: PlanNode, visit: (n: PlanNode) => PlanNode): PlanNode {
   return body === node.args.body ? node : makeNode('loop', { ...node.args, body }, node.inputs);
 }
 
-function contextFor(root: PlanNode): RuleContext {
-  const counts = new Map<PlanNode, number>();
+/** How many operators read each node (the root: none; a loop body's root: its loop). */
+function countReaders(root: PlanNode): Map<PlanNode, number> {
+  const counts = new Map<PlanNode, number>([[root, 0]]);
   const seen = new Set<PlanNode>();
+  const read = (n: PlanNode) => {
+    counts.set(n, (counts.get(n) ?? 0) + 1);
+    walk(n);
+  };
   const walk = (n: PlanNode) => {
     if (seen.has(n)) return;
     seen.add(n);
-    for (const c of n.inputs) {
-      counts.set(c, (counts.get(c) ?? 0) + 1);
-      walk(c);
-    }
+    if (n.kind === 'loop') read(n.args.body);
+    n.inputs.forEach(read);
   };
   walk(root);
-  return {
-    consumers: (n) => counts.get(n) ?? 0,
-    cost: (n) => estimatePlan(n).total.cost,
-  };
+  return counts;
 }
 
 function describeOutput(o: OutputType): string {

@@ -42,7 +42,9 @@ export const isArithmetic = (op: BinaryOp): op is ArithmeticOp => ARITHMETIC.has
 export const isComparison = (op: BinaryOp): op is ComparisonOp => COMPARISON.has(op);
 
 export function columnRef(name: string, type: ColumnType): ExprNode {
-  return { kind: 'column', name, type };
+  // Only dtype and nullability: a Field passed as `type` must not carry its name into
+  // the expression's type (a projection spreads the type into its output field).
+  return { kind: 'column', name, type: { dtype: type.dtype, nullable: type.nullable } };
 }
 
 export function literal(value: LiteralValue, dtype: DType): ExprNode {

@@ -42,6 +42,8 @@ export const LOOP_OPERATORS: OperatorDefs<LoopArgs> = {
       if (out.cols !== init.cols || (out.rows !== null && init.rows !== null && out.rows !== init.rows)) {
         throw new ShapeError('loop', `the body computes ${shapeText(out)} but the state is ${shapeText(init)}`);
       }
+      // The next iteration reads the body's result as a state of init's dtype: they must agree.
+      if (out.dtype !== init.dtype) throw new ShapeError('loop', `the body computes ${out.dtype} but the state is ${init.dtype}`);
       checkLeaves(body, loopId, inputs);
       return matrix(init.rows, init.cols, init.dtype, init.columnNames);
     },

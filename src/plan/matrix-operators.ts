@@ -11,8 +11,18 @@ import type { MatrixOutput, OperatorDefs, OutputType, PlanNode } from './node.js
 
 export type MatrixDType = 'float64' | 'float32';
 export type ElementwiseOp = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max';
-/** Element maps; `a`/`b` are the scalar parameters (`scale`: x·a, `shift`: x+a, `rsub`: a−x, `rdiv`: a/x, `pow`: x^a, `clip`: [a, b]). */
-export type MapFn = 'exp' | 'log' | 'sqrt' | 'abs' | 'neg' | 'sigmoid' | 'pow' | 'clip' | 'scale' | 'shift' | 'rsub' | 'rdiv';
+/**
+ * Element maps; `a`/`b` are the scalar parameters (`scale`: x·a, `shift`: x+a, `rsub`: a−x, `rdiv`: a/x, `pow`: x^a, `clip`: [a, b]).
+ * Comparisons `gt`, `ge`, `lt`, `le`, `eq`, `ne` against `a` give 1 where true and 0 where false (IEEE semantics: only `ne` holds for NaN),
+ * the masks `filterRows` takes.
+ */
+export type MapFn = 'exp' | 'log' | 'sqrt' | 'abs' | 'neg' | 'sigmoid' | 'pow' | 'clip' | 'scale' | 'shift' | 'rsub' | 'rdiv' | ComparisonFn;
+/** Element comparisons with the scalar `a` (1 where true, 0 where false). */
+export type ComparisonFn = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
+export const COMPARISON_FNS: readonly ComparisonFn[] = ['gt', 'ge', 'lt', 'le', 'eq', 'ne'];
+export function isComparisonFn(fn: MapFn): fn is ComparisonFn {
+  return (COMPARISON_FNS as readonly string[]).includes(fn);
+}
 /** `count` is the number of elements reduced (a row count over axis 'cols' or 'all' of a column vector). */
 export type ReduceOp = 'sum' | 'mean' | 'count';
 /** rows: one value per row (m×1); cols: one per column (1×n); all: 1×1. */
@@ -137,7 +147,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
     arity: 1,
     derive({ fn, a, b }, inputs) {
       const m = matrixInput(inputs, 0, fn);
-      const needsA = ['pow', 'scale', 'shift', 'rsub', 'rdiv', 'clip'].includes(fn);
+      const needsA = ['pow', 'scale', 'shift', 'rsub', 'rdiv', 'clip'].includes(fn) || isComparisonFn(fn);
       if (needsA && (a === undefined || Number.isNaN(a))) throw new PlanError(fn, 'expected a numeric parameter');
       if (fn === 'clip' && (b === undefined || Number.isNaN(b) || b < a!)) throw new PlanError('clip', `expected lower ≤ upper bounds, got ${a} and ${b}`);
       return matrix(m.rows, m.cols, m.dtype, m.columnNames, m.rowOrigin);
@@ -256,6 +266,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       const m = matrixInput(inputs, 0, 'sampleRows');
       if (!Number.isInteger(count) || count < 1) throw new PlanError('sampleRows', `expected a positive integer count, got ${count}`);
       if (!Number.isInteger(seed)) throw new PlanError('sampleRows', `expected an integer seed, got ${seed}`);
+      if (m.rows !== null && count > m.rows) throw new ShapeError('sampleRows', `cannot draw ${count} distinct rows from ${inputs[0].kind} (${shapeText(m)})`);
       return matrix(count, m.cols, m.dtype, m.columnNames);
     },
     label: ({ count, seed }) => `${count} rows, seed ${seed}`,

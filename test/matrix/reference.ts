@@ -178,11 +178,12 @@ export function diag(v: Rows): Rows {
   return v.map((_, i) => v.map((__, j) => (i === j ? v[i][0] : 0)));
 }
 
-/** Per row, 1 at the first smallest entry. */
+/** Per row, 1 at the first smallest entry; NaN is never the smallest (an all-NaN row marks column 0). */
 export function nearest(a: Rows): Rows {
   return a.map((row) => {
-    let best = 0;
-    for (let j = 1; j < row.length; j++) if (row[j] < row[best]) best = j;
+    const finiteOrInf = row.map((v, j) => [v, j] as const).filter(([v]) => !Number.isNaN(v));
+    let best = finiteOrInf.length > 0 ? finiteOrInf[0][1] : 0;
+    for (const [v, j] of finiteOrInf) if (v < row[best]) best = j;
     return row.map((_, j) => (j === best ? 1 : 0));
   });
 }

@@ -15,7 +15,8 @@ export function runToMatrix(node: Node<'toMatrix'>, input: readonly Batch[]): De
   const resolve = resolverFor(schema, 'toMatrix');
   const { features, intercept, dtype } = node.args;
   const columns = features.map((f) => batch.columns[resolve(f.column)]);
-  const sparseOnly = !intercept && features.every((f) => f.encoding === 'onehot');
+  // CSR values are float64 only (kernels/matrix/csr.ts), so a float32 encoding stays dense to keep the planned dtype.
+  const sparseOnly = !intercept && dtype === 'float64' && features.every((f) => f.encoding === 'onehot');
   if (sparseOnly) return oneHotCsr(features as Extract<Feature, { encoding: 'onehot' }>[], columns, batch.length);
   const width = node.output.kind === 'matrix' ? node.output.cols : 0;
   const out = allocate(dtype, batch.length * width);

@@ -53,6 +53,17 @@ function maskRows(mask: DenseMatrix): Int32Array {
   return Int32Array.from(keep);
 }
 
+/**
+ * Whether every value is finite. CSR products skip the implicit zeros, which gives the
+ * dense result only when 0·x = 0, i.e. x is finite; with NaN/±Inf in the dense operand
+ * the product runs dense, so NaN propagates whichever representation X has.
+ */
+function allFinite(m: DenseMatrix): boolean {
+  const d = m.data;
+  for (let i = 0; i < d.length; i++) if (d[i] - d[i] !== 0) return false;
+  return true;
+}
+
 /** Runs one matrix operator on its evaluated inputs. */
 export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]): MatrixValue {
   const dense = (i: number) => toDense(inputs[i]);
@@ -62,8 +73,9 @@ export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]
     case 'identity':
       return identity(node.args.n, node.args.dtype);
     case 'matmul': {
-      const [a, b] = inputs;
-      return isCsr(a) ? csrTimesDense(a, toDense(b)) : gemm(a, toDense(b));
+      const a = inputs[0];
+      const b = dense(1);
+      return isCsr(a) && allFinite(b) ? csrTimesDense(a, b) : gemm(toDense(a), b);
     }
     case 'transpose':
       return transpose(dense(0));
@@ -76,12 +88,19 @@ export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]
     case 'crossprod': {
       const a = inputs[0];
       if (inputs.length === 1) return isCsr(a) ? csrCrossProduct(a) : crossProduct(a);
-      return isCsr(a) ? csrTransposeTimesDense(a, dense(1)) : crossProductWith(a, dense(1));
+      const b = dense(1);
+      return isCsr(a) && allFinite(b) ? csrTransposeTimesDense(a, b) : crossProductWith(toDense(a), b);
     }
-    case 'solve':
-      if (node.args.method === 'cholesky') return choleskySolve(cholesky(dense(0)), dense(1));
-      if (node.args.method === 'lu') return luSolve(lu(dense(0)), dense(1));
-      return solve(dense(0), dense(1));
+    case 'solve': {
+      if (node.args.method === 'auto') return solve(dense(0), dense(1));
+      // Factor in float64 as `solve` does: cholesky/lu store their factors in A's dtype, and a
+      // float32 factor would cost ~7 digits even when B (and so the result) is float64.
+      const A = dense(0);
+      const B = dense(1);
+      const A64: DenseMatrix = A.data instanceof Float64Array ? A : { rows: A.rows, cols: A.cols, data: Float64Array.from(A.data) };
+      const X = node.args.method === 'cholesky' ? choleskySolve(cholesky(A64), B) : luSolve(lu(A64), B);
+      return A.data instanceof Float32Array && B.data instanceof Float32Array ? { rows: X.rows, cols: X.cols, data: Float32Array.from(X.data) } : X;
+    }
     case 'lstsq':
       return leastSquares(dense(0), dense(1), node.args.ridge);
     case 'inverse':

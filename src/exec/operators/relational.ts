@@ -1,12 +1,13 @@
 import { type Batch, concatBatches, makeBatch, sliceBatch } from '../../data/batch.js';
-import { type Column, gatherColumn } from '../../data/column.js';
+import { type Column, gatherColumn, lazyGatherColumn } from '../../data/column.js';
 import { PlanError } from '../../errors.js';
 import type { Node, PlanNode } from '../../plan/node.js';
 import { joinOutputFields } from '../../plan/relational-operators.js';
 import { type RelationSchema, fieldIndex } from '../../types/schema.js';
-import { distinctRows, groupRows, hashJoin, sortIndices } from '../../kernels/relational/index.js';
+import { distinctRows, groupRows, joinIndices, sortIndices } from '../../kernels/relational/index.js';
 import { computeAggregate } from './aggregate.js';
 import { evaluate } from '../expression.js';
+import { fusedAggregate } from '../fused-aggregate.js';
 
 /**
  * Relational operators over materialized batches. Streaming operators (filter,
@@ -64,6 +65,13 @@ export function runProject(node: Node<'project'>, input: readonly Batch[]): Batc
   );
 }
 
+/**
+ * Join: the kernel gives the matching row pairs, and the output columns are lazy
+ * gathers (`lazyGatherColumn`) of the inputs' columns through them; the left columns
+ * pass through as they are when the output rows are the left rows in order (a
+ * primary-key/foreign-key join where every row matched). A consumer that knows lazy
+ * columns (the fused aggregate) reads through the indices; any other reads plain values.
+ */
 export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: readonly Batch[]): Batch[] {
   const leftSchema = schemaOf(node.inputs[0]);
   const rightSchema = schemaOf(node.inputs[1]);
@@ -72,23 +80,27 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
   const { how, leftKeys, rightKeys } = node.args;
   const lk = leftKeys.map((k) => left.columns[fieldIndex(leftSchema, k, 'join')]);
   const rk = rightKeys.map((k) => right.columns[fieldIndex(rightSchema, k, 'join')]);
-  const matches = hashJoin(lk, rk, how);
-  const leftPart = matches.left.length === left.length && isIdentity(matches.left) ? left.columns : left.columns.map((c) => gatherColumn(c, matches.left));
-  if (how === 'semi' || how === 'anti') return [makeBatch(leftPart, matches.left.length)];
+  const matches = joinIndices(lk, rk, how);
+  // Index compositions shared by the columns of one side (lazy inputs of this join).
+  const composedLeft = new Map<Int32Array, Int32Array>();
+  const composedRight = new Map<Int32Array, Int32Array>();
+  const leftRows = matches.left;
+  const leftPart = leftRows === null ? left.columns : left.columns.map((c) => lazyGatherColumn(c, leftRows, false, composedLeft));
+  if (how === 'semi' || how === 'anti') return [makeBatch(leftPart, matches.length)];
   const rightFields = joinOutputFields(leftSchema, rightSchema, node.args).slice(leftSchema.fields.length);
-  const rightPart = rightFields.map((f) => gatherColumn(right.columns[fieldIndex(rightSchema, f.name, 'join')], matches.right!));
-  return [makeBatch([...leftPart, ...rightPart], matches.left.length)];
-}
-
-function isIdentity(indices: Int32Array): boolean {
-  for (let i = 0; i < indices.length; i++) if (indices[i] !== i) return false;
-  return true;
+  const rightRows = matches.right!;
+  const rightPart = rightFields.map((f) =>
+    lazyGatherColumn(right.columns[fieldIndex(rightSchema, f.name, 'join')], rightRows, matches.rightHasMissing, composedRight),
+  );
+  return [makeBatch([...leftPart, ...rightPart], matches.length)];
 }
 
 export function runAggregate(node: Node<'aggregate'>, input: readonly Batch[]): Batch[] {
   const schema = schemaOf(node.inputs[0]);
   const batch = concatBatches(schema, input);
   const resolve = resolverFor(schema, 'aggregate');
+  const fused = fusedAggregate(node.args.groupBy, node.args.aggregates, batch, resolve);
+  if (fused !== null) return [makeBatch(fused.columns, fused.groupCount)];
   const keys = node.args.groupBy.map((g) => batch.columns[resolve(g)]);
   const groups = groupRows(keys, batch.length);
   const keyColumns = keys.map((k) => gatherColumn(k, groups.firstRow));

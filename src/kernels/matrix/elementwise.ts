@@ -46,7 +46,7 @@ export function broadcastBinary(op: BinaryFn, a: DenseMatrix, b: DenseMatrix): D
   return { rows, cols, data: out };
 }
 
-export type UnaryFn = 'exp' | 'log' | 'sqrt' | 'abs' | 'neg' | 'sigmoid' | 'pow' | 'clip' | 'scale' | 'shift' | 'rsub' | 'rdiv';
+export type UnaryFn = 'exp' | 'log' | 'sqrt' | 'abs' | 'neg' | 'sigmoid' | 'pow' | 'clip' | 'scale' | 'shift' | 'rsub' | 'rdiv' | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
 
 /** f applied to every element; `a`, `b` are f's scalar parameters (see MapFn in the plan). */
 export function mapElements(fn: UnaryFn, m: DenseMatrix, a = 0, b = 0): DenseMatrix {
@@ -98,6 +98,25 @@ export function mapElements(fn: UnaryFn, m: DenseMatrix, a = 0, b = 0): DenseMat
     case 'rdiv':
       for (let i = 0; i < n; i++) out[i] = a / x[i];
       break;
+    // Comparisons give 1/0 masks, with JavaScript's (IEEE) semantics: NaN compares false except under `ne`.
+    case 'gt':
+      for (let i = 0; i < n; i++) out[i] = x[i] > a ? 1 : 0;
+      break;
+    case 'ge':
+      for (let i = 0; i < n; i++) out[i] = x[i] >= a ? 1 : 0;
+      break;
+    case 'lt':
+      for (let i = 0; i < n; i++) out[i] = x[i] < a ? 1 : 0;
+      break;
+    case 'le':
+      for (let i = 0; i < n; i++) out[i] = x[i] <= a ? 1 : 0;
+      break;
+    case 'eq':
+      for (let i = 0; i < n; i++) out[i] = x[i] === a ? 1 : 0;
+      break;
+    case 'ne':
+      for (let i = 0; i < n; i++) out[i] = x[i] !== a ? 1 : 0;
+      break;
   }
   return { rows: m.rows, cols: m.cols, data: out };
 }
@@ -132,15 +151,22 @@ export function reduceMatrix(fn: ReduceFn, axis: 'rows' | 'cols' | 'all', m: Den
   return { rows: 1, cols: 1, data: out };
 }
 
-/** Per row, 1 at the column of the smallest value (the first one on ties), 0 elsewhere. */
+/**
+ * Per row, 1 at the column of the smallest value (the first one on ties), 0 elsewhere.
+ * NaN entries are never the smallest (a leading NaN must not win every comparison);
+ * a row of only NaN marks its first column.
+ */
 export function nearestIndicator(m: DenseMatrix): DenseMatrix {
   const { rows, cols, data } = m;
   const out = allocate(resultDtype(m), rows * cols);
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
-    let best = 0;
-    for (let j = 1; j < cols; j++) if (data[o + j] < data[o + best]) best = j;
-    if (cols > 0) out[o + best] = 1;
+    let best = -1;
+    for (let j = 0; j < cols; j++) {
+      const v = data[o + j];
+      if (v === v && (best < 0 || v < data[o + best])) best = j;
+    }
+    if (cols > 0) out[o + Math.max(best, 0)] = 1;
   }
   return { rows, cols, data: out };
 }

@@ -17,13 +17,15 @@ import {
  *
  * Build and probe first reduce to `match[i]`, the first right row whose key equals
  * left row i's (-1 when none), and `next[j]`, the following right row with row j's
- * key (-1 at the end): chains in right-row order. Output pairs then come in left-row order and, within a left row, in
- * right-row order. SQL semantics: a key with a null never matches (an anti join
- * returns such left rows, as NOT EXISTS does).
+ * key (-1 at the end): chains in right-row order. Output pairs then come in left-row
+ * order and, within a left row, in right-row order. SQL semantics: a key with a null
+ * never matches (an anti join returns such left rows, as NOT EXISTS does).
  *
- * One integer key of a small range (at most 4 per build row) uses a direct-indexed
- * array from value to first row; other single keys an open-addressing table of
- * numbers; several keys a table over combined row hashes with a per-column check.
+ * One integer key (int32/int64/date/bool, or strings as codes) whose build range fits
+ * a direct array (`isDense`: up to 4 slots per build row) indexes that array by value
+ * ("perfect hash"); other single keys use an open-addressing table of numbers; several
+ * keys a table over combined row hashes with a per-column check. When no build key
+ * repeats, `match` itself is the right output column.
  */
 export interface JoinMatches {
   /** Left row of each output row. */
@@ -33,6 +35,27 @@ export interface JoinMatches {
 }
 
 export function hashJoin(leftKeys: readonly Column[], rightKeys: readonly Column[], how: JoinKind): JoinMatches {
+  const m = joinIndices(leftKeys, rightKeys, how);
+  return { left: m.left ?? identityIndices(m.length), right: m.right };
+}
+
+/**
+ * `hashJoin` without the copies an executor can skip: `left` is null when the output
+ * rows are the left rows themselves, in order (every left row matched exactly once, or
+ * a left join on unique right keys), and `rightHasMissing` tells whether `right` holds
+ * a -1 (so whether gathered right columns can have nulls from the join itself).
+ */
+export interface JoinIndices {
+  /** Output rows. */
+  readonly length: number;
+  /** Left row of each output row; null for the identity 0..length-1. */
+  readonly left: Int32Array | null;
+  /** Right row of each output row (-1: an unmatched row of a left join); null for semi and anti joins. */
+  readonly right: Int32Array | null;
+  readonly rightHasMissing: boolean;
+}
+
+export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Column[], how: JoinKind): JoinIndices {
   if (leftKeys.length === 0 || leftKeys.length !== rightKeys.length) {
     throw new RangeError(`hashJoin: expected the same non-zero number of left and right keys, got ${leftKeys.length} and ${rightKeys.length}`);
   }
@@ -44,8 +67,17 @@ export function hashJoin(leftKeys: readonly Column[], rightKeys: readonly Column
   if (lk.length > 1) match = probeComposite(lk, rk, nl, nr, next);
   else if (isIntegerKey(leftKeys[0].dtype) && isIntegerKey(rightKeys[0].dtype)) match = probeInteger(lk[0], rk[0], nl, nr, next);
   else match = probeNumber(lk[0], rk[0], nl, nr, next);
-  if (how === 'semi' || how === 'anti') return { left: filterRows(match, how === 'semi'), right: null };
+  if (how === 'semi' || how === 'anti') {
+    const left = filterRows(match, how === 'semi');
+    return { length: left.length, left: left.length === nl ? null : left, right: null, rightHasMissing: false };
+  }
   return hasChains(next) ? expandChains(match, next, how === 'left') : pairUnique(match, how === 'left');
+}
+
+function identityIndices(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
 }
 
 /** Whether some right key occurs more than once. */
@@ -123,13 +155,11 @@ function filterRows(match: Int32Array, keep: boolean): Int32Array {
 }
 
 /** Output when every key occurs at most once on the right: `match` itself is the right column. */
-function pairUnique(match: Int32Array, keepUnmatched: boolean): JoinMatches {
-  const matched = keepUnmatched ? match.length : match.length - countMissing(match);
+function pairUnique(match: Int32Array, keepUnmatched: boolean): JoinIndices {
+  const missing = countMissing(match);
+  if (keepUnmatched || missing === 0) return { length: match.length, left: null, right: match, rightHasMissing: missing > 0 };
+  const matched = match.length - missing;
   const left = new Int32Array(matched);
-  if (matched === match.length) {
-    for (let i = 0; i < left.length; i++) left[i] = i;
-    return { left, right: match };
-  }
   const right = new Int32Array(matched);
   let k = 0;
   for (let i = 0; i < match.length; i++) {
@@ -137,17 +167,18 @@ function pairUnique(match: Int32Array, keepUnmatched: boolean): JoinMatches {
     left[k] = i;
     right[k++] = match[i];
   }
-  return { left, right };
+  return { length: matched, left, right, rightHasMissing: false };
 }
 
 function countMissing(match: Int32Array): number {
+  // match[i] >>> 31 is 1 for -1, 0 for a row: no branch in the loop.
   let missing = 0;
-  for (let i = 0; i < match.length; i++) if (match[i] < 0) missing++;
+  for (let i = 0; i < match.length; i++) missing += match[i] >>> 31;
   return missing;
 }
 
 /** Output with duplicate right keys: sized exactly from chain lengths, then filled. */
-function expandChains(match: Int32Array, next: Int32Array, keepUnmatched: boolean): JoinMatches {
+function expandChains(match: Int32Array, next: Int32Array, keepUnmatched: boolean): JoinIndices {
   // Chains run to higher rows, so walking backwards finds each successor's length ready.
   const chainLength = new Int32Array(next.length);
   for (let j = next.length - 1; j >= 0; j--) chainLength[j] = next[j] < 0 ? 1 : 1 + chainLength[next[j]];
@@ -157,12 +188,14 @@ function expandChains(match: Int32Array, next: Int32Array, keepUnmatched: boolea
   const left = new Int32Array(total);
   const right = new Int32Array(total);
   let k = 0;
+  let missing = false;
   for (let i = 0; i < match.length; i++) {
     let j = match[i];
     if (j < 0) {
       if (keepUnmatched) {
         left[k] = i;
         right[k++] = -1;
+        missing = true;
       }
       continue;
     }
@@ -171,5 +204,5 @@ function expandChains(match: Int32Array, next: Int32Array, keepUnmatched: boolea
       right[k++] = j;
     }
   }
-  return { left, right };
+  return { length: total, left, right, rightHasMissing: missing };
 }

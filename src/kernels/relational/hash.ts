@@ -15,7 +15,7 @@ export interface KeyColumn {
 }
 
 /** murmur3's 32-bit finalizer: a cheap, well-mixing integer hash. */
-export function mix32(h: number): number {
+function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -29,7 +29,7 @@ const NAN_HASH = mix32(0x7ff80000);
 const NULL_HASH = 0x9e3779b9;
 
 /** Depends on the value only, so int32 5, int64 5 and float 5.0 agree; -0 hashes as 0, every NaN alike. */
-export function hashNumber(v: number): number {
+function hashNumber(v: number): number {
   const i = v | 0;
   if (i === v) return mix32(i);
   if (v !== v) return NAN_HASH;
@@ -37,7 +37,7 @@ export function hashNumber(v: number): number {
   return mix32(U32[0] ^ mix32(U32[1]));
 }
 
-export function sameKey(a: number, b: number): boolean {
+function sameKey(a: number, b: number): boolean {
   return a === b || (a !== a && b !== b);
 }
 
@@ -55,24 +55,28 @@ export function isDense(range: number, rows: number): boolean {
 export function valueRange(k: KeyColumn, n: number): [number, number] {
   const v = k.values;
   const valid = k.validity;
-  let min = Infinity;
-  let max = -Infinity;
+  let i = 0;
+  if (valid !== null) while (i < n && valid[i] === 0) i++;
+  if (i === n) return [0, -1];
+  // Starting from a value (not ±Infinity) keeps int32 keys in integer registers; the
+  // common no-null case gets its own loop, as this pass precedes every dense build.
+  let min = v[i];
+  let max = min;
   if (valid === null) {
-    // The common case gets a loop without the null test: this pass precedes every dense build.
-    for (let i = 0; i < n; i++) {
+    for (; i < n; i++) {
       const x = v[i];
       if (x < min) min = x;
       if (x > max) max = x;
     }
   } else {
-    for (let i = 0; i < n; i++) {
-      if (valid[i] === 0) continue;
+    for (; i < n; i++) {
       const x = v[i];
+      if (valid[i] === 0) continue;
       if (x < min) min = x;
       if (x > max) max = x;
     }
   }
-  return min > max ? [0, -1] : [min, max];
+  return [min, max];
 }
 
 /**
@@ -145,7 +149,7 @@ export function hasNullKey(keys: readonly KeyColumn[], row: number): boolean {
 }
 
 /** Whether row `i` of `a` and row `j` of `b` hold the same key; nulls equal each other (callers of joins drop them first). */
-export function rowsEqual(a: readonly KeyColumn[], i: number, b: readonly KeyColumn[], j: number): boolean {
+function rowsEqual(a: readonly KeyColumn[], i: number, b: readonly KeyColumn[], j: number): boolean {
   for (let k = 0; k < a.length; k++) {
     const av = a[k].validity;
     const bv = b[k].validity;

@@ -1,4 +1,4 @@
-export { type JoinMatches, hashJoin } from './hash-join.js';
+export { type JoinIndices, type JoinMatches, hashJoin, joinIndices } from './hash-join.js';
 export {
   type GroupedRows,
   countByGroup,

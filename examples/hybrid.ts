@@ -1,0 +1,97 @@
+/**
+ * W3 — a hybrid expression (after the HADAD hybrid queries), DESIGN.md §6.
+ *
+ *   M      = toMatrix(f1..f100) over A ⋈ B where active        (m × 100, m ≈ rows / 2)
+ *   score  = rowSums(M·W) + M·P·Q·v                            (m × 1, next to the ids)
+ *
+ * with dense parameters W, P (100 × wide), Q (wide × 100) and v (100 × 1). As written,
+ * it builds three m × wide products; the optimizer turns it into matrix-vector
+ * products: R4 (rowSums(M·W) = M·rowSums(W)) and R7 (M·(P·(Q·v))).
+ *
+ * The default export is the pipeline at a small size (fast in tests); `build` scales it:
+ * the benchmark size is `build({ rows: 50_000, features: 100, wide: 5_000 })`.
+ */
+import { type Relation, fromColumns, fromDense } from '../src/index.js';
+import type { Matrix } from '../src/index.js';
+
+export interface HybridSize {
+  /** Rows of A and of B (ids 0..rows−1 on both sides; about half are active). */
+  readonly rows: number;
+  /** Feature columns f1..f<features> of A (the inner dimension of the products). */
+  readonly features: number;
+  /** Columns of W and P, rows of Q. */
+  readonly wide: number;
+  readonly seed?: number;
+}
+
+export const SMALL: HybridSize = { rows: 2_000, features: 100, wide: 500 };
+export const FULL: HybridSize = { rows: 50_000, features: 100, wide: 5_000 };
+
+type Feature = `f${number}`;
+type ASchema = { id: 'int32' } & { [K in Feature]: 'float64' };
+
+/** mulberry32: a small, seeded generator of uniform [0, 1) numbers. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function uniform(n: number, next: () => number, lo = -1, hi = 1): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();
+  return out;
+}
+
+function dense(rows: number, cols: number, next: () => number, name: string): Matrix<number, number> {
+  return fromDense({ rows, cols, data: uniform(rows * cols, next) }, name);
+}
+
+/** The parts of W3, for tests and benchmarks that look inside. */
+export function buildParts(size: Partial<HybridSize> = {}) {
+  const { rows, features, wide, seed = 3 } = { ...SMALL, ...size };
+  const next = rng(seed);
+  const featureNames = Array.from({ length: features }, (_, j) => `f${j + 1}` as Feature);
+
+  const aColumns: Record<string, Float64Array | Int32Array> = { id: Int32Array.from({ length: rows }, (_, i) => i) };
+  for (const f of featureNames) aColumns[f] = uniform(rows, next);
+  const A = fromColumns(aColumns, { name: 'A', primaryKey: ['id'] }) as unknown as Relation<ASchema>;
+
+  // B lists the ids in a shuffled order; region is one of 8, active about half the rows.
+  const ids = Int32Array.from({ length: rows }, (_, i) => i);
+  for (let i = rows - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [ids[i], ids[j]] = [ids[j], ids[i]];
+  }
+  const B = fromColumns(
+    {
+      id: ids,
+      region: Array.from({ length: rows }, () => `r${Math.floor(next() * 8)}`),
+      active: Array.from({ length: rows }, () => next() < 0.5),
+    },
+    { name: 'B', primaryKey: ['id'] },
+  );
+
+  const joined = A.join(B, 'id').filter((r) => r.active);
+  const M = joined.toMatrix(featureNames) as Matrix<number, number>;
+  const W = dense(features, wide, next, 'W');
+  const P = dense(features, wide, next, 'P');
+  const Q = dense(wide, features, next, 'Q');
+  const v = dense(features, 1, next, 'v');
+
+  const result = M.matmul(W).rowSums().add(M.matmul(P).matmul(Q).matmul(v));
+  const pipeline = joined.withMatrixColumns(result, ['score']);
+  return { A, B, joined, M, W, P, Q, v, result, pipeline };
+}
+
+/** The W3 pipeline: the filtered join with a `score` column. */
+export function build(size: Partial<HybridSize> = {}) {
+  return buildParts(size).pipeline;
+}
+
+export default build();

@@ -1,0 +1,403 @@
+import type { Batch } from '../data/batch.js';
+import { type Column, type PendingGather, allocValues, gatherColumn, makeColumn, pendingGather } from '../data/column.js';
+import { valueRange } from '../kernels/relational/hash.js';
+import { groupRows } from '../kernels/relational/index.js';
+import type { ExprNode } from '../plan/expr.js';
+import type { NamedAggregate } from '../plan/relational-operators.js';
+import { type DType, isInteger, isNumeric } from '../types/dtype.js';
+import type { ColumnResolver } from './expression.js';
+
+/**
+ * Fused group-by aggregation: count(*), count(x), sum(x) and mean(x) of arithmetic
+ * expressions over columns, computed in ONE pass over the rows by a loop generated for
+ * the query's shape (`new Function`, cached by its text), with no full-length
+ * intermediate: no group-id vector, no evaluated argument column.
+ *
+ * Group ids come, per row, from one of:
+ * - `none`: no GROUP BY, one group;
+ * - `lazy`: every key is a not-yet-materialized gather (`lazyGatherColumn`, e.g. the
+ *   dimension side of a join) through the same index vector from a source no longer
+ *   than the input: the small source is grouped once, and row i's slot is
+ *   `slotOfSourceRow[indices[i]]`;
+ * - `dense`: one integer key of a small value range: slot = value - min (nulls: one
+ *   extra slot);
+ * - `ids`: anything else, through `groupRows`.
+ * Arguments read lazy columns through their indices too (`source[indices[i]]`), so a
+ * join's output is never materialized on this path.
+ *
+ * The results are those of the column-at-a-time path (runAggregate's fallback, over
+ * src/kernels/relational/group-by.ts): groups in order of first appearance, nulls
+ * skipped, sums in row order (bit-identical floats), null sums/means for groups without
+ * a non-null value, counts never null. Every intermediate value is converted to its
+ * node's dtype as a column store would (int32 `|0`, float32 `Math.fround`). Anything
+ * else (min, max, count distinct, comparisons, casts that may fail, zero rows) returns
+ * null and takes the general path.
+ */
+
+export interface FusedResult {
+  /** Key columns (in GROUP BY order), then one column per aggregate. */
+  readonly columns: Column[];
+  readonly groupCount: number;
+}
+
+export function fusedAggregate(
+  groupBy: readonly string[],
+  aggregates: readonly NamedAggregate[],
+  batch: Batch,
+  resolve: ColumnResolver,
+): FusedResult | null {
+  const n = batch.length;
+  if (n === 0) return null;
+  const gen = new LoopBuilder(batch, resolve);
+  const keys = groupBy.map((g) => batch.columns[resolve(g)]);
+  const grouping = chooseGrouping(keys, n, gen);
+  const plans: AggregatePlan[] = [];
+  for (const { aggregate } of aggregates) {
+    const plan = gen.aggregate(aggregate.fn, aggregate.arg, grouping.slots);
+    if (plan === null) return null;
+    plans.push(plan);
+  }
+  gen.run(n, grouping);
+  const order = grouping.order();
+  const groupCount = order.length;
+  const columns = grouping.keyColumns(order);
+  for (const p of plans) columns.push(p.result(order, groupCount));
+  return { columns, groupCount };
+}
+
+// ------------------------------------------------------------------ grouping
+
+interface Grouping {
+  /** Accumulator slots. */
+  readonly slots: number;
+  /** Row code: declares `g`, the row's slot. */
+  readonly code: string;
+  /** Whether the loop records each slot's first row in `F` (slots are not yet in first-appearance order). */
+  readonly tracksFirst: boolean;
+  /** The used slots in order of first appearance (after the loop ran). */
+  order(): Int32Array;
+  keyColumns(order: Int32Array): Column[];
+}
+
+const MAX_DENSE_SLOTS = 1 << 20;
+
+function chooseGrouping(keys: readonly Column[], n: number, gen: LoopBuilder): Grouping {
+  if (keys.length === 0) {
+    return { slots: 1, code: 'const g = 0;', tracksFirst: false, order: () => Int32Array.of(0), keyColumns: () => [] };
+  }
+  const lazy = keys.map(pendingGather);
+  const first = lazy[0];
+  const sameGather = lazy.every((p) => p !== null && p.indices === first?.indices && p.source.length === first.source.length);
+  if (first !== null && sameGather && first.source.length <= n) {
+    return lazyGrouping(lazy as PendingGather[], gen);
+  }
+  if (keys.length === 1 && isDenseKeyType(keys[0].dtype)) {
+    const key = keys[0];
+    const [min, max] = valueRange(key, n);
+    const range = max - min + 1;
+    if (range + 1 <= Math.min(Math.max(4096, n >> 2), MAX_DENSE_SLOTS)) return denseGrouping(key, min, range, gen);
+  }
+  const groups = groupRows(keys, n);
+  const ids = gen.input(groups.groupIds);
+  return {
+    slots: groups.groupCount,
+    code: `const g = ${ids}[i];`,
+    tracksFirst: false,
+    order: () => identity(groups.groupCount),
+    keyColumns: () => keys.map((k) => gatherColumn(k, groups.firstRow)),
+  };
+}
+
+/** Integer keys stored as their values (strings are codes into a dictionary that may repeat entries). */
+function isDenseKeyType(d: DType): boolean {
+  return d === 'int32' || d === 'int64' || d === 'date' || d === 'bool';
+}
+
+function denseGrouping(key: Column, min: number, range: number, gen: LoopBuilder): Grouping {
+  const v = gen.input(key.values);
+  const code =
+    key.validity === null
+      ? `const g = ${v}[i] - ${gen.input(min)};`
+      : `const g = ${gen.input(key.validity)}[i] === 1 ? ${v}[i] - ${gen.input(min)} : ${range};`;
+  const firstRow = new Int32Array(range + 1).fill(-1);
+  gen.firstRow = firstRow;
+  return {
+    slots: range + 1,
+    code,
+    tracksFirst: true,
+    order: () => slotsByFirstRow(firstRow),
+    keyColumns: (order) => [gatherColumn(key, Int32Array.from(order, (s) => firstRow[s]))],
+  };
+}
+
+/** Keys gathered through one index vector from small sources: group the sources' rows once. */
+function lazyGrouping(keys: readonly PendingGather[], gen: LoopBuilder): Grouping {
+  const sources = keys.map((k) => k.source);
+  const sourceRows = sources[0].length;
+  const groups = groupRows(sources, sourceRows);
+  // Rows whose index is -1 have null in every key: the source's all-null group when it has one.
+  let nullSlot = groups.groupCount;
+  for (let j = 0; j < sourceRows; j++) {
+    if (sources.every((s) => s.validity !== null && s.validity[j] === 0)) {
+      nullSlot = groups.groupIds[j];
+      break;
+    }
+  }
+  const { indices, hasMissing } = keys[0];
+  const j = gen.indexVar(indices);
+  const ids = gen.input(groups.groupIds);
+  const code = hasMissing ? `const g = ${j} < 0 ? ${nullSlot} : ${ids}[${j}];` : `const g = ${ids}[${j}];`;
+  const firstRow = new Int32Array(groups.groupCount + 1).fill(-1);
+  gen.firstRow = firstRow;
+  return {
+    slots: groups.groupCount + 1,
+    code,
+    tracksFirst: true,
+    order: () => slotsByFirstRow(firstRow),
+    keyColumns: (order) => {
+      const rows = Int32Array.from(order, (s) => (s < groups.groupCount ? groups.firstRow[s] : -1));
+      return sources.map((s) => gatherColumn(s, rows));
+    },
+  };
+}
+
+/** Slots that got a row, in order of their first row. */
+function slotsByFirstRow(firstRow: Int32Array): Int32Array {
+  let used = 0;
+  for (let s = 0; s < firstRow.length; s++) if (firstRow[s] >= 0) used++;
+  const order = new Int32Array(used);
+  let k = 0;
+  for (let s = 0; s < firstRow.length; s++) if (firstRow[s] >= 0) order[k++] = s;
+  return order.sort((a, b) => firstRow[a] - firstRow[b]);
+}
+
+function identity(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+// ------------------------------------------------------------------ aggregates
+
+interface AggregatePlan {
+  result(order: Int32Array, groupCount: number): Column;
+}
+
+/** A compiled expression: its value (code of a number) and the conditions under which it is not null. */
+interface Compiled {
+  readonly value: string;
+  readonly dtype: DType;
+  readonly valid: readonly string[];
+}
+
+/** Keeps a generated function per loop text; the text names the typed-array kind of every input. */
+const LOOP_CACHE = new Map<string, (ctx: readonly unknown[]) => void>();
+const LOOP_CACHE_LIMIT = 512;
+
+class LoopBuilder {
+  private readonly ctx: unknown[] = [];
+  private readonly prelude: string[] = [];
+  private readonly rowCode: string[] = [];
+  private readonly body: string[] = [];
+  private readonly indexVars = new Map<Int32Array, string>();
+  private readonly leaves = new Map<Column, Leaf>();
+  private temps = 0;
+  private leafVars = 0;
+  firstRow: Int32Array | null = null;
+
+  constructor(
+    private readonly batch: Batch,
+    private readonly resolve: ColumnResolver,
+  ) {}
+
+  /** A name for an input of the generated loop (arrays and numbers). */
+  input(x: unknown): string {
+    const name = `$${this.ctx.length}`;
+    const kind = ArrayBuffer.isView(x) ? x.constructor.name : typeof x;
+    this.prelude.push(`const ${name} = ctx[${this.ctx.length}]; // ${kind}`);
+    this.ctx.push(x);
+    return name;
+  }
+
+  /** The row's position in `indices` (declared once per index vector). */
+  indexVar(indices: Int32Array): string {
+    let name = this.indexVars.get(indices);
+    if (name === undefined) {
+      name = `j${this.indexVars.size}`;
+      this.rowCode.push(`const ${name} = ${this.input(indices)}[i];`);
+      this.indexVars.set(indices, name);
+    }
+    return name;
+  }
+
+  private temp(code: string): string {
+    const name = `t${this.temps++}`;
+    this.body.push(`const ${name} = ${code};`);
+    return name;
+  }
+
+  aggregate(fn: string, arg: ExprNode | null, slots: number): AggregatePlan | null {
+    if (arg === null || fn === 'count') {
+      const c = arg === null ? { valid: [] } : this.compile(arg, false);
+      if (c === null) return null;
+      const counts = new Float64Array(slots);
+      const acc = this.input(counts);
+      this.body.push(guarded(c.valid, `${acc}[g]++;`));
+      return { result: (order) => makeColumn('int64', permute(counts, order)) };
+    }
+    if (fn !== 'sum' && fn !== 'mean') return null;
+    const c = this.compile(arg, true);
+    if (c === null || !isNumeric(c.dtype)) return null;
+    const sums = new Float64Array(slots);
+    const counts = fn === 'mean' || c.valid.length > 0 ? new Float64Array(slots) : null;
+    const s = this.input(sums);
+    const count = counts === null ? '' : ` ${this.input(counts)}[g]++;`;
+    this.body.push(guarded(c.valid, `${s}[g] += ${c.value};${count}`));
+    const dtype = c.dtype;
+    return {
+      result: (order, groupCount) => {
+        const total = permute(sums, order);
+        const seen = counts === null ? null : new Uint8Array(groupCount);
+        const cnt = counts === null ? null : permute(counts, order);
+        if (seen !== null) for (let k = 0; k < groupCount; k++) seen[k] = cnt![k] > 0 ? 1 : 0;
+        const validity = seen !== null && seen.includes(0) ? seen : null;
+        if (fn === 'sum') return makeColumn(isInteger(dtype) ? 'int64' : 'float64', total, validity);
+        for (let k = 0; k < groupCount; k++) if (cnt![k] > 0) total[k] /= cnt![k];
+        return makeColumn('float64', total, validity);
+      },
+    };
+  }
+
+  /** Code for an expression, or null when it is outside the fused subset. `needValue`: false for count(x) (validity only). */
+  private compile(e: ExprNode, needValue: boolean): Compiled | null {
+    switch (e.kind) {
+      case 'column':
+        return this.column(this.batch.columns[this.resolve(e.name)], needValue);
+      case 'literal': {
+        if (e.value === null || typeof e.value !== 'number' || !isNumeric(e.type.dtype)) return null;
+        // The value a constant column of this dtype would store.
+        const stored = allocValues(e.type.dtype, 1);
+        stored[0] = e.value;
+        return { value: this.input(stored[0]), dtype: e.type.dtype, valid: [] };
+      }
+      case 'binary': {
+        const op = e.op;
+        if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div' && op !== 'mod') return null;
+        const l = this.compile(e.left, true);
+        const r = this.compile(e.right, true);
+        if (l === null || r === null || !isNumeric(l.dtype) || !isNumeric(r.dtype)) return null;
+        const symbol = { add: '+', sub: '-', mul: '*', div: '/', mod: '%' }[op];
+        const valid = [...l.valid, ...r.valid];
+        let right = r.value;
+        if (op === 'mod') {
+          // x % 0 is null.
+          right = this.temp(r.value);
+          valid.push(`${right} !== 0`);
+        }
+        return { value: this.temp(stored(e.type.dtype, `${l.value} ${symbol} ${right}`)), dtype: e.type.dtype, valid };
+      }
+      case 'unary': {
+        if (e.op !== 'neg' && e.op !== 'abs') return null;
+        const a = this.compile(e.arg, true);
+        if (a === null || !isNumeric(a.dtype)) return null;
+        const code = e.op === 'neg' ? `-${a.value}` : `Math.abs(${a.value})`;
+        return { value: this.temp(stored(e.type.dtype, code)), dtype: e.type.dtype, valid: a.valid };
+      }
+      case 'cast': {
+        // Only the casts that keep every value: to float64, float32, or int32 to int64.
+        const a = this.compile(e.arg, true);
+        const to = e.type.dtype;
+        if (a === null || !isNumeric(a.dtype)) return null;
+        if (a.dtype === to) return a;
+        if (to === 'float64' || (to === 'int64' && a.dtype === 'int32')) return { value: a.value, dtype: to, valid: a.valid };
+        if (to === 'float32') return { value: this.temp(stored(to, a.value)), dtype: to, valid: a.valid };
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** A column read at row i: directly, or through the index vector of a lazy gather. */
+  private column(col: Column, needValue: boolean): Compiled | null {
+    if (needValue && !isNumeric(col.dtype)) return null;
+    let leaf = this.leaves.get(col);
+    if (leaf === undefined) {
+      const lazy = pendingGather(col);
+      let read: string;
+      const valid: string[] = [];
+      if (lazy === null) {
+        read = `${this.input(col.values)}[i]`;
+        if (col.validity !== null) valid.push(`${this.input(col.validity)}[i] === 1`);
+      } else {
+        const { source, indices, hasMissing } = lazy;
+        const j = this.indexVar(indices);
+        const v = this.input(source.values);
+        read = hasMissing ? `(${j} >= 0 ? ${v}[${j}] : 0)` : `${v}[${j}]`;
+        if (hasMissing) valid.push(`${j} >= 0`);
+        if (source.validity !== null) valid.push(`${this.input(source.validity)}[${j}] === 1`);
+      }
+      leaf = { read, value: null, dtype: col.dtype, valid };
+      this.leaves.set(col, leaf);
+    }
+    if (!needValue) return { value: '0', dtype: leaf.dtype, valid: leaf.valid };
+    if (leaf.value === null) {
+      // Read once per row, at the top of the loop body (before any accumulator is written).
+      leaf.value = `x${this.leafVars++}`;
+      this.rowCode.push(`const ${leaf.value} = ${leaf.read};`);
+    }
+    return { value: leaf.value, dtype: leaf.dtype, valid: leaf.valid };
+  }
+
+  /** Generates (or reuses) the loop and runs it over rows 0..n-1. */
+  run(n: number, grouping: Grouping): void {
+    let track = '';
+    if (grouping.tracksFirst) {
+      const f = this.input(this.firstRow);
+      track = `if (${f}[g] < 0) ${f}[g] = i;`;
+    }
+    const count = this.input(n);
+    const lines = ['"use strict";', ...this.prelude, `for (let i = 0; i < ${count}; i++) {`, ...this.rowCode, grouping.code];
+    if (track !== '') lines.push(track);
+    lines.push(...this.body, '}');
+    const text = lines.join('\n');
+    let fn = LOOP_CACHE.get(text);
+    if (fn === undefined) {
+      if (LOOP_CACHE.size >= LOOP_CACHE_LIMIT) LOOP_CACHE.clear();
+      fn = new Function('ctx', text) as (ctx: readonly unknown[]) => void;
+      LOOP_CACHE.set(text, fn);
+    }
+    fn(this.ctx);
+  }
+}
+
+interface Leaf {
+  /** Code reading row i. */
+  readonly read: string;
+  /** The per-row variable holding it, once a value is needed. */
+  value: string | null;
+  readonly dtype: DType;
+  readonly valid: readonly string[];
+}
+
+/** Code converting a computed number to what a column of `dtype` would store. */
+function stored(dtype: DType, code: string): string {
+  switch (dtype) {
+    case 'int32':
+      return `(${code}) | 0`;
+    case 'float32':
+      return `Math.fround(${code})`;
+    default:
+      return code;
+  }
+}
+
+function guarded(conditions: readonly string[], statement: string): string {
+  return conditions.length === 0 ? statement : `if (${conditions.join(' && ')}) { ${statement} }`;
+}
+
+function permute(values: Float64Array, order: Int32Array): Float64Array {
+  const out = new Float64Array(order.length);
+  for (let k = 0; k < order.length; k++) out[k] = values[order[k]];
+  return out;
+}

@@ -1,0 +1,241 @@
+import { columnRef, columnsOf } from '../../plan/expr.js';
+import { type Node, type PlanNode, isRelation, makeNode, planDigest, relationSchema, withInputs } from '../../plan/node.js';
+import type { Rule, RuleContext } from '../rule.js';
+
+/**
+ * Projection pushdown: a column no operator reads is never decoded, joined, sorted or copied.
+ *
+ *   π_C(R ⋈_K S)       = π_C(π_{C∩R ∪ K}(R) ⋈_K π_{C∩S ∪ K}(S))
+ *   π_C(σ_p(R))        = π_C(σ_p(π_{C ∪ cols(p)}(R)))     (and alike through sort, limit, union)
+ *   π_C(γ_{K;A}(R))    = γ_{K;A∩C}(π_{K ∪ cols(A∩C)}(R))
+ *   toMatrix_F(R)      = toMatrix_F(π_{cols(F)}(R))
+ *   π_C(scan_T)        = scan_{T, C}
+ *
+ * How: one whole-plan rewrite, offered at the root. A top-down pass computes, for every
+ * subplan, the columns its readers need: the root needs all its output columns; a
+ * filter or sort needs what is needed above plus what its predicate or keys read; a
+ * projection keeps only the expressions needed above and needs what they read; a join
+ * needs the needed columns of each side plus its keys (only the keys of the right side of
+ * a semi or anti join); an aggregate keeps only the aggregates needed above and needs its
+ * group keys and their arguments; a distinct needs all its columns; a union needs the
+ * same columns of both sides; toMatrix needs its feature columns. A bottom-up pass then
+ * narrows scans to the needed columns, drops unneeded projection expressions and
+ * aggregates, removes projections left doing nothing, and puts a narrowing projection
+ * where an operator copies its input whole but the input still carries extra columns
+ * (the sides of a join, the input of an aggregate or a sort, the sides of a union, which
+ * must match exactly). It puts none under a filter: predicate pushdown would move the
+ * filter below it again, and the two rules would undo each other forever.
+ *
+ * A subplan read by several operators (a DAG after CSE) is identified by its digest and
+ * needs the union of what they read, so it is rewritten once, the same way for all of
+ * them, and stays shared. This is also what keeps `appendColumns(R, M)` valid: M's rows
+ * come from `toMatrix(R)` somewhere inside M, and the bridge requires M's row origin to
+ * be R by digest. R is one subplan (one digest) read by appendColumns (the columns
+ * needed above) and by toMatrix (its features), so both see the same narrowed R′ and
+ * the row origin still matches; no narrowing projection is ever put between a bridge and
+ * its relation input, since that would break the match. The rows of R are untouched:
+ * only columns go.
+ *
+ * Preconditions and non-cases: the root's output is kept exactly (names, order, types).
+ * Every operator keeps at least one column (a relation with no columns would lose its
+ * row count); loop bodies are left as they are (they are not inputs, and rule R11 hoists
+ * what they read out of them).
+ *
+ * Acting at the root only: the driver offers every node, and only the plan's root has no
+ * reader while all nodes under it have one; nodes inside loop bodies have no counted
+ * reader, and neither do the nodes this rule has just built and the driver offers back,
+ * so both are recognised (the latter are remembered) and left alone. A second application
+ * finds nothing to narrow and returns null.
+ *
+ * Why it pays: fewer columns decoded from files, hashed, gathered by joins and sorts,
+ * concatenated and copied; fewer aggregates computed.
+ */
+export const projectionPushdown: Rule = {
+  name: 'projection-pushdown',
+  description: 'narrows scans, projections, aggregates and join inputs to the columns some operator above reads',
+  apply(node: PlanNode, context: RuleContext): PlanNode | null {
+    if (built.has(node) || !isRoot(node, context)) return null;
+    const pruned = pruneColumns(node);
+    rememberAll(pruned);
+    return planDigest(pruned) === planDigest(node) ? null : pruned;
+  },
+};
+
+/** Nodes of plans this rule produced: already narrowed, never re-rooted when offered back. */
+const built = new WeakSet<PlanNode>();
+
+function rememberAll(node: PlanNode): void {
+  if (built.has(node)) return;
+  built.add(node);
+  for (const c of node.inputs) rememberAll(c);
+}
+
+/** No reader, and every node below has one: the root of the plan the driver is rewriting. */
+function isRoot(node: PlanNode, context: RuleContext): boolean {
+  if (context.consumers(node) !== 0) return false;
+  const seen = new Set<PlanNode>();
+  const counted = (n: PlanNode): boolean => {
+    if (seen.has(n)) return true;
+    seen.add(n);
+    return context.consumers(n) > 0 && n.inputs.every(counted);
+  };
+  return node.inputs.every(counted);
+}
+
+type Needs = ReadonlySet<string>;
+
+const namesOf = (node: PlanNode): string[] => relationSchema(node, node.kind).fields.map((f) => f.name);
+
+/** The plan with every operator narrowed to the columns read above it; the root's output is unchanged. */
+export function pruneColumns(root: PlanNode): PlanNode {
+  // Distinct subplans (by digest), inputs before their readers.
+  const order: PlanNode[] = [];
+  const seen = new Set<string>();
+  const walk = (n: PlanNode) => {
+    const d = planDigest(n);
+    if (seen.has(d)) return;
+    seen.add(d);
+    n.inputs.forEach(walk);
+    order.push(n);
+  };
+  walk(root);
+
+  // Top-down: what each subplan's readers need (readers come before their inputs here).
+  const demanded = new Map<string, Set<string>>();
+  const needs = new Map<string, Needs>();
+  const demand = (n: PlanNode, cols: Iterable<string>) => {
+    const d = planDigest(n);
+    let s = demanded.get(d);
+    if (!s) demanded.set(d, (s = new Set()));
+    for (const c of cols) s.add(c);
+  };
+  if (isRelation(root)) demand(root, namesOf(root));
+  for (let i = order.length - 1; i >= 0; i--) {
+    const n = order[i];
+    const d = planDigest(n);
+    const need = isRelation(n) ? atLeastOne(n, demanded.get(d)) : new Set<string>();
+    needs.set(d, need);
+    inputNeeds(n, need).forEach((cols, k) => cols && demand(n.inputs[k], cols));
+  }
+
+  // Bottom-up: rebuild each subplan once.
+  const rebuilt = new Map<string, PlanNode>();
+  for (const n of order) {
+    const d = planDigest(n);
+    rebuilt.set(d, rebuild(n, needs.get(d)!, n.inputs.map((c) => rebuilt.get(planDigest(c))!)));
+  }
+  return rebuilt.get(planDigest(root))!;
+}
+
+/** The needed columns in output order; the first column when none is (the rows must still be counted). */
+function atLeastOne(node: PlanNode, demanded: Needs | undefined): Needs {
+  const names = namesOf(node);
+  const kept = names.filter((n) => demanded?.has(n));
+  return new Set(kept.length > 0 ? kept : names.slice(0, 1));
+}
+
+/** Per input, the columns `node` reads from it to produce `need` (undefined for matrix inputs). */
+function inputNeeds(node: PlanNode, need: Needs): (Needs | undefined)[] {
+  switch (node.kind) {
+    case 'filter':
+      return [union(need, columnsOf(node.args.predicate))];
+    case 'project':
+      return [union(...keptColumns(node, need).map((c) => columnsOf(c.expr)))];
+    case 'join':
+      return joinSideNeeds(node, need);
+    case 'aggregate':
+      return [union(node.args.groupBy, ...keptAggregates(node, need).map((a) => (a.aggregate.arg ? columnsOf(a.aggregate.arg) : [])))];
+    case 'sort':
+      return [union(need, ...node.args.keys.map((k) => columnsOf(k.expr)))];
+    case 'limit':
+      return [need];
+    case 'distinct':
+      return [new Set(namesOf(node.inputs[0]))];
+    case 'union':
+      return [need, need];
+    case 'toMatrix':
+      return [new Set(node.args.features.map((f) => f.column))];
+    case 'appendColumns': {
+      const relation = new Set(namesOf(node.inputs[0]));
+      return [new Set([...need].filter((c) => relation.has(c))), undefined];
+    }
+    default:
+      return node.inputs.map(() => undefined);
+  }
+}
+
+function keptColumns(node: Node<'project'>, need: Needs) {
+  const names = namesOf(node);
+  return node.args.columns.filter((_, i) => need.has(names[i]));
+}
+
+function keptAggregates(node: Node<'aggregate'>, need: Needs) {
+  return node.args.aggregates.filter((a) => need.has(a.name));
+}
+
+function joinSideNeeds(node: Node<'join'>, need: Needs): [Needs, Needs] {
+  const { how, leftKeys, rightKeys } = node.args;
+  const left = new Set(namesOf(node.inputs[0]));
+  const merged = new Set(rightKeys.filter((k, i) => leftKeys[i] === k));
+  const rightOut = new Set(namesOf(node.inputs[1]).filter((c) => !merged.has(c)));
+  const fromRight = how === 'semi' || how === 'anti' ? [] : [...need].filter((c) => rightOut.has(c));
+  return [union([...need].filter((c) => left.has(c)), leftKeys), union(fromRight, rightKeys)];
+}
+
+function union(...parts: Iterable<string>[]): Set<string> {
+  const s = new Set<string>();
+  for (const p of parts) for (const c of p) s.add(c);
+  return s;
+}
+
+/** `node` rebuilt over its narrowed inputs, producing (at least) `need`. */
+function rebuild(node: PlanNode, need: Needs, inputs: PlanNode[]): PlanNode {
+  switch (node.kind) {
+    case 'scan': {
+      const names = namesOf(node);
+      const columns = names.filter((c) => need.has(c));
+      return columns.length === names.length ? node : makeNode('scan', { ...node.args, columns }, []);
+    }
+    case 'project': {
+      const columns = keptColumns(node, need);
+      const input = inputs[0];
+      const inputNames = namesOf(input);
+      const identity = columns.length === inputNames.length && columns.every((c, i) => c.expr.kind === 'column' && c.expr.name === c.name && inputNames[i] === c.name);
+      if (identity) return input;
+      return columns.length === node.args.columns.length ? withInputs(node, inputs) : makeNode('project', { columns }, inputs);
+    }
+    case 'join': {
+      const [l, r] = joinSideNeeds(node, need);
+      return withInputs(node, [narrow(inputs[0], l), narrow(inputs[1], r)]);
+    }
+    case 'aggregate': {
+      const aggregates = keptAggregates(node, need);
+      const input = narrow(inputs[0], inputNeeds(node, need)[0]!);
+      return aggregates.length === node.args.aggregates.length ? withInputs(node, [input]) : makeNode('aggregate', { ...node.args, aggregates }, [input]);
+    }
+    case 'sort':
+      return withInputs(node, [narrow(inputs[0], inputNeeds(node, need)[0]!)]);
+    case 'union':
+      return withInputs(
+        node,
+        inputs.map((side) => narrow(side, need)),
+      );
+    default:
+      // filter, limit, distinct: their inputs carry what they need (a projection under a
+      // filter would fight predicate pushdown); toMatrix, appendColumns: the relation input
+      // must stay the row origin; matrix operators: no columns to narrow.
+      return withInputs(node, inputs);
+  }
+}
+
+/** `node` with only the columns in `keep` (in its own order): a projection, or the narrowed projection it already is. */
+function narrow(node: PlanNode, keep: Needs): PlanNode {
+  const fields = relationSchema(node, node.kind).fields;
+  if (fields.every((f) => keep.has(f.name))) return node;
+  if (node.kind === 'project') return makeNode('project', { columns: node.args.columns.filter((c) => keep.has(c.name)) }, node.inputs);
+  return makeNode(
+    'project',
+    { columns: fields.filter((f) => keep.has(f.name)).map((f) => ({ name: f.name, expr: columnRef(f.name, f) })) },
+    [node],
+  );
+}

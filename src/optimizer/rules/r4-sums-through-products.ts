@@ -1,0 +1,53 @@
+import { type PlanNode, makeNode } from '../../plan/node.js';
+import type { ReduceAxis, ReduceOp } from '../../plan/matrix-operators.js';
+import type { Rule, RuleContext } from '../rule.js';
+
+/**
+ * R4 — sums and means pushed through a product, so the product is never built.
+ *
+ *   sum(X·Y)     = colSums(X) · rowSums(Y)       mean(X·Y)     = colMeans(X) · rowMeans(Y)
+ *   colSums(X·Y) = colSums(X) · Y                colMeans(X·Y) = colMeans(X) · Y
+ *   rowSums(X·Y) = X · rowSums(Y)                rowMeans(X·Y) = X · rowMeans(Y)
+ *
+ * and the same through a cross-product Xᵀ·Y (what R12 makes of a transposed product),
+ * where the sums of Xᵀ are the row sums of X: colSums(XᵀY) = crossprod(rowSums(X), Y),
+ * rowSums(XᵀY) = crossprod(X, rowSums(Y)), sum(XᵀY) = crossprod(rowSums(X), rowSums(Y));
+ * means likewise (colMeans(Xᵀ) = rowMeans(X)ᵀ).
+ *
+ * Identities of the algebra: the product is linear, 1ᵀ(XY) = (1ᵀX)Y and (XY)1 = X(Y1);
+ * a mean divides by a count that splits over the factors, mean(XY) = (1ᵀX/n)(Y1/k).
+ * Precondition: the product has exactly one reader, this reduction; otherwise it is
+ * built anyway and the rewrite would only add work. A count of 0 means the product was
+ * created earlier in this pass and its readers are not known yet: the next pass decides.
+ *
+ * Why it pays: for X n×m and Y m×k the product costs 2nmk; the rewritten form costs
+ * O(nm + mk) (sum, colSums/colMeans: a vector–matrix product; rowSums: a matrix–vector
+ * product), and the n×k product is never materialized.
+ */
+export const sumsThroughProducts: Rule = {
+  name: 'r4-sums-through-products',
+  description: 'pushes sum/colSums/rowSums (and means) below a product that has no other reader: the product is never built',
+  apply(node: PlanNode, context: RuleContext): PlanNode | null {
+    if (node.kind !== 'reduce' || node.args.op === 'count') return null;
+    const product = node.inputs[0];
+    if (context.consumers(product) !== 1) return null;
+    const { op, axis } = node.args;
+    if (product.kind === 'matmul') {
+      const [x, y] = product.inputs;
+      if (axis === 'all') return makeNode('matmul', {}, [reduce(x, op, 'cols'), reduce(y, op, 'rows')]);
+      if (axis === 'cols') return makeNode('matmul', {}, [reduce(x, op, 'cols'), y]);
+      return makeNode('matmul', {}, [x, reduce(y, op, 'rows')]);
+    }
+    if (product.kind === 'crossprod') {
+      const [x, y = x] = product.inputs;
+      const rx = axis === 'rows' ? x : reduce(x, op, 'rows');
+      const ry = axis === 'cols' ? y : y === x && axis === 'all' ? rx : reduce(y, op, 'rows');
+      return makeNode('crossprod', {}, rx === ry ? [rx] : [rx, ry]);
+    }
+    return null;
+  },
+};
+
+function reduce(m: PlanNode, op: ReduceOp, axis: ReduceAxis): PlanNode {
+  return makeNode('reduce', { op, axis }, [m]);
+}

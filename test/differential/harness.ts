@@ -1,0 +1,186 @@
+/**
+ * Runs one differential case: loads its tables into DuckDB, runs the SQL and the
+ * Tessera pipeline, and compares. A failure message names the seed, the operator
+ * trail, the SQL and Tessera's plan, so the case can be rerun alone with
+ * `DIFF_SEED=<seed> npx vitest run <file>`.
+ */
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type ColumnKind, type Norm, type ResultSet, compareResults, formatRow, kindOfDType, kindOfDuckType, normalizeValue } from './compare.js';
+import { type Q, type TableData, createTableSql, ident } from './pair.js';
+
+export class Duck {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(): Promise<Duck> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    // Tessera sorts by any expression, constants included.
+    await conn.run('SET order_by_non_integer_literal = true');
+    return new Duck(instance, conn);
+  }
+
+  async load(t: TableData): Promise<void> {
+    await this.conn.run(createTableSql(t));
+    const app = await this.conn.createAppender(t.sqlName);
+    for (let i = 0; i < t.length; i++) {
+      t.cols.forEach((c, j) => {
+        const v = t.columns[j][i];
+        if (v === null) app.appendNull();
+        else if (c.dtype === 'int32') app.appendInteger(v as number);
+        else if (c.dtype === 'float64') app.appendDouble(v as number);
+        else if (c.dtype === 'bool') app.appendBoolean(v as boolean);
+        else app.appendVarchar(v as string);
+      });
+      app.endRow();
+    }
+    app.closeSync();
+  }
+
+  async drop(t: TableData): Promise<void> {
+    await this.conn.run(`DROP TABLE IF EXISTS ${ident(t.sqlName)}`);
+  }
+
+  async query(sql: string): Promise<ResultSet> {
+    const reader = await this.conn.runAndReadAll(sql);
+    const names = reader.columnNames();
+    const kinds = reader.columnTypes().map((t) => kindOfDuckType(String(t)));
+    const rows = reader.getRowsJS().map((r) => r.map(normalizeValue));
+    return { names, kinds, rows };
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** One generated or hand-written case. */
+export interface DiffCase {
+  readonly family: string;
+  readonly seed: number;
+  readonly tables: readonly TableData[];
+  readonly q: Q;
+  /** Test file to name in the repro line. */
+  readonly file: string;
+}
+
+interface TesseraResult extends ResultSet {
+  readonly nullable: readonly boolean[];
+}
+
+/** Runs the pipeline through collect() (Arrow) or collectRows(). */
+async function runTessera(q: Q, viaArrow: boolean): Promise<TesseraResult> {
+  const fields = q.rel.schema.fields;
+  const kinds: ColumnKind[] = fields.map((f) => kindOfDType(f.dtype));
+  const nullable = fields.map((f) => f.nullable);
+  if (viaArrow) {
+    const table = await q.rel.collect();
+    const names = table.schema.fields.map((f) => f.name);
+    const children = names.map((_, j) => table.getChildAt(j)!);
+    const rows: Norm[][] = [];
+    for (let i = 0; i < table.numRows; i++) rows.push(children.map((c) => normalizeValue(c.get(i))));
+    return { names, kinds, rows, nullable };
+  }
+  const objects = await q.rel.collectRows();
+  const names = fields.map((f) => f.name);
+  return { names, kinds, rows: objects.map((o) => names.map((n) => normalizeValue(o[n]))), nullable };
+}
+
+function describeTable(t: TableData): string {
+  const cols = t.cols.map((c) => `${c.name} ${c.dtype}${c.nullable ? '?' : ''}`).join(', ');
+  const how = t.format === 'arrow' ? `arrow batches [${t.chunks.join(',')}] strings=${t.stringEncoding}` : `columns${t.typedArrays ? ' (typed arrays)' : ''}`;
+  const preview = Array.from({ length: Math.min(t.length, 12) }, (_, i) => formatRow(t.columns.map((c) => c[i]))).join(' ');
+  return `  ${t.name} (${t.sqlName}): ${t.length} rows, ${how}\n    [${cols}]\n    ${preview}${t.length > 12 ? ' ...' : ''}`;
+}
+
+function report(c: DiffCase, problem: string): string {
+  let plan: string;
+  try {
+    plan = c.q.rel.explain();
+  } catch (e) {
+    plan = `(explain failed: ${(e as Error).message})`;
+  }
+  return [
+    `differential mismatch: ${c.family} seed=${c.seed}`,
+    `repro: DIFF_SEED=${c.seed} npx vitest run ${c.file}`,
+    `ops: ${c.q.ops.join(' → ')}`,
+    `compare: ${c.q.order.kind === 'keys' ? `multiset + key order [${c.q.order.columns.join(', ')}]` : c.q.order.kind === 'total' ? 'sequence (total order)' : 'multiset'}`,
+    '--- problem ---',
+    problem,
+    '--- SQL (DuckDB) ---',
+    c.q.sql,
+    '--- Tessera plan ---',
+    plan,
+    '--- tables ---',
+    ...c.tables.map(describeTable),
+  ].join('\n');
+}
+
+/** Tessera's declared non-nullable columns must hold no null. */
+function nullabilityProblem(r: TesseraResult): string | null {
+  for (let j = 0; j < r.names.length; j++) {
+    if (r.nullable[j]) continue;
+    const i = r.rows.findIndex((row) => row[j] === null);
+    if (i >= 0) return `column '${r.names[j]}' is typed non-nullable but row ${i} is null: ${formatRow(r.rows[i])}`;
+  }
+  return null;
+}
+
+/** null when the case passes, else a report. `checkNullability` off only in tests that look at values alone. */
+export async function runCase(duck: Duck, c: DiffCase, opts: { viaArrow?: boolean; checkNullability?: boolean } = {}): Promise<string | null> {
+  const viaArrow = opts.viaArrow ?? c.seed % 2 === 1;
+  for (const t of c.tables) await duck.load(t);
+  try {
+    let expected: ResultSet;
+    try {
+      expected = await duck.query(c.q.sql);
+    } catch (e) {
+      return report(c, `DuckDB rejected the SQL (generator bug): ${(e as Error).message}`);
+    }
+    let actual: TesseraResult;
+    try {
+      actual = await runTessera(c.q, viaArrow);
+    } catch (e) {
+      return report(c, `Tessera threw: ${(e as Error).stack ?? String(e)}`);
+    }
+    const diff = compareResults(expected, actual, c.q.order);
+    const nulls = opts.checkNullability === false ? null : nullabilityProblem(actual);
+    const problems = [diff, nulls].filter((p): p is string => p !== null);
+    return problems.length === 0 ? null : report(c, `${problems.join('\n')}\n(result read via ${viaArrow ? 'collect() → Arrow' : 'collectRows()'})`);
+  } finally {
+    for (const t of c.tables) await duck.drop(t);
+  }
+}
+
+/** Throws the report of a failing case (vitest prints it in full). */
+export async function checkCase(duck: Duck, c: DiffCase, opts: { viaArrow?: boolean; checkNullability?: boolean } = {}): Promise<void> {
+  const problem = await runCase(duck, c, opts);
+  if (problem !== null) throw new Error(problem);
+}
+
+/**
+ * Seeds of one family: `count` consecutive seeds from `base`, scaled by DIFF_SCALE;
+ * DIFF_SEED=<n> runs that seed alone (in the family whose range holds it).
+ */
+export function seedsFor(base: number, count: number): number[] {
+  const only = process.env.DIFF_SEED;
+  const scale = Number(process.env.DIFF_SCALE ?? '1');
+  const n = Math.max(1, Math.round(count * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
+  if (only !== undefined) {
+    const s = Number(only);
+    return s >= base && s < base + Math.max(n, 100_000) ? [s] : [];
+  }
+  return Array.from({ length: n }, (_, i) => base + i);
+}
+
+/** Runs a generator, naming the seed when building the pipeline itself fails (a planning error is a finding too). */
+export function generated(seed: number, file: string, gen: (seed: number, file: string) => DiffCase): DiffCase {
+  try {
+    return gen(seed, file);
+  } catch (e) {
+    throw new Error(`building the pipeline failed for seed ${seed} (repro: DIFF_SEED=${seed} npx vitest run ${file}):\n${(e as Error).stack ?? String(e)}`);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * W4 (examples/projection.ts): R5 (columns and rows) make the pipeline cost about 1% of
+ * the naive plan (DESIGN.md §6) — here required ≤ 2% — and give the same rows.
+ */
+import { describe, expect, it } from 'vitest';
+import pipeline, { build } from '../../examples/projection.js';
+import { estimatePlan } from '../../src/optimizer/cost.js';
+import { runRules } from '../../src/optimizer/driver.js';
+import { productColumnSelection } from '../../src/optimizer/rules/r5-product-column-selection.js';
+import { rowSelectionPushdown } from '../../src/optimizer/rules/r5-row-selection-pushdown.js';
+import { toMatrixProjection } from '../../src/optimizer/rules/r6-tomatrix-projection.js';
+import { expectSameResult, planText } from '../support/plans.js';
+
+const RULES = [productColumnSelection, rowSelectionPushdown, toMatrixProjection];
+
+describe('W4: projection and selection through a product', () => {
+  it('the optimized plan costs ≤ 2% of the naive plan and gives the same rows', async () => {
+    const plan = build(2_000).plan;
+    const { plan: optimized, trace } = runRules(plan, RULES);
+    expect(trace.map((f) => f.rule)).toEqual(['r5-product-column-selection', 'r5-row-selection-pushdown']);
+    expect(planText(optimized)).toMatchInlineSnapshot(`
+      "AppendColumns s1, s2, s3, s4
+      ├─ Filter (segment = 'seg3')
+      │  └─ Scan customers
+      └─ MatMul
+         ├─ ToMatrix f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23, f24, f25, f26, f27, f28, f29, f30, f31, f32, f33, f34, f35, f36, f37, f38, f39, f40, f41, f42, f43, f44, f45, f46, f47, f48, f49, f50, f51, f52, f53, f54, f55, f56, f57, f58, f59, f60, f61, f62, f63, f64
+         │  └─ Filter (segment = 'seg3')
+         │     └─ Scan customers
+         └─ SelectCols [3, 97, 256, 511]
+            └─ Matrix W"
+    `);
+    const ratio = estimatePlan(optimized).total.cost / estimatePlan(plan).total.cost;
+    expect(ratio).toBeLessThanOrEqual(0.02);
+    // Sums of 64 products of terms below 1 in magnitude: relative 1e-12 in float64.
+    await expectSameResult(plan, optimized, { tolerance: 1e-12 });
+  });
+
+  it('keeps the ratio at the default size (the plan the CLI explains)', () => {
+    const { plan: optimized } = runRules(pipeline.plan, RULES);
+    const ratio = estimatePlan(optimized).total.cost / estimatePlan(pipeline.plan).total.cost;
+    expect(ratio).toBeLessThanOrEqual(0.02);
+  });
+});

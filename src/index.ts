@@ -23,3 +23,4 @@ export type { DenseMatrix } from './kernels/matrix/dense.js';
 export { SingularMatrixError, NotPositiveDefiniteError, NonFiniteInputError, ShapeMismatchError } from './kernels/matrix/errors.js';
 export type { RunOptions } from './dsl/run.js';
 export { optimize, DEFAULT_RULES, estimatePlan, type OptimizeOptions, type OptimizeResult, type RuleFiring, type Rule } from './optimizer/index.js';
+export { explain, explainSync, type ExplainOptions } from './explain/explain.js';

@@ -38,8 +38,10 @@ describe('tessera explain', () => {
   it('prints text, with analyze and verbose, and DOT', () => {
     const text = tessera('explain', fixture, '--analyze', '--verbose');
     expect(text.status).toBe(0);
-    for (const s of ['Logical plan (as built)', 'Optimized plan', 'Rules fired', 'Actual: ran in']) expect(text.stdout).toContain(s);
-    expect(text.stdout).toMatch(/^\s+12\s+11\s+.*└─ Join inner on customer$/m);
+    for (const s of ['Logical plan (as built)', 'Optimized plan', 'Rules fired', 'Actual: ran in', '→ [country: string']) expect(text.stdout).toContain(s);
+    const asBuilt = tessera('explain', fixture, '--analyze', '--no-optimize');
+    expect(asBuilt.status).toBe(0);
+    expect(asBuilt.stdout).toMatch(/^\s+12\s+11\s+.*└─ Join inner on customer$/m);
     const dot = tessera('explain', fixture, '--dot');
     expect(dot.status).toBe(0);
     expect(dot.stdout).toMatch(/^digraph tessera \{[\s\S]*\}\n$/);
@@ -55,7 +57,7 @@ describe('tessera explain', () => {
     const js = module('pipeline.mjs', `import { build } from ${JSON.stringify(pathToFileURL(join(root, fixture)).href)};\nexport default build;\n`);
     const j = tessera('explain', js, '--json');
     expect(j.status).toBe(0);
-    expect((JSON.parse(j.stdout) as ExplainJson).optimized.operator).toBe('aggregate');
+    expect((JSON.parse(j.stdout) as ExplainJson).logical.operator).toBe('aggregate');
   });
 
   it.each([

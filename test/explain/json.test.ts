@@ -31,7 +31,7 @@ describe('explain json', () => {
   });
 
   it('describes every node: operator, label, output, estimate, inputs', () => {
-    const json = JSON.parse(explainSync(joinFilterGroup().plan, { format: 'json' })) as ExplainJson;
+    const json = JSON.parse(explainSync(joinFilterGroup().plan, { format: 'json', rules: [] })) as ExplainJson;
     for (const n of [...nodes(json.logical), ...nodes(json.optimized)]) {
       expect(typeof n.id).toBe('number');
       expect(typeof n.operator).toBe('string');

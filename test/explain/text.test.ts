@@ -45,7 +45,7 @@ describe('explain text', () => {
   });
 
   it('prints estimated rows (or shape) and cost on every optimized-plan line, aligned', () => {
-    const rel = joinFilterGroup().explain();
+    const rel = joinFilterGroup().explain({ rules: [] });
     const opt = sectionOf(rel, 'Optimized plan').split('\n');
     expect(opt[1]).toMatch(/^\s+est\. rows\s+est\. cost\s+operator$/);
     const treeColumn = opt[1].indexOf('operator');

@@ -228,14 +228,16 @@ function rebuild(node: PlanNode, need: Needs, inputs: PlanNode[]): PlanNode {
   }
 }
 
-/** `node` with only the columns in `keep` (in its own order): a projection, or the narrowed projection it already is. */
+/**
+ * `node` with only the columns in `keep` (in its own order, at least one): a projection
+ * over it, or the narrower projection it already is.
+ */
 function narrow(node: PlanNode, keep: Needs): PlanNode {
   const fields = relationSchema(node, node.kind).fields;
-  if (fields.every((f) => keep.has(f.name))) return node;
-  if (node.kind === 'project') return makeNode('project', { columns: node.args.columns.filter((c) => keep.has(c.name)) }, node.inputs);
-  return makeNode(
-    'project',
-    { columns: fields.filter((f) => keep.has(f.name)).map((f) => ({ name: f.name, expr: columnRef(f.name, f) })) },
-    [node],
-  );
+  let kept = fields.filter((f) => keep.has(f.name));
+  if (kept.length === 0) kept = fields.slice(0, 1);
+  if (kept.length === fields.length) return node;
+  const names = new Set(kept.map((f) => f.name));
+  if (node.kind === 'project') return makeNode('project', { columns: node.args.columns.filter((_, i) => names.has(fields[i].name)) }, node.inputs);
+  return makeNode('project', { columns: kept.map((f) => ({ name: f.name, expr: columnRef(f.name, f) })) }, [node]);
 }

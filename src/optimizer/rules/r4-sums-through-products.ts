@@ -19,6 +19,9 @@ import type { Rule, RuleContext } from '../rule.js';
  * Precondition: the product has exactly one reader, this reduction; otherwise it is
  * built anyway and the rewrite would only add work. A count of 0 means the product was
  * created earlier in this pass and its readers are not known yet: the next pass decides.
+ * The reduction must collapse more than one value (not rowSums of a single column, not the
+ * total of a 1×1). A total keeps an outer total of the 1×1 result, a no-op that keeps the
+ * column name the plan had (sum(XY) = sum(colSums(X)·rowSums(Y))).
  *
  * Why it pays: for X n×m and Y m×k the product costs 2nmk; the rewritten form costs
  * O(nm + mk) (sum, colSums/colMeans: a vector–matrix product; rowSums: a matrix–vector
@@ -30,23 +33,34 @@ export const sumsThroughProducts: Rule = {
   apply(node: PlanNode, context: RuleContext): PlanNode | null {
     if (node.kind !== 'reduce' || node.args.op === 'count') return null;
     const product = node.inputs[0];
-    if (context.consumers(product) !== 1) return null;
+    if ((product.kind !== 'matmul' && product.kind !== 'crossprod') || context.consumers(product) !== 1) return null;
     const { op, axis } = node.args;
+    if (!reducesSomething(product, axis)) return null;
+    let rewritten: PlanNode;
     if (product.kind === 'matmul') {
       const [x, y] = product.inputs;
-      if (axis === 'all') return makeNode('matmul', {}, [reduce(x, op, 'cols'), reduce(y, op, 'rows')]);
-      if (axis === 'cols') return makeNode('matmul', {}, [reduce(x, op, 'cols'), y]);
-      return makeNode('matmul', {}, [x, reduce(y, op, 'rows')]);
-    }
-    if (product.kind === 'crossprod') {
+      const left = axis === 'rows' ? x : reduce(x, op, 'cols');
+      const right = axis === 'cols' ? y : reduce(y, op, 'rows');
+      rewritten = makeNode('matmul', {}, [left, right]);
+    } else {
       const [x, y = x] = product.inputs;
       const rx = axis === 'rows' ? x : reduce(x, op, 'rows');
       const ry = axis === 'cols' ? y : y === x && axis === 'all' ? rx : reduce(y, op, 'rows');
-      return makeNode('crossprod', {}, rx === ry ? [rx] : [rx, ry]);
+      rewritten = makeNode('crossprod', {}, rx === ry ? [rx] : [rx, ry]);
     }
-    return null;
+    // The 1×1 result of a total keeps its own column name under a (free) total of itself.
+    return axis === 'all' ? reduce(rewritten, op, 'all') : rewritten;
   },
 };
+
+/** Whether the reduction collapses more than one value per output: otherwise there is nothing to gain (and a total would loop). */
+function reducesSomething(product: PlanNode, axis: ReduceAxis): boolean {
+  if (product.output.kind !== 'matrix') return false;
+  const { rows, cols } = product.output;
+  if (axis === 'rows') return cols !== 1;
+  if (axis === 'cols') return rows !== 1;
+  return !(rows === 1 && cols === 1);
+}
 
 function reduce(m: PlanNode, op: ReduceOp, axis: ReduceAxis): PlanNode {
   return makeNode('reduce', { op, axis }, [m]);

@@ -25,8 +25,10 @@ function inputs() {
 /** Sums of 200 products of terms ≤ 2 in magnitude: relative 1e-10 of the largest value is ample. */
 const TOL = 1e-10;
 
+/** The plan before and after the rule; a rewrite keeps the matrix's column names. */
 function rewrite(m: Matrix<number, number>) {
   const { plan, fired } = applyRule(m.plan, sumsThroughProducts);
+  expect(plan.output.kind === 'matrix' && plan.output.columnNames).toEqual(m.columnNames);
   return { before: m.plan, after: plan, fired };
 }
 
@@ -65,21 +67,22 @@ describe('r4-sums-through-products', () => {
     await expectSameResult(before, after, { tolerance: TOL });
   });
 
-  it('sum(X·W) = colSums(X)·rowSums(W)', async () => {
+  it('sum(X·W) = sum(colSums(X)·rowSums(W)), the outer sum of a 1×1 keeping the column name', async () => {
     const { X, W } = inputs();
     const { before, after } = rewrite(X.matmul(W).sum());
     expect(planText(after)).toMatchInlineSnapshot(`
-      "MatMul
-      ├─ Reduce colSums
-      │  └─ ToMatrix x1, x2, x3, x4, x5
-      │     └─ Scan points
-      └─ Reduce rowSums
-         └─ Matrix W"
+      "Reduce sum
+      └─ MatMul
+         ├─ Reduce colSums
+         │  └─ ToMatrix x1, x2, x3, x4, x5
+         │     └─ Scan points
+         └─ Reduce rowSums
+            └─ Matrix W"
     `);
     await expectSameResult(before, after, { tolerance: TOL });
   });
 
-  it('means: rowMeans(X·W) = X·rowMeans(W), colMeans(X·W) = colMeans(X)·W, mean(X·W) = colMeans(X)·rowMeans(W)', async () => {
+  it('means: rowMeans(X·W) = X·rowMeans(W), colMeans(X·W) = colMeans(X)·W, mean(X·W) = mean(colMeans(X)·rowMeans(W))', async () => {
     const { X, W } = inputs();
     const p = () => X.matmul(W);
     const rowMeans = rewrite(p().rowMeans());
@@ -100,12 +103,13 @@ describe('r4-sums-through-products', () => {
     `);
     const mean = rewrite(p().mean());
     expect(planText(mean.after)).toMatchInlineSnapshot(`
-      "MatMul
-      ├─ Reduce colMeans
-      │  └─ ToMatrix x1, x2, x3, x4, x5
-      │     └─ Scan points
-      └─ Reduce rowMeans
-         └─ Matrix W"
+      "Reduce mean
+      └─ MatMul
+         ├─ Reduce colMeans
+         │  └─ ToMatrix x1, x2, x3, x4, x5
+         │     └─ Scan points
+         └─ Reduce rowMeans
+            └─ Matrix W"
     `);
     for (const r of [rowMeans, colMeans, mean]) {
       expect(r.fired).toBe(true);
@@ -159,10 +163,11 @@ describe('r4-sums-through-products', () => {
     `);
     const all = rewrite(X.crossprod().sum());
     expect(planText(all.after)).toMatchInlineSnapshot(`
-      "CrossProd
-      └─ Reduce rowSums
-         └─ ToMatrix x1, x2, x3, x4, x5
-            └─ Scan points"
+      "Reduce sum
+      └─ CrossProd
+         └─ Reduce rowSums
+            └─ ToMatrix x1, x2, x3, x4, x5
+               └─ Scan points"
     `);
     const allMean = rewrite(X.crossprod(Y).mean());
     for (const r of [cols, rows, all, allMean]) {
@@ -227,6 +232,15 @@ describe('r4-sums-through-products', () => {
   it('does not fire on counts or on a reduction of something other than a product', () => {
     const { X, W } = inputs();
     for (const m of [X.matmul(W).count(), X.add(1).rowSums(), X.transpose().colSums()]) {
+      expect(applyRule(m.plan, sumsThroughProducts).fired).toBe(false);
+    }
+  });
+
+  it('does not fire when the reduction collapses nothing: rowSums of one column, colSums of one row, the total of a 1×1', () => {
+    const { X, W } = inputs();
+    const v = matrix([[1], [2], [3], [4], [5]], { name: 'v' });
+    const dot = X.colSums().matmul(v);
+    for (const m of [X.matmul(v).rowSums(), X.colSums().matmul(W).colSums(), dot.sum(), dot.mean()]) {
       expect(applyRule(m.plan, sumsThroughProducts).fired).toBe(false);
     }
   });

@@ -24,8 +24,10 @@ function inputs() {
 /** Products of 6 terms below 1 in magnitude: relative 1e-12 is ample in float64. */
 const TOL = 1e-12;
 
+/** The plan before and after the rule; a rewrite keeps the matrix's column names. */
 function rewrite(m: Matrix<number, number>) {
   const { plan, fired } = applyRule(m.plan, productColumnSelection);
+  expect(plan.output.kind === 'matrix' && plan.output.columnNames).toEqual(m.columnNames);
   return { before: m.plan, after: plan, fired };
 }
 

@@ -38,6 +38,7 @@ import {
   kmeans,
   kmeansAssignment,
   linearRegression,
+  lit,
   logisticRegression,
   matrix,
   planDigest,
@@ -182,6 +183,22 @@ function makeTables(rng: Rng): Tables {
   return { fact, dim, other, domains: { cat: CAT, dcat: DCAT, ecat: ECAT } };
 }
 
+/** Value ranges of the source columns (approximate after a withColumn redefines one). */
+const RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  id: [0, 35],
+  fk: [0, 10],
+  dk: [0, 8],
+  ek: [0, 9],
+  g: [0, 3],
+  x1: [-5, 5],
+  x2: [0, 10],
+  x3: [-3, 3],
+  d1: [-2, 4],
+  d2: [1, 4],
+  dn: [-1, 1],
+  e1: [-1, 1],
+};
+
 const NUMERIC = new Set(['float64', 'float32', 'int32', 'int64']);
 const isNumericField = (f: Field) => NUMERIC.has(f.dtype);
 const isIntField = (f: Field) => f.dtype === 'int32' || f.dtype === 'int64';
@@ -203,6 +220,9 @@ class Builder {
   retries = 0;
   private fresh = 0;
   tolerance = 1e-8;
+  /** The relation the last toMatrix read, and its null-free numeric columns (for more matrices over the same rows). */
+  private bridgeRel: Rel | undefined;
+  private bridgeNumeric: string[] = [];
 
   constructor(
     readonly rng: Rng,
@@ -232,25 +252,34 @@ class Builder {
   // ---------------------------------------------------------------- expressions
 
   private numLiteral(f: Field | undefined): number {
-    // Integers for integer columns (exact comparisons); full-precision floats otherwise, so no
-    // value of the (3-decimal) data or of a product of 2-decimal literals sits exactly on it.
-    if (f && isIntField(f)) return this.rng.int(-1, 8);
-    return this.rng.float(-4, 6);
+    // Within the column's range where the generator knows it (source columns), so that
+    // filters keep some rows and drop some. Integers for integer columns (exact
+    // comparisons); full-precision floats otherwise, so no value of the (3-decimal) data
+    // or of a product of 2-decimal literals sits exactly on it.
+    const range = f ? RANGES[f.name] : undefined;
+    if (f && isIntField(f)) return range ? this.rng.int(range[0] - 1, range[1] + 1) : this.rng.int(-1, 8);
+    return range ? this.rng.float(range[0] - 0.5, range[1] + 0.5) : this.rng.float(-4, 6);
   }
 
   predicate(rel: Rel, r: Row, depth: number): BoolExpr {
     const fields = rel.schema.fields;
     if (depth > 0 && this.rng.chance(0.4)) {
       const op = this.rng.weighted([
-        [3, 'and'],
+        [2, 'and'],
         [3, 'or'],
         [2, 'not'],
+        [1, 'andconst'],
+        [1, 'orconst'],
       ] as const);
       const a = this.predicate(rel, r, depth - 1);
       if (op === 'not') return a.not();
+      // Boolean simplification candidates: x AND true/false, x OR true/false.
+      if (op === 'andconst') return this.rng.chance(0.5) ? a.and(this.rng.chance(0.7)) : this.constPredicate().and(a);
+      if (op === 'orconst') return this.rng.chance(0.5) ? a.or(this.rng.chance(0.7) ? false : true) : this.constPredicate().or(a);
       const b = this.predicate(rel, r, depth - 1);
       return op === 'and' ? a.and(b) : a.or(b);
     }
+    if (this.rng.chance(0.04)) return this.constPredicate();
     const numeric = fields.filter(isNumericField);
     const strings = fields.filter((f) => f.dtype === 'string');
     const bools = fields.filter((f) => f.dtype === 'bool');
@@ -291,6 +320,23 @@ class Builder {
     }
   }
 
+  /** A predicate over literals only (true, false or NULL once folded). */
+  constPredicate(): BoolExpr {
+    return this.rng.pick([
+      () => lit(true, 'bool'),
+      () => lit(false, 'bool'),
+      () => lit(2, 'int32').gt(1),
+      () => lit(2, 'int32').le(1),
+      () => lit(1.5, 'float64').lt(lit(null, 'float64')),
+      () => lit(null, 'bool'),
+      () => lit(true, 'bool').and(lit(null, 'bool')),
+      () => lit(false, 'bool').and(lit(null, 'bool')),
+      () => lit(true, 'bool').or(lit(null, 'bool')),
+      () => lit(7, 'int32').mod(0).isNull(),
+      () => lit(1, 'int32').add(1).eq(2).not().not(),
+    ])();
+  }
+
   /** A numeric expression over the row (nullable where its inputs are). */
   numericExpr(rel: Rel, r: Row, depth: number): Expr<any> {
     const numeric = rel.schema.fields.filter(isNumericField);
@@ -308,6 +354,10 @@ class Builder {
       [depth > 0 ? 1 : 0, 'when'],
       [depth > 0 ? 2 : 0, 'nested'],
       [isIntField(f) ? 1 : 0, 'mod'],
+      [1, 'constarith'],
+      [1, 'nullcoalesce'],
+      [depth > 0 ? 1 : 0, 'whenconst'],
+      [0.5, 'cast'],
     ] as const);
     switch (choice) {
       case 'addlit':
@@ -326,6 +376,20 @@ class Builder {
         return f.nullable ? base.coalesce(this.rng.int(-1, 2)) : base.add(0.5);
       case 'mod':
         return base.mod(this.rng.int(2, 4));
+      case 'constarith':
+        // Literal-only subtrees, folded while planning: (2·3 − 1)/2, NULL-producing x % 0 under a coalesce.
+        return this.rng.chance(0.5) ? base.add(lit(2, 'float64').mul(3).sub(1).div(2)) : base.mul(lit(5, 'int32').mod(0).coalesce(2));
+      case 'nullcoalesce':
+        return base.coalesce(null, this.rng.int(0, 2), 7);
+      case 'whenconst': {
+        // CASE with branches that fold away: WHEN false …, WHEN true THEN … (ends the CASE).
+        const other = this.numericExpr(rel, r, depth - 1).cast('float64');
+        return this.rng.chance(0.5)
+          ? when(lit(false, 'bool'), other).when(this.predicate(rel, r, 0), base.cast('float64')).otherwise(other)
+          : when(this.predicate(rel, r, 0), other).when(lit(2, 'int32').gt(1), base.cast('float64')).otherwise(lit(null, 'float64'));
+      }
+      case 'cast':
+        return this.rng.chance(0.5) ? base.cast('float64') : base.cast('int64');
       case 'when': {
         const then = this.numericExpr(rel, r, depth - 1);
         const other = this.numericExpr(rel, r, depth - 1);
@@ -341,7 +405,12 @@ class Builder {
   // ------------------------------------------------------------- relational ops
 
   filter(s: RelState): RelState {
-    const rel = s.rel.filter((r) => this.predicate(s.rel, r, 2));
+    const depth = this.rng.weighted([
+      [3, 0],
+      [3, 1],
+      [1, 2],
+    ] as const);
+    const rel = s.rel.filter((r) => this.predicate(s.rel, r, depth));
     this.steps.push(`filter: ${lastLabel(rel)}`);
     return { ...s, rel };
   }
@@ -360,6 +429,15 @@ class Builder {
     this.steps.push(`project: ${lastLabel(rel)}`);
     // A projection keeps rows and their order; a total sort stays total only if every column survives.
     return { rel, ordered: s.ordered, sorted: s.sorted && fields.every((f) => kept.has(f.name)) };
+  }
+
+  /** Rows in the plan's order, cut by a limit/offset (only where that order is defined); maybe two stacked. */
+  limit(s: RelState): RelState {
+    if (!s.ordered) throw new Retry('limit without a defined order');
+    let rel = this.rng.chance(0.8) ? s.rel.limit(this.rng.chance(0.1) ? 0 : this.rng.int(1, 20), this.rng.chance(0.4) ? this.rng.int(1, 5) : 0) : s.rel.offset(this.rng.int(1, 6));
+    if (this.rng.chance(0.35)) rel = rel.limit(this.rng.int(1, 12), this.rng.chance(0.5) ? this.rng.int(1, 3) : 0);
+    this.steps.push(`limit: ${lastLabel(rel)}`);
+    return { ...s, rel };
   }
 
   withColumn(s: RelState): RelState {
@@ -397,6 +475,13 @@ class Builder {
         [1, () => dim.withColumn('d1', (r) => r.d1.mul(2).add(r.d2))],
       ] as const)();
       on = { left: ['fk'], right: ['dk'] };
+    } else if (target === 'otherAgg' && this.rng.chance(0.3)) {
+      // USING join on a key named alike on both sides (merged output column), maybe of another integer width.
+      const key = has('fk') ? 'fk' : 'g';
+      const side = other.select((r) => ({ [key]: this.rng.chance(0.3) ? r.ek.cast('int64') : r.ek, [this.name('e')]: r.e1 }));
+      const rel = s.rel.joinOn(side, { left: [key], right: [key] }, how);
+      this.steps.push(`join ${how} USING (${key}) with a renamed side table`);
+      return { rel, ordered: false, sorted: false };
     } else if (target === 'otherAgg') {
       right = other.groupBy('ek').agg((r) => ({ [this.name('esum')]: r.e1.sum(), [this.name('ecnt')]: count() }));
       on = { left: ['fk'], right: ['ek'] };
@@ -426,6 +511,12 @@ class Builder {
       return out;
     });
     this.steps.push(`aggregate: ${lastLabel(rel)}`);
+    if (this.rng.chance(0.4)) {
+      // HAVING: a filter on group keys (pushable when there are keys) and/or aggregate values (not).
+      const having = rel.filter((r) => this.predicate(rel, r, 1));
+      this.steps.push(`having: ${lastLabel(having)}`);
+      return { rel: having, ordered: false, sorted: false };
+    }
     return { rel, ordered: false, sorted: false };
   }
 
@@ -452,10 +543,18 @@ class Builder {
 
   union(s: RelState): RelState {
     const left = this.rng.chance(0.5) ? s.rel : s.rel.filter((r) => this.predicate(s.rel, r, 1));
-    const right = s.rel.filter((r) => this.predicate(s.rel, r, 1));
-    const rel = left.unionAll(right);
+    let right = s.rel.filter((r) => this.predicate(s.rel, r, 1));
+    const nullable = s.rel.schema.fields.filter((f) => f.nullable && isNumericField(f));
+    if (nullable.length > 0 && this.rng.chance(0.4)) {
+      // The same columns in the same order, one of them no longer nullable on this side.
+      const target = this.rng.pick(nullable).name;
+      const fields = s.rel.schema.fields;
+      right = right.select((r) => Object.fromEntries(fields.map((f) => [f.name, f.name === target ? r[f.name].coalesce(0) : r[f.name]])));
+    }
+    const rel = this.rng.chance(0.5) ? left.unionAll(right) : right.unionAll(left);
     this.steps.push('unionAll of two filters of the same input');
-    return { rel, ordered: false, sorted: false };
+    // UNION ALL concatenates its inputs in order: the order stays defined when both sides' is.
+    return { rel, ordered: s.ordered, sorted: false };
   }
 
   relationalChain(s: RelState, ops: number, rowPreserving = false): RelState {
@@ -470,6 +569,7 @@ class Builder {
         [2, 'sort'],
         [rowPreserving ? 0 : 1, 'distinct'],
         [rowPreserving ? 0 : 1, 'union'],
+        [rowPreserving || !state.ordered ? 0 : 1.5, 'limit'],
       ] as const);
       const before = state;
       state =
@@ -489,6 +589,8 @@ class Builder {
               return this.sortLimit(before, rowPreserving ? false : undefined);
             case 'distinct':
               return this.distinct(before);
+            case 'limit':
+              return this.limit(before);
             default:
               return this.union(before);
           }
@@ -562,7 +664,42 @@ class Builder {
       X = state.rel.toMatrix(fixed as never, { intercept, dtype }) as Mat;
     }
     this.steps.push(`toMatrix: ${X.columnNames.join(', ')} (${X.shape.rows ?? '?'}×${X.shape.cols}${dtype === 'float32' ? ', float32' : ''})`);
+    this.bridgeRel = state.rel;
+    this.bridgeNumeric = numeric;
     return { s: state, X, numericCols: chosen };
+  }
+
+  /** Another toMatrix over the same relation (same rows, another node): numeric columns only. */
+  sibling(): Mat {
+    if (!this.bridgeRel || this.bridgeNumeric.length === 0) throw new Retry('no relation to encode again');
+    const cols = this.rng.subset(this.bridgeNumeric, 1, 3);
+    const m = this.bridgeRel.toMatrix(cols as never, { intercept: this.rng.chance(0.3) }) as Mat;
+    this.steps.push(`toMatrix again over the same relation: ${m.columnNames.join(', ')}`);
+    return m;
+  }
+
+  /** A 0/1 row mask over X's rows: comparisons of a column (of X, of another encoding of its relation, or computed), ANDed (·) or ORed (max). */
+  mask(X: Mat, depth = 1): Mat {
+    if (depth > 0 && this.rng.chance(0.35)) {
+      const a = this.mask(X, depth - 1);
+      const b = this.mask(X, depth - 1);
+      const and = this.rng.chance(0.5);
+      this.steps.push(and ? 'mask AND (·)' : 'mask OR (max)');
+      return and ? a.mul(b) : a.maximum(b);
+    }
+    const key = this.rng.weighted([
+      [3, () => X],
+      [2, () => this.sibling()],
+      [1, () => this.rowExpr(X, 1)],
+    ] as const)();
+    const j = this.rng.int(0, key.shape.cols - 1);
+    const cmp = this.rng.pick(['gt', 'ge', 'lt', 'le', 'eq', 'ne'] as const);
+    const name = key.columnNames[j];
+    // Integer-valued columns (keys, flags, one-hot, intercept) get integer thresholds: eq/ne then select something.
+    const integral = /^(fk|g|flag|id|intercept)$|=/.test(name);
+    const t = integral ? this.rng.int(0, 3) : this.rng.float(-1.5, 1.5);
+    this.steps.push(`mask ${name} ${cmp} ${integral ? t : 't'}`);
+    return key.select(j)[cmp](t);
   }
 
   // ------------------------------------------------------------------- matrices
@@ -641,6 +778,7 @@ class Builder {
           [2, () => this.chain(X, 1, 1)],
           [2, () => this.chain(X, this.rng.int(1, 2), cols)],
           [1, () => a.colMeans()],
+          [1, () => this.chain(this.sibling(), 1, cols)],
         ] as const)();
         const op = this.rng.pick(['add', 'sub', 'mul', 'minimum', 'maximum', 'div'] as const);
         this.steps.push(`elementwise ${op} with ${typeof b === 'number' ? 'a scalar' : `${b.shape.rows ?? '?'}×${b.shape.cols}`}`);
@@ -662,7 +800,11 @@ class Builder {
       }
       case 'hstack': {
         const a = E();
-        const b = this.rng.chance(0.5) ? this.chain(X, 1) : E();
+        const b = this.rng.weighted([
+          [2, () => this.chain(X, 1)],
+          [2, () => E()],
+          [1, () => this.sibling()],
+        ] as const)();
         if (a.shape.cols + b.shape.cols > 16) throw new Retry('too wide');
         this.steps.push('hstack');
         return a.hstack(b);
@@ -837,6 +979,7 @@ function relationalTail(b: Builder, s: RelState): RelState {
   if (b.rng.chance(0.3)) state = b.attempt(3, () => b.project(state)) ?? state;
   if (b.rng.chance(0.15)) state = b.attempt(3, () => b.aggregate(state)) ?? state;
   if (b.rng.chance(0.3)) state = b.attempt(3, () => b.sortLimit(state)) ?? state;
+  if (state.ordered && b.rng.chance(0.2)) state = b.attempt(3, () => b.limit(state)) ?? state;
   return state;
 }
 
@@ -881,9 +1024,20 @@ function buildOnce(b: Builder): Built {
   switch (shape) {
     case 'append': {
       const E = b.rowExpr(X, rng.int(1, 3));
-      const rel = s.rel.withMatrixColumns(E, appendNames(b, E)) as Rel;
+      let rel = s.rel.withMatrixColumns(E, appendNames(b, E)) as Rel;
       b.steps.push('withMatrixColumns');
-      const out = relationalTail(b, { rel, ordered: s.ordered, sorted: s.sorted });
+      if (rng.chance(0.25)) {
+        // Stacked: a second matrix over the relation with the first one's columns, appended again.
+        const names = rel.schema.fields.filter((f) => f.name.startsWith('mc')).map((f) => f.name);
+        const X2 = rel.toMatrix(rng.subset(names, 1, 3) as never, { intercept: rng.chance(0.5) }) as Mat;
+        b.steps.push(`toMatrix over the appended relation: ${X2.columnNames.join(', ')}`);
+        const E2 = b.rowExpr(X2, rng.int(1, 2));
+        rel = rel.withMatrixColumns(E2, appendNames(b, E2)) as Rel;
+        b.steps.push('withMatrixColumns again');
+      }
+      let state: RelState = { rel, ordered: s.ordered, sorted: s.sorted };
+      if (rng.chance(0.2)) state = b.attempt(3, () => b.join(state)) ?? state;
+      const out = relationalTail(b, state);
       return { plan: out.rel.plan, ordered: out.sorted, shape };
     }
     case 'predict': {
@@ -913,12 +1067,8 @@ function buildOnce(b: Builder): Built {
     }
     case 'filterRows': {
       const E = b.rowExpr(X, rng.int(0, 2));
-      const key = rng.chance(0.5) ? X : b.rowExpr(X, 1);
-      const j = rng.int(0, key.shape.cols - 1);
-      const cmp = rng.pick(['gt', 'ge', 'lt', 'le'] as const);
-      const mask = key.select(j)[cmp](rng.float(-1.5, 1.5));
-      const F = E.filterRows(mask);
-      b.steps.push(`filterRows where ${key.columnNames[j]} ${cmp} t`);
+      const F = E.filterRows(b.mask(X));
+      b.steps.push('filterRows');
       if (rng.chance(0.4)) {
         const r = (rng.chance(0.5) ? F : b.chain(F, 1)) as Mat;
         const rel = r.toRelation(appendNames(b, r)) as Rel;

@@ -81,7 +81,8 @@ export class Expr<C extends ColSpec> {
   div<O extends Operand<NumericSpec>>(this: Expr<NumericSpec & C>, other: O): Expr<Arith<C, OperandSpec<BaseOf<C>, O>, 'div'>> {
     return new Expr(this.arith('div', other));
   }
-  mod<O extends Operand<NumericSpec>>(this: Expr<NumericSpec & C>, other: O): Expr<Arith<C, OperandSpec<BaseOf<C>, O>, 'mod'>> {
+  /** Remainder; null where the divisor is 0, so the result is always nullable. */
+  mod<O extends Operand<NumericSpec>>(this: Expr<NumericSpec & C>, other: O): Expr<AsNullable<Arith<C, OperandSpec<BaseOf<C>, O>, 'mod'>>> {
     return new Expr(this.arith('mod', other));
   }
   neg(this: Expr<NumericSpec & C>): Expr<WithNullability<BaseOf<C> extends 'int32' ? 'int64' : BaseOf<C>, IsNullable<C>>> {
@@ -133,8 +134,8 @@ export class Expr<C extends ColSpec> {
   coalesce<O extends Operand<ComparableSpec<C>>>(...others: O[]): Expr<WithNullability<BaseOf<C>, IsNullable<C> extends true ? AllNullable<O> : false>> {
     return new Expr(E.coalesce([this.node, ...others.map((o) => node(o, this.node, 'coalesce'))]));
   }
-  /** TRY_CAST: values that do not convert become null. */
-  cast<D extends DType>(dtype: D): Expr<WithNullability<D, BaseOf<C> extends 'string' ? (D extends 'string' ? IsNullable<C> : true) : IsNullable<C>>> {
+  /** TRY_CAST: values that do not convert (unparsable strings, floats out of an integer range) become null. */
+  cast<D extends DType>(dtype: D): Expr<WithNullability<D, IsLossyCast<BaseOf<C>, D> extends true ? true : IsNullable<C>>> {
     return new Expr(E.cast(this.node, dtype));
   }
 
@@ -167,6 +168,12 @@ export class Expr<C extends ColSpec> {
     return new Sort({ expr: this.node, descending: true, nullsFirst: opts.nulls === 'first' });
   }
 }
+
+type IsLossyCast<From extends DType, To extends DType> = From extends 'string'
+  ? (To extends 'string' ? false : true)
+  : From extends 'float64' | 'float32' | 'int64'
+    ? (To extends 'int32' | 'int64' | 'date' ? true : false)
+    : false;
 
 type AllNullable<O> = O extends Expr<infer S> ? IsNullable<S> : O extends null ? true : false;
 

@@ -75,7 +75,7 @@ function parseString(s: string, to: DType): number | null {
   if (to === 'date') {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(t)) return null;
     const ms = Date.parse(`${t}T00:00:00Z`);
-    return Number.isNaN(ms) ? null : ms / 86_400_000;
+    return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== t ? null : ms / 86_400_000; // Date.parse rolls 02-30 over to 03-01
   }
   if (t === '') return null;
   const v = Number(t);

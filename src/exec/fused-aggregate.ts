@@ -49,19 +49,26 @@ export function fusedAggregate(
   const n = batch.length;
   if (n === 0) return null;
   const gen = new LoopBuilder(batch, resolve);
-  const keys = groupBy.map((g) => batch.columns[resolve(g)]);
-  const grouping = chooseGrouping(keys, n, gen);
+  // Aggregates first: whether the query fits decides before any grouping work.
   const plans: AggregatePlan[] = [];
   for (const { aggregate } of aggregates) {
-    const plan = gen.aggregate(aggregate.fn, aggregate.arg, grouping.slots);
+    const plan = gen.aggregate(aggregate.fn, aggregate.arg);
     if (plan === null) return null;
     plans.push(plan);
   }
-  gen.run(n, grouping);
+  const keys = groupBy.map((g) => batch.columns[resolve(g)]);
+  const grouping = chooseGrouping(keys, n, gen);
+  const acc = gen.run(n, grouping);
   const order = grouping.order();
   const groupCount = order.length;
+  const width = gen.width;
+  const lanes = (lane: number) => {
+    const out = new Float64Array(groupCount);
+    for (let k = 0; k < groupCount; k++) out[k] = acc[order[k] * width + lane];
+    return out;
+  };
   const columns = grouping.keyColumns(order);
-  for (const p of plans) columns.push(p.result(order, groupCount));
+  for (const p of plans) columns.push(p.result(lanes, groupCount));
   return { columns, groupCount };
 }
 
@@ -118,7 +125,7 @@ function denseGrouping(key: Column, min: number, range: number, gen: LoopBuilder
   const code =
     key.validity === null
       ? `const g = ${v}[i] - ${gen.input(min)};`
-      : `const g = ${gen.input(key.validity)}[i] === 1 ? ${v}[i] - ${gen.input(min)} : ${range};`;
+      : `const g = ${gen.input(key.validity)}[i] === 1 ? ${v}[i] - ${gen.input(min)} : ${gen.input(range)};`;
   const firstRow = new Int32Array(range + 1).fill(-1);
   gen.firstRow = firstRow;
   return {
@@ -146,7 +153,7 @@ function lazyGrouping(keys: readonly PendingGather[], gen: LoopBuilder): Groupin
   const { indices, hasMissing } = keys[0];
   const j = gen.indexVar(indices);
   const ids = gen.input(groups.groupIds);
-  const code = hasMissing ? `const g = ${j} < 0 ? ${nullSlot} : ${ids}[${j}];` : `const g = ${ids}[${j}];`;
+  const code = hasMissing ? `const g = ${j} < 0 ? ${gen.input(nullSlot)} : ${ids}[${j}];` : `const g = ${ids}[${j}];`;
   const firstRow = new Int32Array(groups.groupCount + 1).fill(-1);
   gen.firstRow = firstRow;
   return {
@@ -180,7 +187,8 @@ function identity(n: number): Int32Array {
 // ------------------------------------------------------------------ aggregates
 
 interface AggregatePlan {
-  result(order: Int32Array, groupCount: number): Column;
+  /** The result column, given a lane's values per group (in output order). */
+  result(lanes: (lane: number) => Float64Array, groupCount: number): Column;
 }
 
 /** A compiled expression: its value (code of a number) and the conditions under which it is not null. */
@@ -203,6 +211,8 @@ class LoopBuilder {
   private readonly leaves = new Map<Column, Leaf>();
   private temps = 0;
   private leafVars = 0;
+  private lanes = 0;
+  private rowCountLane = -1;
   firstRow: Int32Array | null = null;
 
   constructor(
@@ -236,36 +246,51 @@ class LoopBuilder {
     return name;
   }
 
-  aggregate(fn: string, arg: ExprNode | null, slots: number): AggregatePlan | null {
+  /**
+   * Adds an aggregate to the loop. Accumulators are lanes of one interleaved array
+   * (`acc[g * width + lane]`: a group's lanes share a cache line), counts and sums as
+   * float64 (int64 counts are exact up to 2^53).
+   */
+  aggregate(fn: string, arg: ExprNode | null): AggregatePlan | null {
     if (arg === null || fn === 'count') {
       const c = arg === null ? { valid: [] } : this.compile(arg, false);
       if (c === null) return null;
-      const counts = new Float64Array(slots);
-      const acc = this.input(counts);
-      this.body.push(guarded(c.valid, `${acc}[g]++;`));
-      return { result: (order) => makeColumn('int64', permute(counts, order)) };
+      const lane = this.countLane(c.valid);
+      return { result: (lanes) => makeColumn('int64', lanes(lane)) };
     }
     if (fn !== 'sum' && fn !== 'mean') return null;
     const c = this.compile(arg, true);
     if (c === null || !isNumeric(c.dtype)) return null;
-    const sums = new Float64Array(slots);
-    const counts = fn === 'mean' || c.valid.length > 0 ? new Float64Array(slots) : null;
-    const s = this.input(sums);
-    const count = counts === null ? '' : ` ${this.input(counts)}[g]++;`;
-    this.body.push(guarded(c.valid, `${s}[g] += ${c.value};${count}`));
+    const sumLane = this.lanes++;
+    // Non-null values per group: for mean, and for the null sum of a group without any.
+    const countLane = fn === 'mean' || c.valid.length > 0 ? this.lanes++ : -1;
+    const count = countLane < 0 ? '' : ` acc[o + ${countLane}]++;`;
+    this.body.push(guarded(c.valid, `acc[o + ${sumLane}] += ${c.value};${count}`));
     const dtype = c.dtype;
     return {
-      result: (order, groupCount) => {
-        const total = permute(sums, order);
-        const seen = counts === null ? null : new Uint8Array(groupCount);
-        const cnt = counts === null ? null : permute(counts, order);
-        if (seen !== null) for (let k = 0; k < groupCount; k++) seen[k] = cnt![k] > 0 ? 1 : 0;
-        const validity = seen !== null && seen.includes(0) ? seen : null;
+      result: (lanes, groupCount) => {
+        const total = lanes(sumLane);
+        const counts = countLane < 0 ? null : lanes(countLane);
+        let validity: Uint8Array | null = null;
+        if (counts !== null) {
+          const seen = new Uint8Array(groupCount);
+          for (let k = 0; k < groupCount; k++) seen[k] = counts[k] > 0 ? 1 : 0;
+          if (seen.includes(0)) validity = seen;
+        }
         if (fn === 'sum') return makeColumn(isInteger(dtype) ? 'int64' : 'float64', total, validity);
-        for (let k = 0; k < groupCount; k++) if (cnt![k] > 0) total[k] /= cnt![k];
+        for (let k = 0; k < groupCount; k++) if (counts![k] > 0) total[k] /= counts![k];
         return makeColumn('float64', total, validity);
       },
     };
+  }
+
+  /** A lane counting the rows where `valid` holds; count(*) and counts of never-null arguments share one. */
+  private countLane(valid: readonly string[]): number {
+    if (valid.length === 0 && this.rowCountLane >= 0) return this.rowCountLane;
+    const lane = this.lanes++;
+    this.body.push(guarded(valid, `acc[o + ${lane}]++;`));
+    if (valid.length === 0) this.rowCountLane = lane;
+    return lane;
   }
 
   /** Code for an expression, or null when it is outside the fused subset. `needValue`: false for count(x) (validity only). */
@@ -349,15 +374,20 @@ class LoopBuilder {
     return { value: leaf.value, dtype: leaf.dtype, valid: leaf.valid };
   }
 
-  /** Generates (or reuses) the loop and runs it over rows 0..n-1. */
-  run(n: number, grouping: Grouping): void {
-    let track = '';
-    if (grouping.tracksFirst) {
-      const f = this.input(this.firstRow);
-      track = `if (${f}[g] < 0) ${f}[g] = i;`;
-    }
+  /** Generates (or reuses) the loop, runs it over rows 0..n-1 and returns the accumulators. */
+  run(n: number, grouping: Grouping): Float64Array {
+    const width = Math.max(this.lanes, 1);
+    const acc = new Float64Array(grouping.slots * width);
+    const accName = this.input(acc);
     const count = this.input(n);
-    const lines = ['"use strict";', ...this.prelude, `for (let i = 0; i < ${count}; i++) {`, ...this.rowCode, grouping.code];
+    const first = grouping.tracksFirst ? this.input(this.firstRow) : null;
+    const lines = ['"use strict";', ...this.prelude, `const acc = ${accName};`, `const n = ${count};`];
+    let track = '';
+    if (first !== null) {
+      lines.push(`const first = ${first};`);
+      track = 'if (first[g] < 0) first[g] = i;';
+    }
+    lines.push('for (let i = 0; i < n; i++) {', ...this.rowCode, grouping.code, `const o = g * ${width};`);
     if (track !== '') lines.push(track);
     lines.push(...this.body, '}');
     const text = lines.join('\n');
@@ -368,6 +398,11 @@ class LoopBuilder {
       LOOP_CACHE.set(text, fn);
     }
     fn(this.ctx);
+    return acc;
+  }
+
+  get width(): number {
+    return Math.max(this.lanes, 1);
   }
 }
 
@@ -394,10 +429,4 @@ function stored(dtype: DType, code: string): string {
 
 function guarded(conditions: readonly string[], statement: string): string {
   return conditions.length === 0 ? statement : `if (${conditions.join(' && ')}) { ${statement} }`;
-}
-
-function permute(values: Float64Array, order: Int32Array): Float64Array {
-  const out = new Float64Array(order.length);
-  for (let k = 0; k < order.length; k++) out[k] = values[order[k]];
-  return out;
 }

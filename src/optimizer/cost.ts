@@ -91,28 +91,35 @@ export function estimatePlan(root: PlanNode): PlanEstimate {
   let bytes = 0;
   let cost = 0;
 
-  const visit = (node: PlanNode, loopInputs: readonly Estimate[], weight: number): Estimate => {
-    const known = weight === 1 ? nodes.get(node) : undefined;
+  /** A plan, or a loop body: a shared node is counted once per run of its scope, `weight` times. */
+  interface Scope {
+    readonly memo: Map<PlanNode, Estimate>;
+    readonly loopInputs: readonly Estimate[];
+    readonly weight: number;
+  }
+
+  const visit = (node: PlanNode, scope: Scope): Estimate => {
+    const known = scope.memo.get(node);
     if (known) return known;
-    const inputs = node.inputs.map((c) => visit(c, loopInputs, weight));
+    const inputs = node.inputs.map((c) => visit(c, scope));
     let est: Estimate;
     if (node.kind === 'loop') {
-      const own = inputs;
-      const body = visit(node.args.body, own, weight * node.args.iterations);
+      const body = visit(node.args.body, { memo: new Map(), loopInputs: inputs, weight: scope.weight * node.args.iterations });
       est = make(body.rows, body.cols, 0, 0);
     } else if (node.kind === 'loopInput') {
-      const bound = loopInputs[node.args.index];
+      const bound = scope.loopInputs[node.args.index];
       est = make(bound?.rows ?? node.args.rows ?? DEFAULT_ROWS, node.args.cols, 0, 0);
     } else {
       est = estimateNode(node, inputs);
     }
-    flops += est.flops * weight;
-    bytes += est.bytes * weight;
-    cost += est.cost * weight;
-    if (weight === 1 || !nodes.has(node)) nodes.set(node, est);
+    flops += est.flops * scope.weight;
+    bytes += est.bytes * scope.weight;
+    cost += est.cost * scope.weight;
+    scope.memo.set(node, est);
+    if (!nodes.has(node)) nodes.set(node, est);
     return est;
   };
-  visit(root, [], 1);
+  visit(root, { memo: nodes, loopInputs: [], weight: 1 });
   return { nodes, total: { flops, bytes, cost } };
 }
 

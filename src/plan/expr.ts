@@ -86,7 +86,8 @@ export function binary(op: BinaryOp, left: ExprNode, right: ExprNode): ExprNode 
     if (!commonDType(l, r)) throw new TypeMismatchError(op, `cannot compare ${describe(left)} with ${describe(right)}`);
     dtype = 'bool';
   }
-  return { kind: 'binary', op, left, right, type: { dtype, nullable } };
+  // x % 0 is null, so a modulo may produce nulls from non-null operands.
+  return { kind: 'binary', op, left, right, type: { dtype, nullable: nullable || op === 'mod' } };
 }
 
 export function unary(op: UnaryOp, arg: ExprNode): ExprNode {
@@ -126,10 +127,15 @@ const CASTS: Record<DType, readonly DType[]> = {
   date: ['int32', 'string', 'date'],
 };
 
-/** Cast; a string that does not parse as the target becomes null, so the result of a cast from string is nullable. */
+/**
+ * Cast with TRY_CAST semantics: a string that does not parse, or a float outside the
+ * target integer range (or NaN), becomes null, so such casts have a nullable result.
+ */
 export function cast(arg: ExprNode, dtype: DType): ExprNode {
   if (!CASTS[arg.type.dtype].includes(dtype)) throw new TypeMismatchError('cast', `cannot cast ${describe(arg)} to ${dtype}`);
-  const nullable = arg.type.nullable || (arg.type.dtype === 'string' && dtype !== 'string');
+  const from = arg.type.dtype;
+  const lossy = (from === 'string' && dtype !== 'string') || ((from === 'float64' || from === 'float32' || from === 'int64') && (dtype === 'int32' || dtype === 'int64' || dtype === 'date'));
+  const nullable = arg.type.nullable || lossy;
   return { kind: 'cast', arg, type: { dtype, nullable } };
 }
 

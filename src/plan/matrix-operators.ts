@@ -126,7 +126,9 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
     derive(_args, inputs) {
       const a = matrixInput(inputs, 0, 'transpose');
       if (a.rows === null) throw new ShapeError('transpose', `the row count of ${inputs[0].kind} is only known at run time; transpose needs it while planning (use crossprod for XᵀX)`);
-      return matrix(a.cols, a.rows, a.dtype);
+      // Transposing back restores the original column names, so (Xᵀ)ᵀ and X print and collect alike.
+      const twice = inputs[0].kind === 'transpose' ? matrixInput(inputs[0].inputs, 0, 'transpose') : undefined;
+      return matrix(a.cols, a.rows, a.dtype, twice?.columnNames);
     },
     label: none,
     digest: none,

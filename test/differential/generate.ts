@@ -43,18 +43,7 @@ export const KNOWN_BUGS = {
   castFloatToString: "src/exec/cast.ts formatValue: float→string gives '2', DuckDB '2.0'",
   /** Comparisons with NaN are false in Tessera; DuckDB orders NaN above every number and NaN = NaN. */
   nanComparison: 'src/exec/expression.ts compare: NaN compares false; DuckDB treats NaN as the largest value, equal to itself',
-  /** select({ x: r.a }) / withColumn('x', r => r.a) name the output column 'a', not 'x'. */
-  renameByColumnRef:
-    "src/dsl/relation.ts columns getter passes the Field (with its name) as the ColumnType of columnRef, and src/plan/relational-operators.ts project derive spreads it after `name`",
 } as const;
-
-/**
- * A column given a new name. While the rename bug is open, a bare column reference is
- * wrapped in a same-type cast (a no-op that builds a new expression type).
- */
-export function renameSafe(g: Gen, e: GE, name: string): GE {
-  return g.avoids('renameByColumnRef') && e.sql !== ident(name) && /^"[^"]*"$/.test(e.sql) ? X.cast(e, dtypeOf(e)) : e;
-}
 
 export type KnownBug = keyof typeof KNOWN_BUGS;
 
@@ -121,7 +110,13 @@ export class Rng {
 // ---------------------------------------------------------------- tables
 
 /** Strings: ASCII letters, an upper-case letter, the empty string, a non-ASCII one, and numeric or boolean text (for casts). */
-export const ALPHABET = ['a', 'b', 'c', 'ab', 'B', '', 'é', '1', '2.5', '-3', 'true', 'x y', '0', 'f'] as const;
+export const ALPHABET = ['a', 'b', 'c', 'ab', 'B', '', 'é', '1', '2.5', '-3', 'true', 'x y', '0', 'f', '2024-01-15', '2024-02-30', '1999-12-31'] as const;
+
+/** Dates (days since 1970-01-01): around 2024-01-01, plus a few far ones. */
+const DATE_BASE = 19_723;
+function randomDay(r: Rng): number {
+  return r.bool(0.9) ? DATE_BASE + r.int(-20, 40) : r.pick([-1, 0, 10_957, -36_524]);
+}
 
 /** Key values shared by the tables of one case, so that joins find matches. */
 interface KeyDomain {
@@ -220,6 +215,7 @@ export class Gen {
       if (opts.keys) list.push(mk('k1', 'int32'), mk('k2', 'string'));
       list.push(mk(`${prefix}_i`, 'int32'), mk(`${prefix}_f`, 'float64'), mk(`${prefix}_s`, 'string'), mk(`${prefix}_b`, 'bool'));
       if (r.bool(0.4)) list.push({ name: `${prefix}_j`, dtype: 'int32', nullable: false, rate: 0 });
+      if (r.bool(0.35)) list.push(mk(`${prefix}_d`, 'date'));
       defs = r.shuffle(list);
     }
     // Per table: a sub-pool of the shared key values (so two sides overlap partly).
@@ -231,7 +227,7 @@ export class Gen {
     const quarterRange = r.pick([8, 40]);
     const alphabet = r.subset(ALPHABET, r.pick([0.3, 0.6, 1]));
     if (alphabet.length === 0) alphabet.push('b');
-    const columns = defs.map((def) => {
+    const columns = defs.map((def): Cell[] => {
       const rate = (def as { rate?: number }).rate ?? (def.nullable ? r.pick(NULL_RATES) : 0);
       const effective = def.nullable ? rate : 0;
       if (def.name === 'k1') return this.values(def, n, effective, () => r.pick(intPool));
@@ -245,6 +241,8 @@ export class Gen {
           return this.values(def, n, effective, () => r.pick(alphabet));
         case 'bool':
           return this.values(def, n, effective, () => r.bool());
+        case 'date':
+          return this.values(def, n, effective, () => randomDay(r));
       }
     });
     if (dom.sparse && defs.some((d) => d.name === 'k1')) this.bigCols.add('k1');
@@ -311,11 +309,11 @@ export class ExprGen {
 
   private jsNumber(): JsOperand {
     const r = this.rng;
-    return r.weighted([
+    return r.weighted<() => JsOperand>([
       [6, () => r.pick(INT_OPERANDS)],
       [3, () => r.pick(FLOAT_OPERANDS)],
       [0.5, () => null],
-    ] as const)();
+    ])();
   }
 
   numLiteral(): GE {
@@ -416,11 +414,24 @@ export class ExprGen {
         return X.caseWhen(branches, otherwise);
       }
       case 'cast': {
-        let src = r.bool(0.7) ? this.num(depth - 1, small) : this.bool(depth - 1);
+        const hasDates = this.fields((d) => d === 'date').length > 0;
+        let src = r.bool(0.65) ? this.num(depth - 1, small) : hasDates && r.bool(0.4) ? this.date(depth - 1) : this.bool(depth - 1);
         if (this.g.avoids('castFloatToString') && dtypeOf(src) === 'float64') src = this.column((d) => d === 'int32' || d === 'int64', { small }) ?? this.bool(depth - 1);
         return X.cast(src, 'string');
       }
     }
+  }
+
+  /** A date expression: a column, a literal, coalesce, case, or a cast from a string. */
+  date(depth: number): GE {
+    const r = this.rng;
+    const lit = () => X.lit(r.bool(0.95) ? randomDay(r) : null, 'date');
+    if (depth <= 0 || r.bool(0.4)) return (r.bool(0.75) ? this.column((d) => d === 'date') : null) ?? lit();
+    return r.weighted<() => GE>([
+      [3, () => X.coalesce(this.date(depth - 1), r.bool() ? this.date(depth - 1) : lit())],
+      [2, () => X.caseWhen([[this.bool(depth - 1), this.date(depth - 1)]], r.bool(0.8) ? this.date(depth - 1) : null)],
+      [2, () => X.cast(this.str(depth - 1), 'date')],
+    ])();
   }
 
   /** A comparison between two expressions of one kind; nearly always one side reads a column. */
@@ -428,10 +439,11 @@ export class ExprGen {
     const r = this.rng;
     const op = r.pick<CmpOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
     const noNaN = this.g.avoids('nanComparison');
-    const kinds: ('num' | 'str' | 'bool')[] = [];
+    const kinds: ('num' | 'str' | 'bool' | 'date')[] = [];
     if (this.fields(isNum, { noNaN }).length > 0) kinds.push('num', 'num');
     if (this.fields((d) => d === 'string').length > 0) kinds.push('str');
     if (this.fields((d) => d === 'bool').length > 0) kinds.push('bool');
+    if (this.fields((d) => d === 'date').length > 0) kinds.push('date');
     if (kinds.length === 0) kinds.push('num', 'str');
     const readsColumn = (g: GE) => g.sql.includes('"');
     const side = (make: () => GE): GE => {
@@ -451,6 +463,10 @@ export class ExprGen {
       case 'bool': {
         const a = this.bool(depth);
         return X.cmp(r.pick<CmpOp>(['eq', 'ne', 'lt', 'gt']), a, r.bool(0.5) ? this.bool(depth) : r.bool());
+      }
+      case 'date': {
+        const a = side(() => this.date(depth));
+        return X.cmp(op, a, this.date(depth));
       }
     }
   }
@@ -503,11 +519,13 @@ export class ExprGen {
 
   any(depth: number): GE {
     const r = this.rng;
-    return r.weighted([
+    const dates = this.fields((d) => d === 'date').length > 0 ? 1.5 : 0;
+    return r.weighted<() => GE>([
       [4, () => this.num(depth)],
       [3, () => this.str(depth)],
       [2, () => this.bool(depth)],
-    ] as const)();
+      [dates, () => this.date(depth)],
+    ])();
   }
 
   /** Whether an expression reads a column whose values may be too big for exact int64 products. */
@@ -532,16 +550,16 @@ function pickKinds(g: Gen, q: Q): { name: string; g: GE }[] {
     const name = g.fresh('e');
     if (x.mayBeNaN(e)) g.nanCols.add(name);
     if (x.mayBeBig(e)) g.bigCols.add(name);
-    return { name, g: renameSafe(g, e, name) };
+    return { name, g: e };
   });
   const cols = r.shuffle([...passthrough, ...computed]);
   if (cols.length === 0) cols.push({ name: namesOf(q)[0], g: X.col(q, namesOf(q)[0]) });
   return cols;
 }
 
-/** A computed column under a fresh name (see renameSafe). */
-function computedColumn(g: Gen, name: string, e: GE): { name: string; g: GE } {
-  return { name, g: renameSafe(g, e, name) };
+/** A computed column under a fresh name. */
+function computedColumn(name: string, e: GE): { name: string; g: GE } {
+  return { name, g: e };
 }
 
 export function randomFilter(g: Gen, q: Q): Q {
@@ -564,11 +582,10 @@ export function randomSelect(g: Gen, q: Q): Q {
 export function randomWithColumn(g: Gen, q: Q): Q {
   const r = g.rng;
   const x = g.exprs(q);
-  const e0 = x.any(r.int(0, 3));
+  const e = x.any(r.int(0, 3));
   // Replace an existing non-key column now and then (it moves to the end).
   const replaceable = namesOf(q).filter((n) => n !== 'k1' && n !== 'k2');
   const name = r.bool(0.25) && replaceable.length > 0 ? r.pick(replaceable) : g.fresh('w');
-  const e = renameSafe(g, e0, name);
   if (x.mayBeNaN(e)) g.nanCols.add(name);
   else g.nanCols.delete(name);
   if (x.mayBeBig(e)) g.bigCols.add(name);
@@ -716,7 +733,7 @@ function randomJoin(g: Gen, left: Q, prefix: string, forceVariant?: JoinVariant)
     const x = g.exprs(right);
     const cols = [
       ...namesOf(right).filter((n) => n === 'k1' || n === 'k2' || r.bool(0.6)).map((n) => ({ name: n, g: X.col(right, n) })),
-      ...(r.bool(0.5) ? [computedColumn(g, g.fresh(`${prefix}_e`), x.num(2, true, true))] : []),
+      ...(r.bool(0.5) ? [computedColumn(g.fresh(`${prefix}_e`), x.num(2, true, true))] : []),
     ];
     right = g.b.select(right, r.shuffle(cols));
   }
@@ -731,7 +748,7 @@ function randomJoin(g: Gen, left: Q, prefix: string, forceVariant?: JoinVariant)
         right,
         namesOf(right).map((n) => {
           const name = n === 'k1' || n === 'k2' ? `${prefix}_${n}` : n;
-          return { name, g: renameSafe(g, X.col(right, n), name) };
+          return { name, g: X.col(right, n) };
         }),
       );
       if (g.bigCols.has('k1')) g.bigCols.add(`${prefix}_k1`);
@@ -780,7 +797,7 @@ export function genJoin(seed: number, file: string): DiffCase {
       namesOf(base)
         .map((n) => {
           const name = n === 'k1' || n === 'k2' ? n : n.replace(/^l_/, 'x_');
-          return { name, g: renameSafe(g, X.col(base, n), name) };
+          return { name, g: X.col(base, n) };
         })
         .filter((c) => c.name === 'k1' || c.name === 'k2' || r.bool(0.6)),
     );

@@ -6,7 +6,7 @@
  */
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type ColumnKind, type Norm, type ResultSet, compareResults, formatRow, kindOfDType, kindOfDuckType, normalizeValue } from './compare.js';
-import { type Q, type TableData, createTableSql, ident } from './pair.js';
+import { type Q, type TableData, appendCell, createTableSql, dayToIso, ident } from './pair.js';
 
 export class Duck {
   private constructor(
@@ -26,14 +26,7 @@ export class Duck {
     await this.conn.run(createTableSql(t));
     const app = await this.conn.createAppender(t.sqlName);
     for (let i = 0; i < t.length; i++) {
-      t.cols.forEach((c, j) => {
-        const v = t.columns[j][i];
-        if (v === null) app.appendNull();
-        else if (c.dtype === 'int32') app.appendInteger(v as number);
-        else if (c.dtype === 'float64') app.appendDouble(v as number);
-        else if (c.dtype === 'bool') app.appendBoolean(v as boolean);
-        else app.appendVarchar(v as string);
-      });
+      t.cols.forEach((c, j) => appendCell(app, c.dtype, t.columns[j][i]));
       app.endRow();
     }
     app.closeSync();
@@ -71,20 +64,29 @@ interface TesseraResult extends ResultSet {
   readonly nullable: readonly boolean[];
 }
 
+/** How Tessera ran: with its optimizer (the default) or the plan as built. */
+export type Mode = 'optimized' | 'unoptimized';
+
 /** Runs the pipeline through collect() (Arrow) or collectRows(). */
-async function runTessera(q: Q, viaArrow: boolean): Promise<TesseraResult> {
+async function runTessera(q: Q, viaArrow: boolean, mode: Mode): Promise<TesseraResult> {
+  const options = mode === 'optimized' ? undefined : { optimize: false };
   const fields = q.rel.schema.fields;
   const kinds: ColumnKind[] = fields.map((f) => kindOfDType(f.dtype));
   const nullable = fields.map((f) => f.nullable);
   if (viaArrow) {
-    const table = await q.rel.collect();
+    const table = await q.rel.collect(options);
     const names = table.schema.fields.map((f) => f.name);
     const children = names.map((_, j) => table.getChildAt(j)!);
     const rows: Norm[][] = [];
-    for (let i = 0; i < table.numRows; i++) rows.push(children.map((c) => normalizeValue(c.get(i))));
+    // Arrow DateDay cells read back as milliseconds since the epoch.
+    const read = (j: number, i: number) => {
+      const v = children[j].get(i);
+      return kinds[j] === 'date' && typeof v === 'number' ? dayToIso(v / 86_400_000) : normalizeValue(v);
+    };
+    for (let i = 0; i < table.numRows; i++) rows.push(children.map((_, j) => read(j, i)));
     return { names, kinds, rows, nullable };
   }
-  const objects = await q.rel.collectRows();
+  const objects = await q.rel.collectRows(options);
   const names = fields.map((f) => f.name);
   return { names, kinds, rows: objects.map((o) => names.map((n) => normalizeValue(o[n]))), nullable };
 }
@@ -92,7 +94,11 @@ async function runTessera(q: Q, viaArrow: boolean): Promise<TesseraResult> {
 function describeTable(t: TableData): string {
   const cols = t.cols.map((c) => `${c.name} ${c.dtype}${c.nullable ? '?' : ''}`).join(', ');
   const how = t.format === 'arrow' ? `arrow batches [${t.chunks.join(',')}] strings=${t.stringEncoding}` : `columns${t.typedArrays ? ' (typed arrays)' : ''}`;
-  const preview = Array.from({ length: Math.min(t.length, 12) }, (_, i) => formatRow(t.columns.map((c) => c[i]))).join(' ');
+  const cell = (j: number, i: number) => {
+    const v = t.columns[j][i];
+    return t.cols[j].dtype === 'date' && v !== null ? dayToIso(v as number) : v;
+  };
+  const preview = Array.from({ length: Math.min(t.length, 12) }, (_, i) => formatRow(t.columns.map((_, j) => cell(j, i)))).join(' ');
   return `  ${t.name} (${t.sqlName}): ${t.length} rows, ${how}\n    [${cols}]\n    ${preview}${t.length > 12 ? ' ...' : ''}`;
 }
 
@@ -129,9 +135,15 @@ function nullabilityProblem(r: TesseraResult): string | null {
   return null;
 }
 
-/** null when the case passes, else a report. `checkNullability` off only in tests that look at values alone. */
-export async function runCase(duck: Duck, c: DiffCase, opts: { viaArrow?: boolean; checkNullability?: boolean } = {}): Promise<string | null> {
+/**
+ * null when the case passes, else a report. Tessera runs twice: optimized (the default)
+ * and as built (`optimize: false`), each through one result path (collect() → Arrow or
+ * collectRows(), swapped between the two runs), so a difference can be pinned on an
+ * optimizer rule or on an executor. `checkNullability` off only where values alone matter.
+ */
+export async function runCase(duck: Duck, c: DiffCase, opts: { viaArrow?: boolean; checkNullability?: boolean; modes?: readonly Mode[] } = {}): Promise<string | null> {
   const viaArrow = opts.viaArrow ?? c.seed % 2 === 1;
+  const modes = opts.modes ?? (['optimized', 'unoptimized'] as const);
   for (const t of c.tables) await duck.load(t);
   try {
     let expected: ResultSet;
@@ -140,23 +152,32 @@ export async function runCase(duck: Duck, c: DiffCase, opts: { viaArrow?: boolea
     } catch (e) {
       return report(c, `DuckDB rejected the SQL (generator bug): ${(e as Error).message}`);
     }
-    let actual: TesseraResult;
-    try {
-      actual = await runTessera(c.q, viaArrow);
-    } catch (e) {
-      return report(c, `Tessera threw: ${(e as Error).stack ?? String(e)}`);
+    const problems: string[] = [];
+    for (const [i, mode] of modes.entries()) {
+      const arrow = i % 2 === 0 ? viaArrow : !viaArrow;
+      const path = arrow ? 'collect() → Arrow' : 'collectRows()';
+      let actual: TesseraResult;
+      try {
+        actual = await runTessera(c.q, arrow, mode);
+      } catch (e) {
+        problems.push(`[${mode}, ${path}] Tessera threw: ${(e as Error).stack ?? String(e)}`);
+        continue;
+      }
+      const diff = compareResults(expected, actual, c.q.order);
+      const nulls = opts.checkNullability === false ? null : nullabilityProblem(actual);
+      for (const p of [diff, nulls]) if (p !== null) problems.push(`[${mode}, ${path}] ${p}`);
     }
-    const diff = compareResults(expected, actual, c.q.order);
-    const nulls = opts.checkNullability === false ? null : nullabilityProblem(actual);
-    const problems = [diff, nulls].filter((p): p is string => p !== null);
-    return problems.length === 0 ? null : report(c, `${problems.join('\n')}\n(result read via ${viaArrow ? 'collect() → Arrow' : 'collectRows()'})`);
+    if (problems.length === 0) return null;
+    const verdict =
+      modes.length === 2 && problems.every((p) => p.startsWith('[optimized')) ? 'only the optimized plan differs: suspect an optimizer rule (see "Rules fired")\n' : '';
+    return report(c, verdict + problems.join('\n'));
   } finally {
     for (const t of c.tables) await duck.drop(t);
   }
 }
 
 /** Throws the report of a failing case (vitest prints it in full). */
-export async function checkCase(duck: Duck, c: DiffCase, opts: { viaArrow?: boolean; checkNullability?: boolean } = {}): Promise<void> {
+export async function checkCase(duck: Duck, c: DiffCase, opts: { viaArrow?: boolean; checkNullability?: boolean; modes?: readonly Mode[] } = {}): Promise<void> {
   const problem = await runCase(duck, c, opts);
   if (problem !== null) throw new Error(problem);
 }

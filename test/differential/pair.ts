@@ -17,14 +17,20 @@
  * - cast is TRY_CAST; sorts name their null placement explicitly (Tessera: nulls last);
  * - semi/anti joins are EXISTS / NOT EXISTS (or DuckDB's SEMI JOIN), so null keys never match.
  */
+import { DuckDBDateValue } from '@duckdb/node-api';
 import * as arrow from 'apache-arrow';
 import { type Agg, type Expr, type Relation, count, fromArrow, fromColumns, lit, when } from '../../src/index.js';
 import type { DType } from '../../src/index.js';
 
 // ---------------------------------------------------------------- tables
 
-export type BaseDType = 'int32' | 'float64' | 'string' | 'bool';
+export type BaseDType = 'int32' | 'float64' | 'string' | 'bool' | 'date';
+/** A cell of a generated table; dates are days since 1970-01-01. */
 export type Cell = number | string | boolean | null;
+
+const MS_PER_DAY = 86_400_000;
+export const dayToDate = (days: number) => new Date(days * MS_PER_DAY);
+export const dayToIso = (days: number) => dayToDate(days).toISOString().slice(0, 10);
 
 export interface ColDef {
   readonly name: string;
@@ -70,6 +76,8 @@ function arrowType(d: BaseDType, enc: 'utf8' | 'dictionary'): arrow.DataType {
       return new arrow.Float64();
     case 'bool':
       return new arrow.Bool();
+    case 'date':
+      return new arrow.DateDay();
     case 'string':
       return enc === 'utf8' ? new arrow.Utf8() : new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
   }
@@ -80,11 +88,24 @@ function arrowTable(t: TableData): arrow.Table {
   const batches: arrow.RecordBatch[] = [];
   let at = 0;
   for (const n of t.chunks) {
-    const children = t.cols.map((c, j) => arrow.vectorFromArray(t.columns[j].slice(at, at + n) as never[], arrowType(c.dtype, t.stringEncoding)).data[0]);
+    const children = t.cols.map((c, j) => {
+      const values = t.columns[j].slice(at, at + n).map((v) => (c.dtype === 'date' && v !== null ? dayToDate(v as number) : v));
+      return arrow.vectorFromArray(values as never[], arrowType(c.dtype, t.stringEncoding)).data[0];
+    });
     batches.push(new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children })));
     at += n;
   }
   return new arrow.Table(schema, batches);
+}
+
+/** Appends one cell to a DuckDB appender. */
+export function appendCell(app: { appendNull(): void; appendInteger(v: number): void; appendDouble(v: number): void; appendBoolean(v: boolean): void; appendVarchar(v: string): void; appendDate(v: DuckDBDateValue): void }, dtype: BaseDType, v: Cell): void {
+  if (v === null) app.appendNull();
+  else if (dtype === 'int32') app.appendInteger(v as number);
+  else if (dtype === 'float64') app.appendDouble(v as number);
+  else if (dtype === 'bool') app.appendBoolean(v as boolean);
+  else if (dtype === 'date') app.appendDate(new DuckDBDateValue(v as number));
+  else app.appendVarchar(v as string);
 }
 
 /** The Tessera relation over a generated table. */
@@ -97,6 +118,7 @@ export function tesseraTable(t: TableData): Relation<any> {
     const noNulls = values.every((v) => v !== null);
     if (t.typedArrays && !c.nullable && noNulls && c.dtype === 'int32') cols[c.name] = Int32Array.from(values as number[]);
     else if (t.typedArrays && !c.nullable && noNulls && c.dtype === 'float64') cols[c.name] = Float64Array.from(values as number[]);
+    else if (c.dtype === 'date') cols[c.name] = values.map((v) => (v === null ? null : dayToDate(v as number)));
     else cols[c.name] = [...values];
     types[c.name] = c.nullable ? `${c.dtype}?` : c.dtype;
   });
@@ -130,6 +152,7 @@ export function sqlLiteral(v: Cell, dtype: DType): string {
   if (v === null) return `CAST(NULL AS ${SQL_TYPE[dtype]})`;
   if (dtype === 'string') return sqlString(String(v));
   if (dtype === 'bool') return v ? 'TRUE' : 'FALSE';
+  if (dtype === 'date') return `CAST('${dayToIso(v as number)}' AS DATE)`;
   return `CAST(${sqlNumber(v as number)} AS ${SQL_TYPE[dtype]})`;
 }
 
@@ -186,7 +209,8 @@ export const X = {
     return { e, sql: ident(name) };
   },
   lit(v: Cell, dtype: DType): GE {
-    return { e: lit(v as never, dtype), sql: sqlLiteral(v, dtype) };
+    const value = dtype === 'date' && v !== null ? dayToDate(v as number) : v;
+    return { e: lit(value as never, dtype), sql: sqlLiteral(v, dtype) };
   },
   arith(op: ArithOp, a: GE, b: Operand): GE {
     const l = { sql: a.sql, dtype: dtypeOf(a) };
@@ -361,7 +385,9 @@ export class Builder {
     const named = Array.isArray(keys);
     const lk = named ? (keys as readonly string[]) : (keys as { left: readonly string[] }).left;
     const rk = named ? (keys as readonly string[]) : (keys as { right: readonly string[] }).right;
-    const rel = named ? left.rel.join(right.rel, (lk.length === 1 ? lk[0] : lk) as never, how as never) : left.rel.joinOn(right.rel, { left: lk as never, right: rk as never }, how);
+    // The schemas are only known at run time: the typed join's compile-time checks do not apply.
+    const untyped = left.rel as unknown as { join(r: unknown, on: unknown, how: JoinKind): Relation<any> };
+    const rel = named ? untyped.join(right.rel, lk.length === 1 ? lk[0] : lk, how) : left.rel.joinOn(right.rel, { left: lk as never, right: rk as never }, how);
     const la = this.alias();
     const ra = this.alias();
     const on = lk.map((k, i) => `${la}.${ident(k)} = ${ra}.${ident(rk[i])}`).join(' AND ');

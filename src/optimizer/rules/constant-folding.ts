@@ -53,7 +53,7 @@ export const constantFolding: Rule = {
         const inner = node.inputs[0];
         if (inner.kind === 'project' && node.args.columns.every((c) => c.expr.kind === 'column')) {
           const definitions = new Map(inner.args.columns.map((c) => [c.name, c.expr]));
-          const columns = node.args.columns.map((c) => ({ name: c.name, expr: definitions.get((c.expr as { name: string }).name)! }));
+          const columns = node.args.columns.map((c) => ({ name: c.name, expr: c.expr.kind === 'column' ? definitions.get(c.expr.name)! : c.expr }));
           return makeNode('project', { columns }, inner.inputs);
         }
         const columns = node.args.columns.map((c) => ({ name: c.name, expr: fold(c.expr) }));

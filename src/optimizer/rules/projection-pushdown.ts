@@ -11,41 +11,54 @@ import type { Rule, RuleContext } from '../rule.js';
  *   toMatrix_F(R)      = toMatrix_F(π_{cols(F)}(R))
  *   π_C(scan_T)        = scan_{T, C}
  *
- * How: one whole-plan rewrite, offered at the root. A top-down pass computes, for every
- * subplan, the columns its readers need: the root needs all its output columns; a
- * filter or sort needs what is needed above plus what its predicate or keys read; a
- * projection keeps only the expressions needed above and needs what they read; a join
- * needs the needed columns of each side plus its keys (only the keys of the right side of
- * a semi or anti join); an aggregate keeps only the aggregates needed above and needs its
- * group keys and their arguments; a distinct needs all its columns; a union needs the
- * same columns of both sides; toMatrix needs its feature columns. A bottom-up pass then
- * narrows scans to the needed columns, drops unneeded projection expressions and
- * aggregates, removes projections left doing nothing, and puts a narrowing projection
- * where an operator copies its input whole but the input still carries extra columns
- * (the sides of a join, the input of an aggregate or a sort, the sides of a union, which
- * must match exactly). It puts none under a filter: predicate pushdown would move the
- * filter below it again, and the two rules would undo each other forever.
+ * Valid because every operator reads columns by name and computes each output row from
+ * the columns it reads: dropping a column nothing reads changes no row, no row count and
+ * no order. Only columns go; rows never do.
  *
- * A subplan read by several operators (a DAG after CSE) is identified by its digest and
- * needs the union of what they read, so it is rewritten once, the same way for all of
- * them, and stays shared. This is also what keeps `appendColumns(R, M)` valid: M's rows
- * come from `toMatrix(R)` somewhere inside M, and the bridge requires M's row origin to
- * be R by digest. R is one subplan (one digest) read by appendColumns (the columns
- * needed above) and by toMatrix (its features), so both see the same narrowed R′ and
- * the row origin still matches; no narrowing projection is ever put between a bridge and
- * its relation input, since that would break the match. The rows of R are untouched:
- * only columns go.
+ * How: one whole-plan rewrite, offered at the root (chosen over local rewrites because
+ * what a subplan must keep depends on every operator above it, and a DAG can give it
+ * several readers). A top-down pass computes, for every subplan, the columns its readers
+ * need: the root needs all its output columns; a filter or sort needs what is needed
+ * above plus what its predicate or keys read; a limit what is needed above; a projection
+ * keeps only the expressions needed above and needs what they read; a join needs the
+ * needed columns of each side plus its keys (only the keys of the right side of a semi
+ * or anti join); an aggregate keeps only the aggregates needed above and needs its group
+ * keys and their arguments; a distinct needs all its columns; a union the same columns
+ * of both sides; toMatrix its feature columns; appendColumns the needed columns of its
+ * relation. A bottom-up pass then narrows scans (`columns`), drops unneeded projection
+ * expressions and aggregates, removes projections left doing nothing (same columns as
+ * their input, in order), and puts a narrowing projection where an operator copies its
+ * input whole while the input still carries columns nothing reads (it could not be
+ * narrowed: a join's keys, a distinct, appendColumns, a subplan another reader needs
+ * wider): on the sides of a join, under an aggregate or a sort, and on the sides of a
+ * union (which must then match exactly). Never under a filter: predicate pushdown moves
+ * a filter below a projection, so the two rules would undo each other forever; the
+ * filter's input is narrowed from below instead.
  *
- * Preconditions and non-cases: the root's output is kept exactly (names, order, types).
- * Every operator keeps at least one column (a relation with no columns would lose its
- * row count); loop bodies are left as they are (they are not inputs, and rule R11 hoists
- * what they read out of them).
+ * Shared subplans and the table/matrix bridge: subplans are identified by digest; one
+ * read by several operators needs the union of what they read and is rewritten once,
+ * the same way for all of them (it stays shared). That is how appendColumns(R, M) stays
+ * valid: M was computed row by row from toMatrix(R) inside M, and appendColumns requires
+ * M's row origin to equal R by digest. Of the two correct options (leave R alone, or
+ * narrow R and the same R under M's toMatrix alike) this rule takes the second, and gets
+ * it for free: R under appendColumns (needing the columns read above) and R under
+ * toMatrix (needing the features) are one digest, so both become the same narrowed R′
+ * and the origin still matches. For the same reason no projection is ever put between
+ * toMatrix or appendColumns and its relation input.
  *
- * Acting at the root only: the driver offers every node, and only the plan's root has no
- * reader while all nodes under it have one; nodes inside loop bodies have no counted
- * reader, and neither do the nodes this rule has just built and the driver offers back,
- * so both are recognised (the latter are remembered) and left alone. A second application
- * finds nothing to narrow and returns null.
+ * Preconditions and non-cases: the root's output is kept exactly (names, order, types);
+ * every operator keeps at least one column (a relation without columns would lose its
+ * row count, e.g. under count(*)); loop bodies are not entered (they are not inputs;
+ * rule R11 hoists what they read into loop inputs, which are).
+ *
+ * Acting at the root only: the driver offers every node; the root is the one with no
+ * reader whose nodes below all have one (nodes inside a loop body have no counted
+ * reader, and neither have their inputs, so they are not taken for roots). The nodes
+ * this rule builds are remembered, since the driver offers them back with no counted
+ * reader either. A loop-body node reading only nodes outside the body would still be
+ * taken for a root; narrowing under it is valid (it only unshares what the body reads),
+ * unless the body also appends that node's rows to a relation, which no learner does.
+ * A second application finds nothing to narrow and returns null.
  *
  * Why it pays: fewer columns decoded from files, hashed, gathered by joins and sorts,
  * concatenated and copied; fewer aggregates computed.
@@ -56,18 +69,30 @@ export const projectionPushdown: Rule = {
   apply(node: PlanNode, context: RuleContext): PlanNode | null {
     if (built.has(node) || !isRoot(node, context)) return null;
     const pruned = pruneColumns(node);
-    rememberAll(pruned);
-    return planDigest(pruned) === planDigest(node) ? null : pruned;
+    if (planDigest(pruned) === planDigest(node)) return null;
+    rememberNew(pruned, nodesOf(node));
+    return pruned;
   },
 };
 
-/** Nodes of plans this rule produced: already narrowed, never re-rooted when offered back. */
+/**
+ * Nodes this rule built (not in the plan it was given): the driver offers them back one
+ * by one, each with no counted reader, and they must not be taken for a root.
+ */
 const built = new WeakSet<PlanNode>();
 
-function rememberAll(node: PlanNode): void {
-  if (built.has(node)) return;
+function rememberNew(node: PlanNode, original: ReadonlySet<PlanNode>): void {
+  if (original.has(node) || built.has(node)) return;
   built.add(node);
-  for (const c of node.inputs) rememberAll(c);
+  for (const c of node.inputs) rememberNew(c, original);
+}
+
+function nodesOf(root: PlanNode, into = new Set<PlanNode>()): Set<PlanNode> {
+  if (!into.has(root)) {
+    into.add(root);
+    for (const c of root.inputs) nodesOf(c, into);
+  }
+  return into;
 }
 
 /** No reader, and every node below has one: the root of the plan the driver is rewriting. */

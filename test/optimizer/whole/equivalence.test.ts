@@ -9,7 +9,7 @@
  * also with each rule of DEFAULT_RULES switched off in turn, and with each rule alone.
  *
  * Knobs (environment):
- *   TESSERA_FUZZ_CASES=n     number of seeds (default 240)
+ *   TESSERA_FUZZ_CASES=n     number of seeds (default 400)
  *   TESSERA_FUZZ_RULES=all   also run with every rule found under src/optimizer/rules/,
  *                            landed in DEFAULT_RULES or not (for rule authors before landing)
  *   TESSERA_FUZZ_SEED=s      run that seed only (to reproduce a failure)
@@ -22,7 +22,7 @@ import { DEFAULT_RULES, type OptimizeResult, type PlanNode, type Rule, optimize,
 import { expectSameResult, planText } from '../../support/plans.js';
 import { type CaseShape, type GeneratedCase, generateCase } from './generate.js';
 
-const CASES = Number(process.env.TESSERA_FUZZ_CASES ?? 240);
+const CASES = Number(process.env.TESSERA_FUZZ_CASES ?? 400);
 const ONLY_SEED = process.env.TESSERA_FUZZ_SEED ? Number(process.env.TESSERA_FUZZ_SEED) : undefined;
 /** Seeds that are also run with each rule off, and with each rule alone. */
 const isSubsetSeed = (seed: number) => seed % 4 === 0 || ONLY_SEED !== undefined;

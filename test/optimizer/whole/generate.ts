@@ -4,9 +4,12 @@
  *
  * Each seed builds three small tables with nulls (a fact table with a foreign key, a
  * dimension with a declared primary key, and a many-to-many side table), then:
- *   1. a relational chain: filters (and/or/not/isNull), projections with arithmetic,
- *      withColumn, inner/left/semi/anti joins (PK-FK and not), group-by aggregates,
- *      total sorts with limits, distinct, unionAll;
+ *   1. a relational chain: filters (and/or/not/isNull, literal-only parts for constant
+ *      folding), projections with arithmetic (CASE, coalesce, casts), withColumn,
+ *      inner/left/semi/anti joins (PK-FK, many-to-many, USING keys of mixed integer
+ *      widths, self joins), group-by aggregates with HAVING filters, total sorts with
+ *      limits, limits/offsets where the order is defined, distinct, unionAll (also of
+ *      sides whose nullability differs, and of twins differing only in a ±0 literal);
  *   2. a bridge into a matrix (`toMatrix` with numeric, one-hot, hash and standardized
  *      features, maybe an intercept; nullable numeric columns are coalesced or filtered
  *      on isNotNull first, since toMatrix rejects nulls by design);
@@ -41,7 +44,6 @@ import {
   lit,
   logisticRegression,
   matrix,
-  planDigest,
   predictProbabilities,
   when,
   zeros,
@@ -159,7 +161,7 @@ function makeTables(rng: Rng): Tables {
       cat: Array.from({ length: nFact }, () => (rng.chance(0.1) ? null : rng.pick(CAT))),
       flag: Array.from({ length: nFact }, () => rng.chance(0.5)),
     },
-    { name: 'fact', primaryKey: ['id'], types: { g: 'int32?' } },
+    { name: 'fact', primaryKey: ['id'], types: { g: 'int32?', x3: 'float64?', cat: 'string?' } },
   ) as Rel;
   const dimKeys = rng.shuffle(Array.from({ length: nDim }, (_, i) => i));
   const dim = fromColumns(
@@ -170,7 +172,7 @@ function makeTables(rng: Rng): Tables {
       dcat: Array.from({ length: nDim }, () => rng.pick(DCAT)),
       dn: Array.from({ length: nDim }, () => (rng.chance(0.25) ? null : round3(rng.float(-1, 1)))),
     },
-    { name: 'dim', primaryKey: ['dk'] },
+    { name: 'dim', primaryKey: ['dk'], types: { dn: 'float64?' } },
   ) as Rel;
   const other = fromColumns(
     {
@@ -455,14 +457,15 @@ class Builder {
     const has = (n: string) => fields.some((f) => f.name === n);
     const how = this.rng.weighted([
       [4, 'inner'],
-      [3, 'left'],
-      [2, 'semi'],
-      [2, 'anti'],
+      [3.5, 'left'],
+      [1.5, 'semi'],
+      [1, 'anti'],
     ] as const);
     const target = this.rng.weighted([
       [has('fk') ? 5 : 0, 'dim'],
       [has('fk') ? 2 : 0, 'otherAgg'],
       [has('fk') || has('g') ? 2 : 0, 'other'],
+      [has('fk') ? 1 : 0, 'self'],
     ] as const);
     if (!has('fk') && !has('g')) throw new Retry('no join key');
     let right: Rel;
@@ -475,6 +478,14 @@ class Builder {
         [1, () => dim.withColumn('d1', (r) => r.d1.mul(2).add(r.d2))],
       ] as const)();
       on = { left: ['fk'], right: ['dk'] };
+    } else if (target === 'self') {
+      // The fact table again, renamed: fk = id (a key, but not declared one after the rename).
+      const fact = this.t.fact;
+      const side = (this.rng.chance(0.5) ? fact : fact.filter((r) => this.predicate(fact, r, 0))).select((r) => ({ [this.name('sid')]: r.id, [this.name('sx')]: r.x2, [this.name('sc')]: r.cat }));
+      const key = side.schema.fields[0].name;
+      const rel = s.rel.joinOn(side, { left: ['fk'], right: [key] }, how);
+      this.steps.push(`self join ${how} on fk = ${key}`);
+      return { rel, ordered: false, sorted: false };
     } else if (target === 'otherAgg' && this.rng.chance(0.3)) {
       // USING join on a key named alike on both sides (merged output column), maybe of another integer width.
       const key = has('fk') ? 'fk' : 'g';
@@ -506,7 +517,9 @@ class Builder {
       for (let i = this.rng.int(1, 3); i > 0 && numeric.length > 0; i--) {
         const f = this.rng.pick(numeric);
         const fn = this.rng.pick(['sum', 'mean', 'min', 'max', 'count', 'countDistinct'] as const);
-        out[this.name(fn)] = r[f.name][fn]();
+        // Sometimes over an expression (constant folding reaches aggregate arguments).
+        const arg = fn !== 'count' && fn !== 'countDistinct' && this.rng.chance(0.3) ? this.numericExpr(s.rel, r, 1) : r[f.name];
+        out[this.name(fn)] = arg[fn]();
       }
       return out;
     });
@@ -525,7 +538,11 @@ class Builder {
     const fields = s.rel.schema.fields;
     const lead = this.rng.subset(fields, 1, 2);
     let rel = s.rel.orderBy((r) => [
-      ...lead.map((f) => (this.rng.chance(0.5) ? r[f.name].asc({ nulls: this.rng.pick(['first', 'last'] as const) }) : r[f.name].desc({ nulls: this.rng.pick(['first', 'last'] as const) }))),
+      ...lead.map((f) => {
+        // A leading key is a column or an expression (maybe with literal-only parts).
+        const key = this.rng.chance(0.25) ? this.numericExpr(s.rel, r, 1) : r[f.name];
+        return this.rng.chance(0.5) ? key.asc({ nulls: this.rng.pick(['first', 'last'] as const) }) : key.desc({ nulls: this.rng.pick(['first', 'last'] as const) });
+      }),
       ...fields.map((f) => r[f.name]),
     ]);
     if (limit) rel = rel.limit(this.rng.int(1, 15), this.rng.chance(0.3) ? this.rng.int(1, 4) : 0);
@@ -542,6 +559,16 @@ class Builder {
   }
 
   union(s: RelState): RelState {
+    const numeric = s.rel.schema.fields.filter((f) => isNumericField(f) && !f.nullable);
+    if (numeric.length > 0 && this.rng.chance(0.12)) {
+      // Twin sides that differ only in the sign of a zero literal: (|x|+1)/0 > 0 is true, (|x|+1)/−0 > 0 false.
+      const f = this.rng.pick(numeric).name;
+      const name = this.name('zq');
+      const side = (zero: number) => s.rel.withColumn(name, (r) => r[f].abs().add(1).div(lit(zero, 'float64')).gt(0));
+      const rel = side(0).unionAll(side(-0));
+      this.steps.push(`unionAll of twins: ${name} := (|${f}| + 1) / ±0 > 0`);
+      return { rel, ordered: s.ordered, sorted: false };
+    }
     const left = this.rng.chance(0.5) ? s.rel : s.rel.filter((r) => this.predicate(s.rel, r, 1));
     let right = s.rel.filter((r) => this.predicate(s.rel, r, 1));
     const nullable = s.rel.schema.fields.filter((f) => f.nullable && isNumericField(f));
@@ -639,7 +666,8 @@ class Builder {
         const f = this.rng.pick(strings);
         const domain = this.t.domains[f.name];
         const explicit = this.rng.chance(0.4) && domain;
-        features.push(explicit ? { onehot: f.name, categories: [...this.rng.subset(domain, 1, domain.length), ...(this.rng.chance(0.3) ? ['zz'] : [])] } : { onehot: f.name });
+        const categories = this.rng.chance(0.05) ? [] : [...this.rng.subset(domain ?? [], 1, domain?.length ?? 0), ...(this.rng.chance(0.3) ? ['zz'] : [])];
+        features.push(explicit ? { onehot: f.name, categories } : { onehot: f.name });
       }
       const hashable = fields.filter((f) => f.dtype === 'string' || isIntField(f));
       if (hashable.length > 0 && this.rng.chance(0.2)) {
@@ -794,6 +822,12 @@ class Builder {
       }
       case 'select': {
         const a = E();
+        if (this.rng.chance(0.25)) {
+          // Any order, repeats allowed (R6's residual form; intercept before features).
+          const picks = Array.from({ length: this.rng.int(1, 4) }, () => this.rng.int(0, a.shape.cols - 1));
+          this.steps.push(`select [${picks.join(', ')}]`);
+          return a.select(...picks);
+        }
         const names = this.rng.subset(a.columnNames, 1, 3);
         this.steps.push(`select ${names.join(', ')}`);
         return this.rng.chance(0.8) ? a.select(...names) : a.select(...names.map((n) => a.columnNames.indexOf(n)));
@@ -1012,6 +1046,8 @@ function buildOnce(b: Builder): Built {
     [3, 2],
     [2, 3],
     [1, 4],
+    [0.5, 5],
+    [0.5, 6],
   ] as const), shape === 'kmeans');
   if (shape === 'relational') {
     s = relationalTail(b, s);
@@ -1137,6 +1173,3 @@ export function generateCase(seed: number): GeneratedCase {
   }
   throw new Error(`seed ${seed}: no pipeline built in 20 attempts`);
 }
-
-/** Digest of a plan, for stability checks (re-exported for the tests' convenience). */
-export { planDigest };

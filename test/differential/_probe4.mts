@@ -1,0 +1,15 @@
+import { DuckDBInstance, DuckDBDateValue } from '@duckdb/node-api';
+import * as arrow from 'apache-arrow';
+import { fromColumns, fromArrow } from '../../src/index.js';
+const strs = ['2024-01-15', '2024-02-30', '2023-02-29', '2024-13-01', '2024-1-5', ' 2024-01-15', '2024-01-15 ', '20240115', '0001-01-01', '1969-12-31', '2024-01-15T00:00:00'];
+const db = await DuckDBInstance.create(':memory:'); const c = await db.connect();
+const t = fromColumns({ s: strs });
+const rows = await t.select((r) => ({ v: r.s.cast('date') })).collectRows();
+const d = (await c.runAndReadAll(`SELECT TRY_CAST(s AS DATE)::VARCHAR FROM (VALUES ${strs.map((s) => `('${s}')`).join(',')}) t(s)`)).getRowsJS().map((r) => r[0]);
+strs.forEach((s, i) => console.log(JSON.stringify(s), 'tessera', rows[i].v instanceof Date ? (rows[i].v as Date).toISOString().slice(0, 10) : rows[i].v, 'duckdb', d[i]));
+const r2 = (await c.runAndReadAll(`SELECT DATE '2024-01-15', TRY_CAST(DATE '2024-01-15' AS VARCHAR)`)).getRowsJS(); console.log(r2, typeof r2[0][0], r2[0][0]?.constructor?.name);
+console.log(Object.getOwnPropertyNames(DuckDBDateValue.prototype), new DuckDBDateValue(19737).toString());
+const at = new arrow.Table({ d: arrow.vectorFromArray([new Date(Date.UTC(2024, 0, 15)), null], new arrow.DateDay()) });
+console.log(at.getChild('d')!.get(0), typeof at.getChild('d')!.get(0));
+const tq = fromArrow(at);
+console.log(tq.schema.fields, await tq.collectRows(), (await tq.collect()).getChild('d')!.get(0));

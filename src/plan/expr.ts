@@ -158,12 +158,17 @@ const SYMBOL: Record<BinaryOp, string> = {
   and: 'AND', or: 'OR',
 };
 
+/** A value's text that keeps -0 apart from 0 (String(-0) is "0"), so digests never merge x/0 and x/-0. */
+export function numberText(v: unknown): string {
+  return Object.is(v, -0) ? '-0' : String(v);
+}
+
 function literalToString(e: Extract<ExprNode, { kind: 'literal' }>, typed: boolean): string {
   const suffix = typed ? `::${e.type.dtype}` : '';
   if (e.value === null) return `NULL${suffix}`;
   if (e.type.dtype === 'string') return `'${String(e.value).replace(/'/g, "''")}'`;
   if (e.type.dtype === 'date') return `DATE '${new Date((e.value as number) * 86_400_000).toISOString().slice(0, 10)}'`;
-  return `${String(e.value)}${suffix}`;
+  return `${numberText(e.value)}${suffix}`;
 }
 
 function render(e: ExprNode, typed: boolean): string {

@@ -1,4 +1,5 @@
 import { PlanError, ShapeError } from '../errors.js';
+import { numberText } from './expr.js';
 import type { DenseMatrix } from '../kernels/matrix/dense.js';
 import type { MatrixOutput, OperatorDefs, OutputType, PlanNode } from './node.js';
 
@@ -154,8 +155,8 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       if (fn === 'clip' && (b === undefined || Number.isNaN(b) || b < a!)) throw new PlanError('clip', `expected lower ≤ upper bounds, got ${a} and ${b}`);
       return matrix(m.rows, m.cols, m.dtype, m.columnNames, m.rowOrigin);
     },
-    label: ({ fn, a, b }) => (a === undefined ? fn : b === undefined ? `${fn}(${a})` : `${fn}(${a}, ${b})`),
-    digest: ({ fn, a, b }) => `${fn};${a};${b}`,
+    label: ({ fn, a, b }) => (a === undefined ? fn : b === undefined ? `${fn}(${numberText(a)})` : `${fn}(${numberText(a)}, ${numberText(b)})`),
+    digest: ({ fn, a, b }) => `${fn};${numberText(a)};${numberText(b)}`,
   },
   reduce: {
     name: 'Reduce',

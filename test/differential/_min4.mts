@@ -44,4 +44,13 @@ await bad();
 for (const n of names) console.log(n, keep[n].size, JSON.stringify((await duck.query(`SELECT * FROM "${n}"`)).rows));
 console.log('full', (await duck.query(sql)).rows.length, 'materialized', (await duck.query(sql.replace(`(${limSql}) AS q2`, 'lim5 AS q2'))).rows.length);
 console.log(limSql);
+// Now reduce ORDER BY keys and the filters.
+const ob = limSql.slice(limSql.indexOf('ORDER BY ') + 9, limSql.indexOf(' LIMIT'));
+let keys = ob.split(', ');
+const variant = (ks: string[]) => sql.replace(ob, ks.join(', '));
+async function wrong(s2: string) { const lim2 = s2.slice(s2.indexOf('(SELECT * FROM (SELECT "l_j"') + 1, s2.indexOf(') AS q2')); await conn.run('DROP TABLE IF EXISTS lim6'); await conn.run(`CREATE TABLE lim6 AS ${lim2}`); return (await duck.query(s2)).rows.length !== (await duck.query(s2.replace(`(${lim2}) AS q2`, 'lim6 AS q2'))).rows.length; }
+for (let i = keys.length - 1; i >= 0; i--) { const k2 = keys.filter((_, j) => j !== i); if (k2.length && await wrong(variant(k2))) keys = k2; }
+const finalSql = variant(keys);
+console.log('keys', keys, 'still wrong', await wrong(finalSql));
+console.log(finalSql);
 duck.close();

@@ -403,7 +403,25 @@ describe('edge: three-valued logic', () => {
   }
 });
 
-describe('edge: projections that rename columns (regression)', () => {
+describe('edge: regressions of bugs found by the differential tests', () => {
+  it('TRY_CAST of an impossible date (2024-02-30) is null, not the next valid day', async () => {
+    // Was: src/exec/cast.ts parseString took Date.parse's roll-over (2024-02-30 → 2024-03-01).
+    const f = fx('impossible dates');
+    const q = f.table('T', { s: ['string', ['2024-02-30', '2023-02-29', '2024-02-29', '2024-04-31', '2024-12-31', '2024-13-01']] });
+    await f.check(duck, f.b.select(q, [{ name: 's', g: X.col(q, 's') }, { name: 'd', g: X.cast(X.col(q, 's'), 'date') }]));
+  });
+  it('x % y is typed nullable (x % 0 is null) even when x and y are not', async () => {
+    // Was: src/plan/expr.ts binary() typed a modulo of non-null operands non-nullable.
+    const f = fx('mod nullability');
+    const q = f.table('T', { a: ['int32', [5, 6, 7]], b: ['int32', [0, 4, 0]], c: ['float64', [1.5, 2, 3]] });
+    await f.check(
+      duck,
+      f.b.select(q, [
+        { name: 'im', g: X.arith('mod', X.col(q, 'a'), X.col(q, 'b')) },
+        { name: 'fm', g: X.arith('mod', X.col(q, 'c'), 0) },
+      ]),
+    );
+  });
   it('select({ x: r.a }) and withColumn copies keep the new names', async () => {
     const f = fx('rename by column reference');
     const q = f.table('T', { a: ['int32', [1, 2, null]], s: ['string', ['x', null, 'y']] });

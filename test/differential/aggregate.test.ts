@@ -1,19 +1,5 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+// Random differential cases: group-by and global aggregates. Seeds 300_000 and up; DIFF_SEED=<n> reruns one, DIFF_SCALE=<k> runs k times as many.
 import { genAggregate } from './generate.js';
-import { Duck, checkCase, generated, seedsFor } from './harness.js';
+import { describeFamily } from './harness.js';
 
-const FILE = 'test/differential/aggregate.test.ts';
-
-describe('differential vs DuckDB: group-by and global aggregates', () => {
-  let duck: Duck;
-  beforeAll(async () => {
-    duck = await Duck.open();
-  });
-  afterAll(() => duck?.close());
-
-  for (const seed of seedsFor(300_000, 90)) {
-    it(`seed ${seed}`, async () => {
-      await checkCase(duck, generated(seed, FILE, genAggregate));
-    });
-  }
-});
+describeFamily('group-by and global aggregates', 'test/differential/aggregate.test.ts', 300_000, 90, genAggregate);

@@ -1,19 +1,5 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+// Random differential cases: filter / project. Seeds 100_000 and up; DIFF_SEED=<n> reruns one, DIFF_SCALE=<k> runs k times as many.
 import { genFilterProject } from './generate.js';
-import { Duck, checkCase, generated, seedsFor } from './harness.js';
+import { describeFamily } from './harness.js';
 
-const FILE = 'test/differential/filter-project.test.ts';
-
-describe('differential vs DuckDB: filter / project', () => {
-  let duck: Duck;
-  beforeAll(async () => {
-    duck = await Duck.open();
-  });
-  afterAll(() => duck?.close());
-
-  for (const seed of seedsFor(100_000, 80)) {
-    it(`seed ${seed}`, async () => {
-      await checkCase(duck, generated(seed, FILE, genFilterProject));
-    });
-  }
-});
+describeFamily('filter / project', 'test/differential/filter-project.test.ts', 100_000, 80, genFilterProject);

@@ -5,6 +5,7 @@
  * `DIFF_SEED=<seed> npx vitest run <file>`.
  */
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type ColumnKind, type Norm, type ResultSet, compareResults, formatRow, kindOfDType, kindOfDuckType, normalizeValue } from './compare.js';
 import { type Q, type TableData, appendCell, createTableSql, dayToIso, ident } from './pair.js';
 
@@ -226,4 +227,26 @@ export function generated(seed: number, file: string, gen: (seed: number, file: 
   } catch (e) {
     throw new Error(`building the pipeline failed for seed ${seed} (repro: DIFF_SEED=${seed} npx vitest run ${file}):\n${(e as Error).stack ?? String(e)}`);
   }
+}
+
+/**
+ * Registers one family's generated cases: `count` seeds from `base` (see seedsFor), one
+ * DuckDB connection for the file. With DIFF_SEED outside the family, a skipped
+ * placeholder keeps vitest from failing on an empty suite.
+ */
+export function describeFamily(title: string, file: string, base: number, count: number, gen: (seed: number, file: string) => DiffCase): void {
+  describe(`differential vs DuckDB: ${title}`, () => {
+    let duck: Duck;
+    beforeAll(async () => {
+      duck = await Duck.open();
+    });
+    afterAll(() => duck?.close());
+    const seeds = seedsFor(base, count);
+    if (seeds.length === 0) it.skip(`no seed of this family selected (DIFF_SEED=${process.env.DIFF_SEED})`, () => {});
+    for (const seed of seeds) {
+      it(`seed ${seed}`, async () => {
+        await checkCase(duck, generated(seed, file, gen));
+      });
+    }
+  });
 }

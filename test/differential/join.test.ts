@@ -1,19 +1,5 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+// Random differential cases: joins (inner, left, semi, anti). Seeds 200_000 and up; DIFF_SEED=<n> reruns one, DIFF_SCALE=<k> runs k times as many.
 import { genJoin } from './generate.js';
-import { Duck, checkCase, generated, seedsFor } from './harness.js';
+import { describeFamily } from './harness.js';
 
-const FILE = 'test/differential/join.test.ts';
-
-describe('differential vs DuckDB: joins (inner, left, semi, anti)', () => {
-  let duck: Duck;
-  beforeAll(async () => {
-    duck = await Duck.open();
-  });
-  afterAll(() => duck?.close());
-
-  for (const seed of seedsFor(200_000, 120)) {
-    it(`seed ${seed}`, async () => {
-      await checkCase(duck, generated(seed, FILE, genJoin));
-    });
-  }
-});
+describeFamily('joins (inner, left, semi, anti)', 'test/differential/join.test.ts', 200_000, 120, genJoin);

@@ -1,19 +1,5 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+// Random differential cases: mixed pipelines of 3-5 operators. Seeds 500_000 and up; DIFF_SEED=<n> reruns one, DIFF_SCALE=<k> runs k times as many.
 import { genMixed } from './generate.js';
-import { Duck, checkCase, generated, seedsFor } from './harness.js';
+import { describeFamily } from './harness.js';
 
-const FILE = 'test/differential/mixed.test.ts';
-
-describe('differential vs DuckDB: mixed pipelines of 3-5 operators', () => {
-  let duck: Duck;
-  beforeAll(async () => {
-    duck = await Duck.open();
-  });
-  afterAll(() => duck?.close());
-
-  for (const seed of seedsFor(500_000, 150)) {
-    it(`seed ${seed}`, async () => {
-      await checkCase(duck, generated(seed, FILE, genMixed));
-    });
-  }
-});
+describeFamily('mixed pipelines of 3-5 operators', 'test/differential/mixed.test.ts', 500_000, 150, genMixed);

@@ -1,19 +1,5 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+// Random differential cases: sort, limit/offset, distinct, union all. Seeds 400_000 and up; DIFF_SEED=<n> reruns one, DIFF_SCALE=<k> runs k times as many.
 import { genSortEtc } from './generate.js';
-import { Duck, checkCase, generated, seedsFor } from './harness.js';
+import { describeFamily } from './harness.js';
 
-const FILE = 'test/differential/sort-limit-distinct-union.test.ts';
-
-describe('differential vs DuckDB: sort, limit/offset, distinct, union all', () => {
-  let duck: Duck;
-  beforeAll(async () => {
-    duck = await Duck.open();
-  });
-  afterAll(() => duck?.close());
-
-  for (const seed of seedsFor(400_000, 80)) {
-    it(`seed ${seed}`, async () => {
-      await checkCase(duck, generated(seed, FILE, genSortEtc));
-    });
-  }
-});
+describeFamily('sort, limit/offset, distinct, union all', 'test/differential/sort-limit-distinct-union.test.ts', 400_000, 80, genSortEtc);

@@ -4,7 +4,7 @@ import type { DType } from '../types/dtype.js';
 /**
  * Casts with TRY_CAST semantics: a value that does not fit the target (a string that
  * does not parse, a float outside int32) becomes null instead of failing the query.
- * Floats cast to integers round half away from zero, as DuckDB does.
+ * Floats cast to integers round half to even and decimal strings half away from zero, as DuckDB does.
  */
 export function castColumn(c: Column, to: DType): Column {
   if (c.dtype === to) return c;
@@ -38,11 +38,23 @@ export function castColumn(c: Column, to: DType): Column {
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
+/** Floats round half to even when cast to integers (2.5 → 2), as DuckDB does for doubles. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Decimal text rounds half away from zero ('2.5' → 3), as DuckDB does for strings. */
 function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
-function convertNumber(v: number, to: DType): number | null {
+function toInteger(r: number, to: DType): number | null {
+  if (to === 'int64') return Math.abs(r) > Number.MAX_SAFE_INTEGER ? null : r;
+  return r < INT32_MIN || r > INT32_MAX ? null : r;
+}
+
+function convertNumber(v: number, to: DType, round: (x: number) => number = roundHalfEven): number | null {
   switch (to) {
     case 'float64':
       return v;
@@ -51,36 +63,53 @@ function convertNumber(v: number, to: DType): number | null {
     case 'bool':
       return v !== 0 ? 1 : 0;
     case 'int32':
-    case 'date': {
-      if (!Number.isFinite(v)) return null;
-      const r = roundHalfAway(v);
-      return r < INT32_MIN || r > INT32_MAX ? null : r;
-    }
-    case 'int64': {
-      if (!Number.isFinite(v)) return null;
-      const r = roundHalfAway(v);
-      return Math.abs(r) > Number.MAX_SAFE_INTEGER ? null : r;
-    }
+    case 'int64':
+    case 'date':
+      return Number.isFinite(v) ? toInteger(round(v), to) : null;
     case 'string':
       return null;
   }
 }
 
+const TRUE_TEXT = new Set(['true', 't', '1', 'yes', 'y', 'on']);
+const FALSE_TEXT = new Set(['false', 'f', '0', 'no', 'n', 'off']);
+/** Decimal numbers with optional '_' digit separators, infinity and nan, as DuckDB reads them (no hex). */
+const NUMBER_TEXT = /^[+-]?((\d+(_\d+)*)(\.(\d+(_\d+)*)?)?|\.\d+(_\d+)*)([eE][+-]?\d+)?$/;
+const SPECIAL_NUMBERS: Record<string, number> = { inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity, nan: NaN };
+
+function parseDate(t: string): number | null {
+  // YYYY-M-D, optionally followed by a midnight time.
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$/.exec(t);
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ms = Date.UTC(y, mo - 1, d);
+  const back = new Date(ms);
+  // Date.UTC rolls 02-30 over to 03-01: such dates are invalid.
+  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? ms / 86_400_000 : null;
+}
+
 function parseString(s: string, to: DType): number | null {
   const t = s.trim();
-  if (to === 'bool') {
-    const l = t.toLowerCase();
-    return l === 'true' || l === 't' || l === '1' ? 1 : l === 'false' || l === 'f' || l === '0' ? 0 : null;
+  const lower = t.toLowerCase();
+  if (to === 'bool') return TRUE_TEXT.has(lower) ? 1 : FALSE_TEXT.has(lower) ? 0 : null;
+  if (to === 'date') return parseDate(t);
+  if (lower in SPECIAL_NUMBERS) return convertNumber(SPECIAL_NUMBERS[lower], to);
+  if (!NUMBER_TEXT.test(t)) return null;
+  return convertNumber(Number(t.replaceAll('_', '')), to, roundHalfAway);
+}
+
+/** Shortest round-trip text of a float, with '.0' on whole numbers and exponents past 1e16, as DuckDB prints doubles. */
+function formatFloat(v: number): string {
+  if (Number.isNaN(v)) return 'nan';
+  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {
+    const [mantissa, exponent] = v.toExponential().split('e');
+    const e = Number(exponent);
+    return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
   }
-  if (to === 'date') {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(t)) return null;
-    const ms = Date.parse(`${t}T00:00:00Z`);
-    return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== t ? null : ms / 86_400_000; // Date.parse rolls 02-30 over to 03-01
-  }
-  if (t === '') return null;
-  const v = Number(t);
-  if (Number.isNaN(v) && t.toLowerCase() !== 'nan') return null;
-  return convertNumber(v, to);
+  const text = String(v);
+  return Number.isInteger(v) ? `${text}.0` : text;
 }
 
 function formatValue(dtype: DType, v: number): string {
@@ -89,6 +118,9 @@ function formatValue(dtype: DType, v: number): string {
       return v ? 'true' : 'false';
     case 'date':
       return new Date(v * 86_400_000).toISOString().slice(0, 10);
+    case 'float64':
+    case 'float32':
+      return formatFloat(v);
     default:
       return String(v);
   }

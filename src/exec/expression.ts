@@ -100,10 +100,30 @@ function comparableValues(l: Column, r: Column): [ArrayLike<number>, ArrayLike<n
   return [Int32Array.from(lc, (c) => lr[c] ?? 0), Int32Array.from(rc, (c) => rr[c] ?? 0)];
 }
 
+function hasNaN(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) return true;
+  return false;
+}
+
+/** Orders NaN above every number and equal to itself, as DuckDB does (and as Tessera sorts). */
+function compareWithNaN(op: ComparisonOp, a: ArrayLike<number>, b: ArrayLike<number>, out: Uint8Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    const c = x !== x ? (y !== y ? 0 : 1) : y !== y ? -1 : x < y ? -1 : x > y ? 1 : 0;
+    out[i] = (op === 'eq' ? c === 0 : op === 'ne' ? c !== 0 : op === 'lt' ? c < 0 : op === 'le' ? c <= 0 : op === 'gt' ? c > 0 : c >= 0) ? 1 : 0;
+  }
+}
+
 function compare(op: ComparisonOp, l: Column, r: Column): Column {
   const n = l.length;
   const [a, b] = comparableValues(l, r);
   const out = new Uint8Array(n);
+  const floats = l.dtype === 'float64' || l.dtype === 'float32' || r.dtype === 'float64' || r.dtype === 'float32';
+  if (floats && (hasNaN(a) || hasNaN(b))) {
+    compareWithNaN(op, a, b, out);
+    return makeColumn('bool', out, bothValid(l, r));
+  }
   switch (op) {
     case 'eq':
       for (let i = 0; i < n; i++) out[i] = a[i] === b[i] ? 1 : 0;

@@ -30,8 +30,8 @@ import type { ColumnResolver } from './expression.js';
  * skipped, sums in row order (bit-identical floats), null sums/means for groups without
  * a non-null value, counts never null. Every intermediate value is converted to its
  * node's dtype as a column store would (int32 `|0`, float32 `Math.fround`). Anything
- * else (min, max, count distinct, comparisons, casts that may fail, zero rows) returns
- * null and takes the general path.
+ * else (min, max, count distinct, comparisons, casts that may fail, zero rows, a
+ * process that forbids code generation) returns null and takes the general path.
  */
 
 export interface FusedResult {
@@ -47,7 +47,7 @@ export function fusedAggregate(
   resolve: ColumnResolver,
 ): FusedResult | null {
   const n = batch.length;
-  if (n === 0) return null;
+  if (n === 0 || !CODE_GENERATION) return null;
   const gen = new LoopBuilder(batch, resolve);
   // Aggregates first: whether the query fits decides before any grouping work.
   const plans: AggregatePlan[] = [];
@@ -197,6 +197,15 @@ interface Compiled {
   readonly dtype: DType;
   readonly valid: readonly string[];
 }
+
+/** Whether this process may compile code from strings (not under --disallow-code-generation-from-strings). */
+const CODE_GENERATION = (() => {
+  try {
+    return new Function('return true')() === true;
+  } catch {
+    return false;
+  }
+})();
 
 /** Keeps a generated function per loop text; the text names the typed-array kind of every input. */
 const LOOP_CACHE = new Map<string, (ctx: readonly unknown[]) => void>();

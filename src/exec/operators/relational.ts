@@ -10,9 +10,11 @@ import { evaluate } from '../expression.js';
 import { fusedAggregate } from '../fused-aggregate.js';
 
 /**
- * Relational operators over materialized batches. Streaming operators (filter,
- * project, limit, union) work batch by batch; pipeline breakers (join, aggregate,
- * sort, distinct) gather their input into one batch and call a kernel.
+ * Relational operators over batches. Streaming operators (filter, project, limit,
+ * union) work batch by batch; pipeline breakers (join, aggregate, sort, distinct)
+ * gather their input into one batch and call a kernel. A join's output columns are
+ * lazy gathers (late materialization, see `lazyGatherColumn`): plain columns to any
+ * reader, read through their index vectors by the operators that know them.
  */
 
 function schemaOf(node: PlanNode): RelationSchema {
@@ -69,8 +71,9 @@ export function runProject(node: Node<'project'>, input: readonly Batch[]): Batc
  * Join: the kernel gives the matching row pairs, and the output columns are lazy
  * gathers (`lazyGatherColumn`) of the inputs' columns through them; the left columns
  * pass through as they are when the output rows are the left rows in order (a
- * primary-key/foreign-key join where every row matched). A consumer that knows lazy
- * columns (the fused aggregate) reads through the indices; any other reads plain values.
+ * primary-key/foreign-key join where every row matched, or a left join on unique
+ * keys). A consumer that knows lazy columns (the fused aggregate) reads through the
+ * indices; any other reads plain values (materialized on first access).
  */
 export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: readonly Batch[]): Batch[] {
   const leftSchema = schemaOf(node.inputs[0]);
@@ -88,13 +91,22 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
   const leftPart = leftRows === null ? left.columns : left.columns.map((c) => lazyGatherColumn(c, leftRows, false, composedLeft));
   if (how === 'semi' || how === 'anti') return [makeBatch(leftPart, matches.length)];
   const rightFields = joinOutputFields(leftSchema, rightSchema, node.args).slice(leftSchema.fields.length);
-  const rightRows = matches.right!;
-  const rightPart = rightFields.map((f) =>
-    lazyGatherColumn(right.columns[fieldIndex(rightSchema, f.name, 'join')], rightRows, matches.rightHasMissing, composedRight),
-  );
+  const rightColumns = rightFields.map((f) => right.columns[fieldIndex(rightSchema, f.name, 'join')]);
+  const byKey = matches.rightByKey;
+  const rightPart =
+    byKey !== null
+      ? // Key-indexed: each right column is laid out by key value once (a small gather),
+        // then read through the left key values themselves; unmatched keys hit null slots.
+        rightColumns.map((c) => lazyGatherColumn(gatherColumn(c, byKey.table), byKey.keys, false))
+      : rightColumns.map((c) => lazyGatherColumn(c, matches.right!, matches.rightHasMissing, composedRight));
   return [makeBatch([...leftPart, ...rightPart], matches.length)];
 }
 
+/**
+ * Group-by: count/sum/mean of arithmetic go through one generated pass over the rows
+ * (`fusedAggregate`, which also reads join outputs through their index vectors); the
+ * rest column at a time: group ids, evaluated arguments, one kernel per aggregate.
+ */
 export function runAggregate(node: Node<'aggregate'>, input: readonly Batch[]): Batch[] {
   const schema = schemaOf(node.inputs[0]);
   const batch = concatBatches(schema, input);

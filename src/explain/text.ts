@@ -1,4 +1,5 @@
 import type { OperatorStats } from '../exec/execute.js';
+import { listText } from '../plan/text.js';
 import { type PlanNode, type OutputType, nodeLabel } from '../plan/node.js';
 import { estimatePlan } from '../optimizer/cost.js';
 import { formatColumnType } from '../types/dtype.js';
@@ -6,7 +7,7 @@ import { formatColumnType } from '../types/dtype.js';
 /** Output type in one short line: relation columns, or a matrix shape and dtype. */
 export function formatOutput(output: OutputType): string {
   if (output.kind === 'relation') {
-    return `[${output.schema.fields.map((f) => `${f.name}: ${formatColumnType(f)}`).join(', ')}]`;
+    return `[${listText(output.schema.fields.map((f) => `${f.name}: ${formatColumnType(f)}`))}]`;
   }
   return `matrix ${output.rows ?? '?'}×${output.cols} ${output.dtype}`;
 }

@@ -3,6 +3,7 @@ import { isNumeric } from '../types/dtype.js';
 import { type Field, fieldNames, requireField } from '../types/schema.js';
 import { type MatrixDType, matrix, matrixInput } from './matrix-operators.js';
 import { type OperatorDefs, type PlanNode, planDigest } from './node.js';
+import { listText } from './text.js';
 
 /**
  * Bridges between relations and matrices. `toMatrix` encodes chosen columns of a
@@ -93,7 +94,7 @@ export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
       return matrix(staticRowCount(inputs[0]), names.length, dtype, names, inputs[0]);
     },
     label: ({ features, intercept, dtype }) =>
-      `${features.map((f) => (f.encoding === 'numeric' ? f.column : f.encoding === 'onehot' ? `onehot(${f.column}: ${f.categories.length})` : f.encoding === 'hash' ? `hash(${f.column}, ${f.buckets})` : `standardize(${f.column})`)).join(', ')}${intercept ? ', intercept' : ''}${dtype === 'float32' ? ' float32' : ''}`,
+      `${listText(features.map((f) => (f.encoding === 'numeric' ? f.column : f.encoding === 'onehot' ? `onehot(${f.column}: ${f.categories.length})` : f.encoding === 'hash' ? `hash(${f.column}, ${f.buckets})` : `standardize(${f.column})`)))}${intercept ? ', intercept' : ''}${dtype === 'float32' ? ' float32' : ''}`,
     digest: ({ features, intercept, dtype }) => `${JSON.stringify(features)};${intercept};${dtype}`,
   },
   appendColumns: {
@@ -110,7 +111,7 @@ export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
       const fields: Field[] = [...schema.fields, ...names.map((name) => ({ name, dtype: 'float64', nullable: false }) as const)];
       return { kind: 'relation', schema: { fields, primaryKey: schema.primaryKey } };
     },
-    label: ({ names }) => names.join(', '),
+    label: ({ names }) => listText(names),
     digest: ({ names }) => names.join(','),
   },
   matrixToRelation: {
@@ -122,7 +123,7 @@ export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
       uniqueNames(names, 'matrixToRelation');
       return { kind: 'relation', schema: { fields: names.map((name) => ({ name, dtype: 'float64', nullable: false })) } };
     },
-    label: ({ names }) => names.join(', '),
+    label: ({ names }) => listText(names),
     digest: ({ names }) => names.join(','),
   },
 };

@@ -5,6 +5,7 @@ import { type AggregateExpr, aggregateDigest, aggregateToString } from './aggreg
 import { type ExprNode, checkExpr, exprDigest, exprToString } from './expr.js';
 import type { OperatorDefs, OutputType, PlanNode } from './node.js';
 import type { TableSource } from './source.js';
+import { listText } from './text.js';
 
 /** Arguments of the relational operators. */
 export interface RelationalArgs {
@@ -86,7 +87,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
       const fields = columns.map((c) => requireField(source.schema, c, `scan ${source.name}`));
       return relation({ fields, primaryKey: keepKey(source.schema.primaryKey, new Set(columns)) });
     },
-    label: ({ source, columns }) => `${source.name}${columns ? ` columns=[${columns.join(', ')}]` : ''}`,
+    label: ({ source, columns }) => `${source.name}${columns ? ` columns=[${listText(columns)}]` : ''}`,
     digest: ({ source, columns }) => `${source.id};${columns?.join(',') ?? '*'}`,
   },
 
@@ -122,7 +123,10 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
       });
     },
     label: ({ columns }) =>
-      columns.map((c) => (c.expr.kind === 'column' && c.expr.name === c.name ? c.name : `${c.name} := ${exprToString(c.expr)}`)).join(', '),
+      listText(
+        columns.map((c) => (c.expr.kind === 'column' && c.expr.name === c.name ? c.name : `${c.name} := ${exprToString(c.expr)}`)),
+        columns.some((c) => !(c.expr.kind === 'column' && c.expr.name === c.name)) ? Infinity : 12,
+      ),
     digest: ({ columns }) => columns.map((c) => `${c.name}=${exprDigest(c.expr)}`).join(','),
   },
 

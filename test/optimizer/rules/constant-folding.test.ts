@@ -77,7 +77,7 @@ describe('constant-folding: literal evaluation with SQL null semantics', () => {
         "arithmetic": "14",
         "caseWhen": "30",
         "castBad": "NULL",
-        "castFloat": "3",
+        "castFloat": "2",
         "castOk": "12",
         "coalesce": "4",
         "compare": "true",

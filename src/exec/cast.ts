@@ -71,15 +71,17 @@ function convertNumber(v: number, to: DType, round: (x: number) => number = roun
   }
 }
 
-const TRUE_TEXT = new Set(['true', 't', '1', 'yes', 'y', 'on']);
-const FALSE_TEXT = new Set(['false', 'f', '0', 'no', 'n', 'off']);
-/** Decimal numbers with optional '_' digit separators, infinity and nan, as DuckDB reads them (no hex). */
+const TRUE_TEXT = new Set(['true', 't', '1', 'yes', 'y']);
+const FALSE_TEXT = new Set(['false', 'f', '0', 'no', 'n']);
+/** Decimal numbers with optional '_' digit separators, as DuckDB reads them. */
 const NUMBER_TEXT = /^[+-]?((\d+(_\d+)*)(\.(\d+(_\d+)*)?)?|\.\d+(_\d+)*)([eE][+-]?\d+)?$/;
-const SPECIAL_NUMBERS: Record<string, number> = { inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity, nan: NaN };
+/** Hexadecimal and binary integers ('0x1F', '0b101'), which DuckDB reads for integer targets only. */
+const RADIX_TEXT = /^0([xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|[bB][01]+(_[01]+)*)$/;
+const SPECIAL_NUMBERS: Record<string, number> = { inf: Infinity, infinity: Infinity, nan: NaN };
 
 function parseDate(t: string): number | null {
-  // YYYY-M-D, optionally followed by a midnight time.
-  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$/.exec(t);
+  // Y-M-D (or Y/M/D); a time after the date is dropped, as DuckDB does when casting to DATE.
+  const m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/.exec(t);
   if (!m) return null;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const ms = Date.UTC(y, mo - 1, d);
@@ -89,11 +91,25 @@ function parseDate(t: string): number | null {
 }
 
 function parseString(s: string, to: DType): number | null {
+  // Booleans are read exactly (DuckDB does not trim them); numbers and dates may be padded.
+  if (to === 'bool') {
+    const lower = s.toLowerCase();
+    return TRUE_TEXT.has(lower) ? 1 : FALSE_TEXT.has(lower) ? 0 : null;
+  }
   const t = s.trim();
-  const lower = t.toLowerCase();
-  if (to === 'bool') return TRUE_TEXT.has(lower) ? 1 : FALSE_TEXT.has(lower) ? 0 : null;
   if (to === 'date') return parseDate(t);
-  if (lower in SPECIAL_NUMBERS) return convertNumber(SPECIAL_NUMBERS[lower], to);
+  const lower = t.toLowerCase();
+  const sign = lower.startsWith('-') ? -1 : 1;
+  const unsigned = lower.replace(/^[+-]/, '');
+  if (unsigned in SPECIAL_NUMBERS) return convertNumber(sign * SPECIAL_NUMBERS[unsigned], to);
+  // DuckDB allows leading but not trailing blanks around hexadecimal and binary text.
+  const radix = s.trimStart();
+  if (RADIX_TEXT.test(radix)) {
+    if (to !== 'int32' && to !== 'int64') return null;
+    const digits = radix.slice(2).replaceAll('_', '');
+    return toInteger(Number.parseInt(digits, radix[1] === 'x' || radix[1] === 'X' ? 16 : 2), to);
+  }
+  if (RADIX_TEXT.test(t)) return null;
   if (!NUMBER_TEXT.test(t)) return null;
   return convertNumber(Number(t.replaceAll('_', '')), to, roundHalfAway);
 }
@@ -101,6 +117,7 @@ function parseString(s: string, to: DType): number | null {
 /** Shortest round-trip text of a float, with '.0' on whole numbers and exponents past 1e16, as DuckDB prints doubles. */
 function formatFloat(v: number): string {
   if (Number.isNaN(v)) return 'nan';
+  if (Object.is(v, -0)) return '-0.0';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
   const abs = Math.abs(v);
   if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {

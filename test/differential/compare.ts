@@ -6,7 +6,13 @@
  * - BigInt (DuckDB BIGINT / HUGEINT, e.g. sum(INTEGER); Tessera's Arrow Int64) → Number;
  *   Tessera holds int64 as float64, exact up to 2^53, and the values here stay far below;
  * - -0 → 0 (DuckDB and Tessera agree that -0 = 0 in comparisons, grouping and sorting);
+ *   numbers only: the text of a cast to VARCHAR keeps its sign ('-0.0'), as JavaScript
+ *   can observe it (Object.is);
  * - Date (and DuckDB date values) → 'YYYY-MM-DD';
+ * - the string '-nan' → 'nan': DuckDB prints a NaN with its sign bit set as '-nan' when it
+ *   casts it to VARCHAR, and the NaN of 0/0 has it (x86's default NaN); JavaScript cannot
+ *   observe a NaN's sign, so Tessera prints every NaN as 'nan' (applied to every string
+ *   cell, on both sides, so an input string '-nan' echoed by both reads 'nan' too);
  * - result column types are compared by class only: int32/int64 ≈ INTEGER/BIGINT/HUGEINT,
  *   float64 ≈ DOUBLE (DuckDB widens sum(INTEGER) to HUGEINT, Tessera to int64).
  * Float cells are equal within a relative tolerance of 1e-9 (absolute 1e-9 near zero,
@@ -31,7 +37,8 @@ export function normalizeValue(v: unknown): Norm {
   if (v === null || v === undefined) return null;
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'number') return Object.is(v, -0) ? 0 : v;
-  if (typeof v === 'boolean' || typeof v === 'string') return v;
+  if (typeof v === 'string') return v === '-nan' ? 'nan' : v;
+  if (typeof v === 'boolean') return v;
   if (v instanceof Date) return v.toISOString().slice(0, 10);
   // DuckDB value objects (dates, decimals, ...) print in a canonical form.
   if (typeof v === 'object' && v !== null && 'toString' in v) return `${String(v)}`;

@@ -5,11 +5,10 @@
  * Families (one generator each): filter/project, join, aggregate, sort/limit/distinct/union,
  * and mixed pipelines of 3-5 operators. Everything depends on the seed only.
  *
- * Known bugs: constructs that hit a Tessera bug already reported (each reproduced by a
- * dedicated, failing test in known-bugs.test.ts) are left out of random generation, so
- * that a random failure points to something new. DIFF_KNOWN_BUGS=all generates them
- * all anyway; DIFF_KNOWN_BUGS=nanComparison,castFloatToString those named. Remove an
- * entry from KNOWN_BUGS once its bug is fixed.
+ * Expressions include casts (numbers, strings and bools to int32/int64/float64 and bool,
+ * numbers, bools and dates to strings, strings to dates) and comparisons of values that
+ * may be NaN (0/0): no construct is steered around. The one restriction, `small`, keeps
+ * int64 arithmetic on values that stay exact in DuckDB (see Gen.bigCols).
  */
 import type { DType } from '../../src/index.js';
 import type { DiffCase } from './harness.js';
@@ -28,33 +27,11 @@ import {
   type SortKeySpec,
   type TableData,
   X,
-  dtypeOf,
   fieldsOf,
   ident,
   isNum,
   namesOf,
 } from './pair.js';
-
-/** Reported Tessera bugs that random generation steers around (see edge-cases.test.ts). */
-export const KNOWN_BUGS = {
-  /** CAST(float AS int) rounds ties away from zero; DuckDB rounds half to even (2.5 → 2). */
-  castFloatToIntTies: 'src/exec/cast.ts roundHalfAway: float→int32/int64 ties round away from zero, DuckDB rounds half to even',
-  /** CAST(float AS string) prints JS numbers ('2'), DuckDB prints '2.0' (and '1e+20'). */
-  castFloatToString: "src/exec/cast.ts formatValue: float→string gives '2', DuckDB '2.0'",
-  /** Comparisons with NaN are false in Tessera; DuckDB orders NaN above every number and NaN = NaN. */
-  nanComparison: 'src/exec/expression.ts compare: NaN compares false; DuckDB treats NaN as the largest value, equal to itself',
-} as const;
-
-export type KnownBug = keyof typeof KNOWN_BUGS;
-
-/** The known bugs random generation steers around (all, unless DIFF_KNOWN_BUGS says otherwise). */
-export function avoidedBugs(env = process.env.DIFF_KNOWN_BUGS): ReadonlySet<KnownBug> {
-  const all = Object.keys(KNOWN_BUGS) as KnownBug[];
-  if (!env) return new Set(all);
-  if (env === 'all' || env === '1') return new Set();
-  const included = new Set(env.split(',').map((x) => x.trim()));
-  return new Set(all.filter((b) => !included.has(b)));
-}
 
 // ---------------------------------------------------------------- random numbers
 
@@ -143,21 +120,14 @@ export class Gen {
   readonly tables: TableData[] = [];
   /** Columns whose values may be beyond the range where int64 arithmetic is safe in DuckDB. */
   readonly bigCols = new Set<string>();
-  /** Columns that may hold NaN (results of division), kept out of comparisons while that bug is open. */
-  readonly nanCols = new Set<string>();
   private names = 0;
   private domain: KeyDomain | null = null;
 
   constructor(
     readonly family: string,
     readonly seed: number,
-    readonly avoided: ReadonlySet<KnownBug> = avoidedBugs(),
   ) {
     this.rng = new Rng(seed);
-  }
-
-  avoids(bug: KnownBug): boolean {
-    return this.avoided.has(bug);
   }
 
   fresh(prefix: string): string {
@@ -194,7 +164,7 @@ export class Gen {
     ] as const)();
   }
 
-  private values(def: ColDef, n: number, rate: number, pool: () => Cell): Cell[] {
+  private values(n: number, rate: number, pool: () => Cell): Cell[] {
     return Array.from({ length: n }, () => (rate > 0 && this.rng.bool(rate) ? null : pool()));
   }
 
@@ -230,19 +200,19 @@ export class Gen {
     const columns = defs.map((def): Cell[] => {
       const rate = (def as { rate?: number }).rate ?? (def.nullable ? r.pick(NULL_RATES) : 0);
       const effective = def.nullable ? rate : 0;
-      if (def.name === 'k1') return this.values(def, n, effective, () => r.pick(intPool));
-      if (def.name === 'k2') return this.values(def, n, effective, () => r.pick(strPool));
+      if (def.name === 'k1') return this.values(n, effective, () => r.pick(intPool));
+      if (def.name === 'k2') return this.values(n, effective, () => r.pick(strPool));
       switch (def.dtype) {
         case 'int32':
-          return this.values(def, n, effective, () => r.int(-smallInts, smallInts));
+          return this.values(n, effective, () => r.int(-smallInts, smallInts));
         case 'float64':
-          return this.values(def, n, effective, () => r.int(-quarterRange, quarterRange) / 4);
+          return this.values(n, effective, () => r.int(-quarterRange, quarterRange) / 4);
         case 'string':
-          return this.values(def, n, effective, () => r.pick(alphabet));
+          return this.values(n, effective, () => r.pick(alphabet));
         case 'bool':
-          return this.values(def, n, effective, () => r.bool());
+          return this.values(n, effective, () => r.bool());
         case 'date':
-          return this.values(def, n, effective, () => randomDay(r));
+          return this.values(n, effective, () => randomDay(r));
       }
     });
     if (dom.sparse && defs.some((d) => d.name === 'k1')) this.bigCols.add('k1');
@@ -296,13 +266,11 @@ export class ExprGen {
     this.rng = g.rng;
   }
 
-  private fields(pred: (d: DType) => boolean, opts: { small?: boolean; noNaN?: boolean } = {}) {
-    return fieldsOf(this.q).filter(
-      (f) => pred(f.dtype) && !(opts.small && this.g.bigCols.has(f.name)) && !(opts.noNaN && this.g.nanCols.has(f.name)),
-    );
+  private fields(pred: (d: DType) => boolean, opts: { small?: boolean } = {}) {
+    return fieldsOf(this.q).filter((f) => pred(f.dtype) && !(opts.small && this.g.bigCols.has(f.name)));
   }
 
-  private column(pred: (d: DType) => boolean, opts: { small?: boolean; noNaN?: boolean } = {}): GE | null {
+  private column(pred: (d: DType) => boolean, opts: { small?: boolean } = {}): GE | null {
     const fs = this.fields(pred, opts);
     return fs.length === 0 ? null : X.col(this.q, this.rng.pick(fs).name);
   }
@@ -326,14 +294,11 @@ export class ExprGen {
     ] as const)();
   }
 
-  /**
-   * A numeric expression. `small`: only columns whose values keep int64 arithmetic exact
-   * (inside arithmetic); `noNaN`: no division (whose NaN results hit the open NaN-comparison bug).
-   */
-  num(depth: number, small = false, noNaN = false): GE {
+  /** A numeric expression. `small`: only columns whose values keep int64 arithmetic exact (inside arithmetic). */
+  num(depth: number, small = false): GE {
     const r = this.rng;
     if (depth <= 0 || r.bool(0.3)) {
-      const c = r.bool(0.75) ? this.column(isNum, { small, noNaN }) : null;
+      const c = r.bool(0.75) ? this.column(isNum, { small }) : null;
       return c ?? this.numLiteral();
     }
     const kind = r.weighted([
@@ -345,25 +310,24 @@ export class ExprGen {
     ] as const);
     switch (kind) {
       case 'arith': {
-        const ops: ArithOp[] = noNaN ? ['add', 'sub', 'mul', 'mod'] : ['add', 'sub', 'mul', 'div', 'mod'];
-        const op = r.pick(ops);
-        const a = this.num(depth - 1, true, noNaN);
-        const b = r.bool(0.55) ? this.num(depth - 1, true, noNaN) : this.jsNumber();
+        const op = r.pick<ArithOp>(['add', 'sub', 'mul', 'div', 'mod']);
+        const a = this.num(depth - 1, true);
+        const b = r.bool(0.55) ? this.num(depth - 1, true) : this.jsNumber();
         return X.arith(op, a, b);
       }
       case 'unary': {
-        const a = this.num(depth - 1, true, noNaN);
+        const a = this.num(depth - 1, true);
         return r.bool() ? X.neg(a) : X.abs(a);
       }
       case 'coalesce': {
-        const a = this.num(depth - 1, small, noNaN);
-        const others = Array.from({ length: r.int(1, 2) }, () => (r.bool(0.6) ? this.num(depth - 1, small, noNaN) : this.jsNumber()));
+        const a = this.num(depth - 1, small);
+        const others = Array.from({ length: r.int(1, 2) }, () => (r.bool(0.6) ? this.num(depth - 1, small) : this.jsNumber()));
         return X.coalesce(a, ...others);
       }
       case 'case': {
-        const branches = Array.from({ length: r.int(1, 2) }, () => [this.bool(depth - 1), r.bool(0.7) ? this.num(depth - 1, small, noNaN) : (r.pick(INT_OPERANDS) as JsOperand)] as [GE, GE | JsOperand]);
+        const branches = Array.from({ length: r.int(1, 2) }, () => [this.bool(depth - 1), r.bool(0.7) ? this.num(depth - 1, small) : (r.pick(INT_OPERANDS) as JsOperand)] as [GE, GE | JsOperand]);
         const otherwise = r.weighted([
-          [6, () => this.num(depth - 1, small, noNaN) as GE | JsOperand],
+          [6, () => this.num(depth - 1, small) as GE | JsOperand],
           [2, () => r.pick(FLOAT_OPERANDS) as JsOperand],
           [1, () => null],
         ] as const)();
@@ -375,10 +339,8 @@ export class ExprGen {
           [3, 'str'],
           [2, 'bool'],
         ] as const);
-        const src = from === 'num' ? this.num(depth - 1, small, noNaN) : from === 'str' ? this.str(depth - 1, small) : this.bool(depth - 1);
-        let targets: DType[] = ['int32', 'int64', 'float64'];
-        if (this.g.avoids('castFloatToIntTies') && dtypeOf(src) === 'float64') targets = ['float64'];
-        return X.cast(src, r.pick(targets));
+        const src = from === 'num' ? this.num(depth - 1, small) : from === 'str' ? this.str(depth - 1, small) : this.bool(depth - 1);
+        return X.cast(src, r.pick<DType>(['int32', 'int64', 'float64']));
       }
     }
   }
@@ -415,8 +377,7 @@ export class ExprGen {
       }
       case 'cast': {
         const hasDates = this.fields((d) => d === 'date').length > 0;
-        let src = r.bool(0.65) ? this.num(depth - 1, small) : hasDates && r.bool(0.4) ? this.date(depth - 1) : this.bool(depth - 1);
-        if (this.g.avoids('castFloatToString') && dtypeOf(src) === 'float64') src = this.column((d) => d === 'int32' || d === 'int64', { small }) ?? this.bool(depth - 1);
+        const src = r.bool(0.65) ? this.num(depth - 1, small) : hasDates && r.bool(0.4) ? this.date(depth - 1) : this.bool(depth - 1);
         return X.cast(src, 'string');
       }
     }
@@ -438,9 +399,8 @@ export class ExprGen {
   comparison(depth: number): GE {
     const r = this.rng;
     const op = r.pick<CmpOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
-    const noNaN = this.g.avoids('nanComparison');
     const kinds: ('num' | 'str' | 'bool' | 'date')[] = [];
-    if (this.fields(isNum, { noNaN }).length > 0) kinds.push('num', 'num');
+    if (this.fields(isNum).length > 0) kinds.push('num', 'num');
     if (this.fields((d) => d === 'string').length > 0) kinds.push('str');
     if (this.fields((d) => d === 'bool').length > 0) kinds.push('bool');
     if (this.fields((d) => d === 'date').length > 0) kinds.push('date');
@@ -453,8 +413,8 @@ export class ExprGen {
     };
     switch (r.pick(kinds)) {
       case 'num': {
-        const a = side(() => this.num(depth, false, noNaN));
-        return X.cmp(op, a, r.bool(0.4) ? this.num(depth, false, noNaN) : this.jsNumber());
+        const a = side(() => this.num(depth));
+        return X.cmp(op, a, r.bool(0.4) ? this.num(depth) : this.jsNumber());
       }
       case 'str': {
         const a = side(() => this.str(depth));
@@ -532,23 +492,17 @@ export class ExprGen {
   mayBeBig(g: GE): boolean {
     return [...this.g.bigCols].some((c) => g.sql.includes(ident(c)));
   }
-
-  /** Whether an expression may evaluate to NaN (it divides, or reads a column that may). */
-  mayBeNaN(g: GE): boolean {
-    return g.sql.includes(' / ') || [...this.g.nanCols].some((c) => g.sql.includes(ident(c)));
-  }
 }
 
 // ---------------------------------------------------------------- operators
 
-function pickKinds(g: Gen, q: Q): { name: string; g: GE }[] {
+function projectionColumns(g: Gen, q: Q): { name: string; g: GE }[] {
   const r = g.rng;
   const x = g.exprs(q);
   const passthrough = r.subset(namesOf(q), r.pick([0.3, 0.7, 1])).map((n) => ({ name: n, g: X.col(q, n) }));
   const computed = Array.from({ length: r.int(0, 3) }, () => {
     const e = x.any(r.int(0, 3));
     const name = g.fresh('e');
-    if (x.mayBeNaN(e)) g.nanCols.add(name);
     if (x.mayBeBig(e)) g.bigCols.add(name);
     return { name, g: e };
   });
@@ -574,7 +528,7 @@ export function randomFilter(g: Gen, q: Q): Q {
 }
 
 export function randomSelect(g: Gen, q: Q): Q {
-  const cols = pickKinds(g, q);
+  const cols = projectionColumns(g, q);
   const byName = cols.every((c) => c.g.sql === ident(c.name)) && g.rng.bool(0.5);
   return g.b.select(q, cols, byName);
 }
@@ -586,8 +540,6 @@ export function randomWithColumn(g: Gen, q: Q): Q {
   // Replace an existing non-key column now and then (it moves to the end).
   const replaceable = namesOf(q).filter((n) => n !== 'k1' && n !== 'k2');
   const name = r.bool(0.25) && replaceable.length > 0 ? r.pick(replaceable) : g.fresh('w');
-  if (x.mayBeNaN(e)) g.nanCols.add(name);
-  else g.nanCols.delete(name);
   if (x.mayBeBig(e)) g.bigCols.add(name);
   else g.bigCols.delete(name);
   return g.b.withColumn(q, name, e);
@@ -631,7 +583,6 @@ function randomAggregates(g: Gen, q: Q, count: number): { name: string; a: GA }[
         a = A.max((src = arg('any')));
         break;
     }
-    if (src && fn !== 'count' && fn !== 'countDistinct' && x.mayBeNaN(src)) g.nanCols.add(name);
     // Sums (and extremes of big values) may leave the range where int64 products stay exact.
     if (fn === 'sum' || ((fn === 'min' || fn === 'max') && src && x.mayBeBig(src))) g.bigCols.add(name);
     return { name, a };
@@ -733,7 +684,7 @@ function randomJoin(g: Gen, left: Q, prefix: string, forceVariant?: JoinVariant)
     const x = g.exprs(right);
     const cols = [
       ...namesOf(right).filter((n) => n === 'k1' || n === 'k2' || r.bool(0.6)).map((n) => ({ name: n, g: X.col(right, n) })),
-      ...(r.bool(0.5) ? [computedColumn(g.fresh(`${prefix}_e`), x.num(2, true, true))] : []),
+      ...(r.bool(0.5) ? [computedColumn(g.fresh(`${prefix}_e`), x.num(2, true))] : []),
     ];
     right = g.b.select(right, r.shuffle(cols));
   }

@@ -13,6 +13,7 @@
  */
 import { type Relation, fromColumns, fromDense } from '../src/index.js';
 import type { Matrix } from '../src/index.js';
+import { mulberry32 } from '../src/data/random.js';
 
 export interface HybridSize {
   /** Rows of A and of B (ids 0..rows−1 on both sides; about half are active). */
@@ -30,18 +31,6 @@ export const FULL: HybridSize = { rows: 50_000, features: 100, wide: 5_000 };
 type Feature = `f${number}`;
 type ASchema = { id: 'int32' } & { [K in Feature]: 'float64' };
 
-/** mulberry32: a small, seeded generator of uniform [0, 1) numbers. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function uniform(n: number, next: () => number, lo = -1, hi = 1): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();
@@ -55,7 +44,7 @@ function dense(rows: number, cols: number, next: () => number, name: string): Ma
 /** The parts of W3, for tests and benchmarks that look inside. */
 export function buildParts(size: Partial<HybridSize> = {}) {
   const { rows, features, wide, seed = 3 } = { ...SMALL, ...size };
-  const next = rng(seed);
+  const next = mulberry32(seed);
   const featureNames = Array.from({ length: features }, (_, j) => `f${j + 1}` as Feature);
 
   const aColumns: Record<string, Float64Array | Int32Array> = { id: Int32Array.from({ length: rows }, (_, i) => i) };

@@ -14,6 +14,7 @@
  * the benchmark size is `build(FULL_ROWS)` (1,000,000 customers).
  */
 import { type Matrix, type Relation, fromColumns, fromDense } from '../src/index.js';
+import { mulberry32 } from '../src/data/random.js';
 
 export const SMALL_ROWS = 4_000;
 export const FULL_ROWS = 1_000_000;
@@ -26,18 +27,6 @@ export const SEGMENTS = Array.from({ length: 8 }, (_, i) => `seg${i}`);
 type Feature = `f${number}`;
 type CustomerSchema = { id: 'int32'; segment: 'string' } & { [K in Feature]: 'float64' };
 
-/** mulberry32: a small, seeded generator of uniform [0, 1) numbers. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function uniform(n: number, next: () => number, lo = -1, hi = 1): Float64Array {
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * next();
@@ -46,7 +35,7 @@ function uniform(n: number, next: () => number, lo = -1, hi = 1): Float64Array {
 
 /** The parts of W4, for tests and benchmarks that look inside. */
 export function buildParts(rows: number = SMALL_ROWS, seed = 4) {
-  const next = rng(seed);
+  const next = mulberry32(seed);
   const featureNames = Array.from({ length: FEATURES }, (_, j) => `f${j + 1}` as Feature);
   const columns: Record<string, Float64Array | Int32Array | string[]> = {
     id: Int32Array.from({ length: rows }, (_, i) => i),

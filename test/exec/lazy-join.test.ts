@@ -77,10 +77,10 @@ async function expectSameAsExecutor(rel: Relation<any>): Promise<Record<string, 
   return lazy;
 }
 
-function tables(seed: number, n: number, m: number, opts: { dupes?: boolean; nullKeys?: boolean } = {}) {
+function tables(seed: number, n: number, m: number, opts: { dupes?: boolean; nullKeys?: boolean; nonNegative?: boolean } = {}) {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)];
-  const key = Array.from({ length: n }, () => (opts.nullKeys && r() < 0.1 ? null : Math.floor(r() * (m + 3)) - 1));
+  const key = Array.from({ length: n }, () => (opts.nullKeys && r() < 0.1 ? null : Math.floor(r() * (m + 3)) - (opts.nonNegative ? 0 : 1)));
   const x = Array.from({ length: n }, () => (r() < 0.1 ? null : Math.round(r() * 100) / 4));
   const tag = Array.from({ length: n }, () => pick(['a', 'b', 'c', null]));
   const dkey = Array.from({ length: m }, (_, j) => (opts.nullKeys && j % 11 === 5 ? null : opts.dupes ? Math.floor(j / 2) : j));
@@ -94,8 +94,9 @@ function tables(seed: number, n: number, m: number, opts: { dupes?: boolean; nul
 
 describe('lazy join outputs through downstream operators', () => {
   it('inner and left join, then group by a dimension column: the fused aggregate over index vectors', async () => {
-    for (let seed = 1; seed <= 12; seed++) {
-      const { fact, dim, raw } = tables(seed, 200 + seed * 7, 40, { nullKeys: seed % 2 === 0 });
+    for (let seed = 1; seed <= 16; seed++) {
+      // Seeds 13-16: non-negative keys without nulls, the key-indexed join path.
+      const { fact, dim, raw } = tables(seed, 200 + seed * 7, 40, { nullKeys: seed % 2 === 0 && seed <= 12, nonNegative: seed > 12 });
       for (const how of ['inner', 'left'] as const) {
         const joined = fact.join(dim, 'key', how);
         const q = joined.groupBy('grp').agg((r) => ({ n: count(), s: r.x.sum(), sf: r.x.mul(r.f).sum(), m: r.f.mean(), c: r.label.count() }));
@@ -130,18 +131,22 @@ describe('lazy join outputs through downstream operators', () => {
   });
 
   it('keeps the join output lazy until something needs plain values', async () => {
-    const { fact, dim } = tables(99, 300, 50);
-    const joined = fact.join(dim, 'key');
-    const batches = await runLazily(joined.plan);
-    const names = joined.schema.fields.map((f) => f.name);
-    for (const n of ['grp', 'f', 'label']) expect(pendingGather(batches[0].columns[names.indexOf(n)])).not.toBeNull();
-    await runLazily(joined.groupBy('grp').agg((r) => ({ s: r.x.mul(r.f).sum() })).plan, new Map([[joined.plan, Promise.resolve(batches)]]));
-    for (const n of ['grp', 'f', 'label']) expect(pendingGather(batches[0].columns[names.indexOf(n)])).not.toBeNull();
+    for (const nonNegative of [false, true]) {
+      const { fact, dim } = tables(99, 300, 50, { nonNegative });
+      const joined = fact.join(dim, 'key');
+      const batches = await runLazily(joined.plan);
+      const names = joined.schema.fields.map((f) => f.name);
+      const lazy = () => ['grp', 'f', 'label'].map((n) => pendingGather(batches[0].columns[names.indexOf(n)]));
+      for (const p of lazy()) expect(p).not.toBeNull();
+      const q = joined.groupBy('grp').agg((r) => ({ s: r.x.mul(r.f).sum() }));
+      await runLazily(q.plan, new Map([[joined.plan, Promise.resolve(batches)]]));
+      for (const p of lazy()) expect(p).not.toBeNull();
+    }
   });
 
   it('duplicate right keys, filters, sorts, limits, distinct and joins of joins over lazy columns', async () => {
-    for (let seed = 20; seed < 26; seed++) {
-      const { fact, dim } = tables(seed, 150, 30, { dupes: true, nullKeys: true });
+    for (let seed = 20; seed < 28; seed++) {
+      const { fact, dim } = tables(seed, 150, 30, seed < 26 ? { dupes: true, nullKeys: true } : { nonNegative: true });
       const other = fromColumns({ grp: [0, 1, 2, 3, 3, null], h: [10, 11, 12, 13, 14, 15] }, { name: 'other', types: { grp: 'int32?', h: 'int32' } });
       const joined = fact.join(dim, 'key', seed % 2 ? 'left' : 'inner');
       await expectSameAsExecutor(joined);

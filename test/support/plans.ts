@@ -73,3 +73,29 @@ export async function expectSameResult(a: PlanNode, b: PlanNode, options: { tole
     }
   });
 }
+
+/**
+ * A matrix pipeline's plan before and after one rule, and whether it fired; expects
+ * the rewrite to keep the matrix's column names.
+ */
+export function rewriteMatrix(m: { readonly plan: PlanNode; readonly columnNames: readonly string[] }, rule: Rule): { before: PlanNode; after: PlanNode; fired: boolean } {
+  const { plan, fired } = applyRule(m.plan, rule);
+  expect(plan.output.kind === 'matrix' && plan.output.columnNames).toEqual(m.columnNames);
+  return { before: m.plan, after: plan, fired };
+}
+
+/** Each plan through the driver with `rule` alone: the root output is unchanged, and a second run fires nothing. */
+export function expectFixedPointKeepingOutput(plans: Iterable<PlanNode>, rule: Rule): void {
+  for (const plan of plans) {
+    const result = runRules(plan, [rule]);
+    expect(result.plan.output).toEqual(plan.output);
+    expect(runRules(result.plan, [rule]).trace).toHaveLength(0);
+  }
+}
+
+/** The same column names (a matrix's column names, a relation's field names) and the same result within `tolerance`. */
+export async function expectSameResultAndNames(before: PlanNode, after: PlanNode, tolerance: number): Promise<void> {
+  const names = (p: PlanNode) => (p.output.kind === 'matrix' ? p.output.columnNames : p.output.schema.fields.map((f) => f.name));
+  expect(names(after)).toEqual(names(before));
+  await expectSameResult(before, after, { tolerance });
+}

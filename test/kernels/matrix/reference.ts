@@ -8,16 +8,7 @@ import type { CsrMatrix, DenseMatrix, Dtype } from '../../../src/kernels/matrix/
 import { zeros } from '../../../src/kernels/matrix/index.js';
 
 /** mulberry32: small, fast, seeded; values in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../../../src/data/random.js';
 
 /** Uniform entries in [-1, 1); with `density` < 1 the rest are exact zeros. */
 export function randomMatrix(rows: number, cols: number, rand: () => number, dtype: Dtype = 'float64', density = 1): DenseMatrix {

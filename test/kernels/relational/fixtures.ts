@@ -2,16 +2,7 @@ import { type Column, columnFromValues, columnToArray, makeColumn } from '../../
 import type { DType } from '../../../src/types/dtype.js';
 
 /** Seeded PRNG (mulberry32): the same inputs on every run. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../../../src/data/random.js';
 
 export type Value = number | boolean | string | null;
 

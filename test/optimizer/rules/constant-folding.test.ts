@@ -9,27 +9,14 @@ import { runRules } from '../../../src/optimizer/driver.js';
 import { constantFolding, fold } from '../../../src/optimizer/rules/constant-folding.js';
 import { type ExprNode, coalesce, exprToString, literal } from '../../../src/plan/expr.js';
 import type { PlanNode } from '../../../src/plan/node.js';
-import { applyRule, expectSameResult, planText } from '../../support/plans.js';
-
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { applyRule, planText } from '../../support/plans.js';
+import { expectRuleKeepsResults, seededColumns } from '../../support/tables.js';
 
 /** A table with nulls and duplicates; `n` = 0 gives an empty one. */
 function table(seed: number, n: number) {
-  const r = rng(seed);
-  const col = <T>(pool: readonly T[], nulls = 0.2): (T | null)[] =>
-    Array.from({ length: n }, () => (r() < nulls ? null : pool[Math.floor(r() * pool.length)]));
+  const col = seededColumns(seed, 0.2);
   return fromColumns(
-    { k: col([1, 2, 3]), x: col([0, -0, 1.5, 2, -3]), s: col(['a', 'b', '12']), flag: col([true, false]) },
+    { k: col(n, [1, 2, 3]), x: col(n, [0, -0, 1.5, 2, -3]), s: col(n, ['a', 'b', '12']), flag: col(n, [true, false]) },
     { name: 't', types: { k: 'int32?', x: 'float64?', s: 'string?', flag: 'bool?' } },
   );
 }
@@ -258,14 +245,7 @@ const CASES: [string, (t: Table) => Relation<any>][] = [
 
 describe('constant-folding: same results', () => {
   for (const [name, build] of CASES) {
-    it(name, async () => {
-      for (const seed of SEEDS) {
-        for (const n of SIZES) {
-          const before = build(table(seed, n)).plan;
-          await expectSameResult(before, applyRule(before, constantFolding).plan, { ordered: true });
-        }
-      }
-    });
+    it(name, () => expectRuleKeepsResults(constantFolding, build, { tables: table, seeds: SEEDS, sizes: SIZES }, { ordered: true }));
   }
 });
 

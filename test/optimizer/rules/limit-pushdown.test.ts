@@ -5,29 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Relation, count, fromColumns } from '../../../src/index.js';
-import { runRules } from '../../../src/optimizer/driver.js';
 import { limitPushdown } from '../../../src/optimizer/rules/limit-pushdown.js';
 import type { PlanNode } from '../../../src/plan/node.js';
-import { applyRule, expectSameResult, planText } from '../../support/plans.js';
-
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { applyRule, expectFixedPointKeepingOutput, planText } from '../../support/plans.js';
+import { expectRuleKeepsResults, seededColumns, sideRows } from '../../support/tables.js';
 
 /** Two union-compatible tables with nulls and duplicates, and a third to join; `n` = 0 gives empty ones. */
 function tables(seed: number, n: number) {
-  const r = rng(seed);
-  const col = <T>(len: number, pool: readonly T[], nulls = 0.15): (T | null)[] =>
-    Array.from({ length: len }, () => (r() < nulls ? null : pool[Math.floor(r() * pool.length)]));
-  const m = n === 0 ? 0 : Math.max(1, Math.floor(n / 3));
+  const col = seededColumns(seed);
+  const m = sideRows(n, 3);
   const make = (name: string, len: number, base: number) =>
     fromColumns(
       { id: Array.from({ length: len }, (_, i) => base + i), k: col(len, [1, 2, 3]), x: col(len, [0.5, 1, 2, 2]) },
@@ -186,24 +172,12 @@ const CASES: [string, (t: Tables) => Relation<any>][] = [
 
 describe('limit-pushdown: same results (in order)', () => {
   for (const [name, build] of CASES) {
-    it(name, async () => {
-      for (const seed of SEEDS) {
-        for (const n of SIZES) {
-          const before = build(tables(seed, n)).plan;
-          await expectSameResult(before, applyRule(before, limitPushdown).plan, { ordered: true });
-        }
-      }
-    });
+    it(name, () => expectRuleKeepsResults(limitPushdown, build, { tables, seeds: SEEDS, sizes: SIZES }, { ordered: true }));
   }
 });
 
 describe('limit-pushdown: driver', () => {
   it('keeps every root output unchanged and reaches a fixed point', () => {
-    for (const [, build] of CASES) {
-      const plan = build(T).plan;
-      const result = runRules(plan, [limitPushdown]);
-      expect(result.plan.output).toEqual(plan.output);
-      expect(runRules(result.plan, [limitPushdown]).trace).toHaveLength(0);
-    }
+    expectFixedPointKeepingOutput(CASES.map(([, build]) => build(T).plan), limitPushdown);
   });
 });

@@ -4,29 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Relation, count, fromColumns } from '../../../src/index.js';
-import { runRules } from '../../../src/optimizer/driver.js';
 import { predicatePushdown } from '../../../src/optimizer/rules/predicate-pushdown.js';
 import type { PlanNode } from '../../../src/plan/node.js';
-import { applyRule, expectSameResult, planText } from '../../support/plans.js';
-
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { applyRule, expectFixedPointKeepingOutput, planText } from '../../support/plans.js';
+import { expectRuleKeepsResults, seededColumns, sideRows } from '../../support/tables.js';
 
 /** Small tables with nulls and duplicate keys; `n` = 0 gives empty ones. */
 function tables(seed: number, n: number) {
-  const r = rng(seed);
-  const col = <T>(len: number, pool: readonly T[], nulls = 0.15): (T | null)[] =>
-    Array.from({ length: len }, () => (r() < nulls ? null : pool[Math.floor(r() * pool.length)]));
-  const m = n === 0 ? 0 : Math.max(1, Math.floor(n / 2));
+  const col = seededColumns(seed);
+  const m = sideRows(n, 2);
   const orders = fromColumns(
     {
       id: Array.from({ length: n }, (_, i) => i),
@@ -55,14 +41,8 @@ const SEEDS = [1, 2, 3, 4, 5, 6];
 const SIZES = [0, 1, 9, 40];
 
 /** The plan of `build` over fresh seeded tables of each size, before and after the rule. */
-async function expectEquivalent(build: (t: Tables) => Relation<any>, ordered = false): Promise<void> {
-  for (const seed of SEEDS) {
-    for (const n of SIZES) {
-      const before = build(tables(seed, n)).plan;
-      const after = applyRule(before, predicatePushdown).plan;
-      await expectSameResult(before, after, { ordered });
-    }
-  }
+function expectEquivalent(build: (t: Tables) => Relation<any>, ordered = false): Promise<void> {
+  return expectRuleKeepsResults(predicatePushdown, build, { tables, seeds: SEEDS, sizes: SIZES }, { ordered });
 }
 
 function pushed(plan: PlanNode): { text: string; fired: boolean } {
@@ -350,11 +330,6 @@ describe('predicate-pushdown: same results', () => {
 
 describe('predicate-pushdown: driver', () => {
   it('keeps every root output unchanged and reaches a fixed point', () => {
-    for (const [, build] of CASES) {
-      const plan = build(T).plan;
-      const result = runRules(plan, [predicatePushdown]);
-      expect(result.plan.output).toEqual(plan.output);
-      expect(runRules(result.plan, [predicatePushdown]).trace).toHaveLength(0);
-    }
+    expectFixedPointKeepingOutput(CASES.map(([, build]) => build(T).plan), predicatePushdown);
   });
 });

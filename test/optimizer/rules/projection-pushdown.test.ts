@@ -13,25 +13,12 @@ import { predicatePushdown } from '../../../src/optimizer/rules/predicate-pushdo
 import { projectionPushdown } from '../../../src/optimizer/rules/projection-pushdown.js';
 import { type PlanNode, makeNode, planDigest } from '../../../src/plan/node.js';
 import { applyRule, expectSameResult, planText } from '../../support/plans.js';
-
-/** Seeded PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { expectRuleKeepsResults, seededColumns, sideRows } from '../../support/tables.js';
 
 /** Small tables with nulls and duplicate keys; `n` = 0 gives empty ones. */
 function tables(seed: number, n: number) {
-  const r = rng(seed);
-  const col = <T>(len: number, pool: readonly T[], nulls = 0.15): (T | null)[] =>
-    Array.from({ length: len }, () => (r() < nulls ? null : pool[Math.floor(r() * pool.length)]));
-  const m = n === 0 ? 0 : Math.max(1, Math.floor(n / 2));
+  const col = seededColumns(seed);
+  const m = sideRows(n, 2);
   const orders = fromColumns(
     {
       id: Array.from({ length: n }, (_, i) => i),
@@ -339,14 +326,7 @@ const ORDERED = new Set(['sort over join']);
 
 describe('projection-pushdown: same results', () => {
   for (const [name, build] of CASES) {
-    it(name, async () => {
-      for (const seed of SEEDS) {
-        for (const n of SIZES) {
-          const before = build(tables(seed, n)).plan;
-          await expectSameResult(before, applyRule(before, projectionPushdown).plan, { ordered: ORDERED.has(name) });
-        }
-      }
-    });
+    it(name, () => expectRuleKeepsResults(projectionPushdown, build, { tables, seeds: SEEDS, sizes: SIZES }, { ordered: ORDERED.has(name) }));
   }
 });
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type Matrix, fromColumns, matrix } from '../../../src/index.js';
 import { productColumnSelection } from '../../../src/optimizer/rules/r5-product-column-selection.js';
 import { rng, uniform } from '../../matrix/reference.js';
-import { applyRule, expectSameResult, planText } from '../../support/plans.js';
+import { applyRule, expectSameResult, planText, rewriteMatrix } from '../../support/plans.js';
 
 /** X: 300×6 from a relation, W: 6×40, b: 1×40 row, all seeded. */
 function inputs() {
@@ -25,11 +25,7 @@ function inputs() {
 const TOL = 1e-12;
 
 /** The plan before and after the rule; a rewrite keeps the matrix's column names. */
-function rewrite(m: Matrix<number, number>) {
-  const { plan, fired } = applyRule(m.plan, productColumnSelection);
-  expect(plan.output.kind === 'matrix' && plan.output.columnNames).toEqual(m.columnNames);
-  return { before: m.plan, after: plan, fired };
-}
+const rewrite = (m: Matrix<number, number>) => rewriteMatrix(m, productColumnSelection);
 
 describe('r5-product-column-selection', () => {
   it('(X·W)[:, c] = X·W[:, c]', async () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { type PlanNode, fromColumns, matrix, planDigest } from '../../../src/index.js';
 import { toMatrixProjection } from '../../../src/optimizer/rules/r6-tomatrix-projection.js';
 import { rng } from '../../matrix/reference.js';
-import { applyRule, expectSameResult, planText } from '../../support/plans.js';
+import { applyRule, expectSameResultAndNames, planText } from '../../support/plans.js';
 
 const CITIES = ['Lyon', 'Nice', 'Paris', 'Rome'];
 
@@ -36,11 +36,7 @@ function inputs() {
 const TOL = 1e-12;
 
 /** Same values (within TOL) and the same matrix column names. */
-async function expectEquivalent(before: PlanNode, after: PlanNode): Promise<void> {
-  const names = (p: PlanNode) => (p.output.kind === 'matrix' ? p.output.columnNames : p.output.schema.fields.map((f) => f.name));
-  expect(names(after)).toEqual(names(before));
-  await expectSameResult(before, after, { tolerance: TOL });
-}
+const expectEquivalent = (before: PlanNode, after: PlanNode) => expectSameResultAndNames(before, after, TOL);
 
 describe('r6-tomatrix-projection', () => {
   it('keeps only the selected features: toMatrix(rel)[:, [x3, x1]] = toMatrix(rel, [x3, x1])', async () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { type PlanNode, fromColumns, matrix } from '../../../src/index.js';
 import { matrixPredicateToFilter } from '../../../src/optimizer/rules/r9-matrix-predicate-to-filter.js';
 import { rng, uniform } from '../../matrix/reference.js';
-import { applyRule, expectSameResult, planText } from '../../support/plans.js';
+import { applyRule, expectSameResultAndNames, planText } from '../../support/plans.js';
 
 const CITIES = ['Lyon', 'Nice', 'Paris'];
 
@@ -36,11 +36,7 @@ function inputs() {
 const TOL = 1e-12;
 
 /** Same values (within TOL) and the same matrix column names. */
-async function expectEquivalent(before: PlanNode, after: PlanNode): Promise<void> {
-  const names = (p: PlanNode) => (p.output.kind === 'matrix' ? p.output.columnNames : p.output.schema.fields.map((f) => f.name));
-  expect(names(after)).toEqual(names(before));
-  await expectSameResult(before, after, { tolerance: TOL });
-}
+const expectEquivalent = (before: PlanNode, after: PlanNode) => expectSameResultAndNames(before, after, TOL);
 
 describe('r9-matrix-predicate-to-filter', () => {
   it('filterRows(toMatrix(rel), toMatrix(rel)[:, x2] > 0) = toMatrix(Filter(rel, x2 > 0))', async () => {

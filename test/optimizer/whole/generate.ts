@@ -48,6 +48,7 @@ import {
   when,
   zeros,
 } from '../../../src/index.js';
+import { mulberry32 } from '../../../src/data/random.js';
 import { nodeLabel } from '../../../src/plan/node.js';
 import type { Field } from '../../../src/types/schema.js';
 
@@ -58,17 +59,15 @@ type Col = Matrix<number, 1>;
 type Row = { readonly [name: string]: Expr<any> };
 type BoolExpr = Expr<any>;
 
-/** mulberry32: small, fast, good enough for test data. */
+/** mulberry32 (from a scrambled seed), with the draws the generator needs. */
 export class Rng {
-  private state: number;
+  private readonly uniform: () => number;
   constructor(seed: number) {
-    this.state = (seed * 0x9e3779b1) >>> 0 || 0x6d2b79f5;
+    this.uniform = mulberry32((seed * 0x9e3779b1) >>> 0 || 0x6d2b79f5);
   }
+  /** Uniform in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.uniform();
   }
   /** Integer in [lo, hi]. */
   int(lo: number, hi: number): number {

@@ -1,4 +1,4 @@
-import { type Column, concatColumns, sliceColumn } from './column.js';
+import { type Column, columnBytes, concatColumns, sliceColumn } from './column.js';
 import type { RelationSchema } from '../types/schema.js';
 
 /** A set of equally long columns, positionally aligned with a relation schema. */
@@ -47,6 +47,7 @@ export function sliceBatch(batch: Batch, start: number, end: number): Batch {
 /** Approximate bytes held by a batch's buffers (for explain analyze). */
 export function batchBytes(batch: Batch): number {
   let bytes = 0;
-  for (const c of batch.columns) bytes += c.values.byteLength + (c.validity?.byteLength ?? 0);
+  // columnBytes does not materialize a lazy (join output) column just to measure it.
+  for (const c of batch.columns) bytes += columnBytes(c);
   return bytes;
 }

@@ -77,9 +77,9 @@ export function fusedAggregate(
 interface Grouping {
   /** Accumulator slots. */
   readonly slots: number;
-  /** Row code: declares `g`, the row's slot. */
+  /** Row code declaring `g{r}`, the row's slot (`{r}`: the row's suffix in an unrolled block, `{i}`: its index). */
   readonly code: string;
-  /** Whether the loop records each slot's first row in `F` (slots are not yet in first-appearance order). */
+  /** Whether the loop records each slot's first row (slots are not yet in first-appearance order). */
   readonly tracksFirst: boolean;
   /** The used slots in order of first appearance (after the loop ran). */
   order(): Int32Array;
@@ -90,7 +90,7 @@ const MAX_DENSE_SLOTS = 1 << 20;
 
 function chooseGrouping(keys: readonly Column[], n: number, gen: LoopBuilder): Grouping {
   if (keys.length === 0) {
-    return { slots: 1, code: 'const g = 0;', tracksFirst: false, order: () => Int32Array.of(0), keyColumns: () => [] };
+    return { slots: 1, code: 'const g{r} = 0;', tracksFirst: false, order: () => Int32Array.of(0), keyColumns: () => [] };
   }
   const lazy = keys.map(pendingGather);
   const first = lazy[0];
@@ -108,7 +108,7 @@ function chooseGrouping(keys: readonly Column[], n: number, gen: LoopBuilder): G
   const ids = gen.input(groups.groupIds);
   return {
     slots: groups.groupCount,
-    code: `const g = ${ids}[i];`,
+    code: `const g{r} = ${ids}[{i}];`,
     tracksFirst: false,
     order: () => identity(groups.groupCount),
     keyColumns: () => keys.map((k) => gatherColumn(k, groups.firstRow)),
@@ -124,8 +124,8 @@ function denseGrouping(key: Column, min: number, range: number, gen: LoopBuilder
   const v = gen.input(key.values);
   const code =
     key.validity === null
-      ? `const g = ${v}[i] - ${gen.input(min)};`
-      : `const g = ${gen.input(key.validity)}[i] === 1 ? ${v}[i] - ${gen.input(min)} : ${gen.input(range)};`;
+      ? `const g{r} = ${v}[{i}] - ${gen.input(min)};`
+      : `const g{r} = ${gen.input(key.validity)}[{i}] === 1 ? ${v}[{i}] - ${gen.input(min)} : ${gen.input(range)};`;
   const firstRow = new Int32Array(range + 1).fill(-1);
   gen.firstRow = firstRow;
   return {
@@ -153,7 +153,7 @@ function lazyGrouping(keys: readonly PendingGather[], gen: LoopBuilder): Groupin
   const { indices, hasMissing } = keys[0];
   const j = gen.indexVar(indices);
   const ids = gen.input(groups.groupIds);
-  const code = hasMissing ? `const g = ${j} < 0 ? ${gen.input(nullSlot)} : ${ids}[${j}];` : `const g = ${ids}[${j}];`;
+  const code = hasMissing ? `const g{r} = ${j} < 0 ? ${gen.input(nullSlot)} : ${ids}[${j}];` : `const g{r} = ${ids}[${j}];`;
   const firstRow = new Int32Array(groups.groupCount + 1).fill(-1);
   gen.firstRow = firstRow;
   return {
@@ -210,12 +210,22 @@ const CODE_GENERATION = (() => {
 /** Keeps a generated function per loop text; the text names the typed-array kind of every input. */
 const LOOP_CACHE = new Map<string, (ctx: readonly unknown[]) => void>();
 const LOOP_CACHE_LIMIT = 512;
+/** Rows per iteration of the generated loop. */
+const UNROLL = 4;
 
+/**
+ * Builds the text of the fused loop. Row code uses `{i}` for the row index and `{r}` as
+ * the suffix of per-row names (`x0{r}`, `g{r}`), so that `run` can unroll it; inputs are
+ * `$k` (ctx[k]), accumulators `acc`, first rows `first`. No user text (names, strings)
+ * ever enters the generated code: only generated identifiers and integer constants.
+ */
 class LoopBuilder {
   private readonly ctx: unknown[] = [];
   private readonly prelude: string[] = [];
+  /** Per row: index and leaf reads, pure computations (arithmetic), then accumulator updates. */
   private readonly rowCode: string[] = [];
-  private readonly body: string[] = [];
+  private readonly pure: string[] = [];
+  private readonly updates: string[] = [];
   private readonly indexVars = new Map<Int32Array, string>();
   private readonly leaves = new Map<Column, Leaf>();
   private temps = 0;
@@ -242,16 +252,16 @@ class LoopBuilder {
   indexVar(indices: Int32Array): string {
     let name = this.indexVars.get(indices);
     if (name === undefined) {
-      name = `j${this.indexVars.size}`;
-      this.rowCode.push(`const ${name} = ${this.input(indices)}[i];`);
+      name = `j${this.indexVars.size}{r}`;
+      this.rowCode.push(`const ${name} = ${this.input(indices)}[{i}];`);
       this.indexVars.set(indices, name);
     }
     return name;
   }
 
   private temp(code: string): string {
-    const name = `t${this.temps++}`;
-    this.body.push(`const ${name} = ${code};`);
+    const name = `t${this.temps++}{r}`;
+    this.pure.push(`const ${name} = ${code};`);
     return name;
   }
 
@@ -274,7 +284,7 @@ class LoopBuilder {
     // Non-null values per group: for mean, and for the null sum of a group without any.
     const countLane = fn === 'mean' || c.valid.length > 0 ? this.lanes++ : -1;
     const count = countLane < 0 ? '' : ` acc[o + ${countLane}]++;`;
-    this.body.push(guarded(c.valid, `acc[o + ${sumLane}] += ${c.value};${count}`));
+    this.updates.push(guarded(c.valid, `acc[o + ${sumLane}] += ${c.value};${count}`));
     const dtype = c.dtype;
     return {
       result: (lanes, groupCount) => {
@@ -297,7 +307,7 @@ class LoopBuilder {
   private countLane(valid: readonly string[]): number {
     if (valid.length === 0 && this.rowCountLane >= 0) return this.rowCountLane;
     const lane = this.lanes++;
-    this.body.push(guarded(valid, `acc[o + ${lane}]++;`));
+    this.updates.push(guarded(valid, `acc[o + ${lane}]++;`));
     if (valid.length === 0) this.rowCountLane = lane;
     return lane;
   }
@@ -361,8 +371,8 @@ class LoopBuilder {
       let read: string;
       const valid: string[] = [];
       if (lazy === null) {
-        read = `${this.input(col.values)}[i]`;
-        if (col.validity !== null) valid.push(`${this.input(col.validity)}[i] === 1`);
+        read = `${this.input(col.values)}[{i}]`;
+        if (col.validity !== null) valid.push(`${this.input(col.validity)}[{i}] === 1`);
       } else {
         const { source, indices, hasMissing } = lazy;
         const j = this.indexVar(indices);
@@ -377,28 +387,47 @@ class LoopBuilder {
     if (!needValue) return { value: '0', dtype: leaf.dtype, valid: leaf.valid };
     if (leaf.value === null) {
       // Read once per row, at the top of the loop body (before any accumulator is written).
-      leaf.value = `x${this.leafVars++}`;
+      leaf.value = `x${this.leafVars++}{r}`;
       this.rowCode.push(`const ${leaf.value} = ${leaf.read};`);
     }
     return { value: leaf.value, dtype: leaf.dtype, valid: leaf.valid };
   }
 
-  /** Generates (or reuses) the loop, runs it over rows 0..n-1 and returns the accumulators. */
+  /**
+   * Generates (or reuses) the loop, runs it over rows 0..n-1 and returns the
+   * accumulators. The loop is unrolled by UNROLL rows: all reads of a block come before
+   * its accumulator updates (done in row order, so results are unchanged), which keeps
+   * several random reads (lazy gathers, group ids) in flight at once.
+   */
   run(n: number, grouping: Grouping): Float64Array {
     const width = Math.max(this.lanes, 1);
     const acc = new Float64Array(grouping.slots * width);
     const accName = this.input(acc);
     const count = this.input(n);
     const first = grouping.tracksFirst ? this.input(this.firstRow) : null;
-    const lines = ['"use strict";', ...this.prelude, `const acc = ${accName};`, `const n = ${count};`];
-    let track = '';
-    if (first !== null) {
-      lines.push(`const first = ${first};`);
-      track = 'if (first[g] < 0) first[g] = i;';
-    }
-    lines.push('for (let i = 0; i < n; i++) {', ...this.rowCode, grouping.code, `const o = g * ${width};`);
-    if (track !== '') lines.push(track);
-    lines.push(...this.body, '}');
+    const reads = [...this.rowCode, grouping.code, ...this.pure];
+    const updates = [`const o = g{r} * ${width};`, ...(first !== null ? ['if (first[g{r}] < 0) first[g{r}] = {i};'] : []), ...this.updates];
+    const row = (lines: readonly string[], r: number, i: string) => lines.map((l) => l.split('{r}').join(`_${r}`).split('{i}').join(i));
+    const block: string[] = [];
+    for (let r = 0; r < UNROLL; r++) block.push(...row(reads, r, r === 0 ? 'i' : `i + ${r}`));
+    for (let r = 0; r < UNROLL; r++) block.push('{', ...row(updates, r, r === 0 ? 'i' : `i + ${r}`), '}');
+    const lines = [
+      '"use strict";',
+      ...this.prelude,
+      `const acc = ${accName};`,
+      `const n = ${count};`,
+      ...(first !== null ? [`const first = ${first};`] : []),
+      'let i = 0;',
+      `for (; i + ${UNROLL - 1} < n; i += ${UNROLL}) {`,
+      ...block,
+      '}',
+      'for (; i < n; i++) {',
+      ...row(reads, 0, 'i'),
+      '{',
+      ...row(updates, 0, 'i'),
+      '}',
+      '}',
+    ];
     const text = lines.join('\n');
     let fn = LOOP_CACHE.get(text);
     if (fn === undefined) {

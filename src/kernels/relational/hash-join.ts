@@ -1,4 +1,4 @@
-import type { Column } from '../../data/column.js';
+import { type Column, composeIndices } from '../../data/column.js';
 import type { JoinKind } from '../../plan/relational-operators.js';
 import {
   type KeyColumn,
@@ -25,7 +25,9 @@ import {
  * a direct array (`isDense`: up to 4 slots per build row) indexes that array by value
  * ("perfect hash"); other single keys use an open-addressing table of numbers; several
  * keys a table over combined row hashes with a per-column check. When no build key
- * repeats, `match` itself is the right output column.
+ * repeats, `match` itself is the right output column. Before all that, inner and left
+ * joins of non-negative int32 keys on unique right keys skip `match` altogether
+ * (`directJoin`: the left key values index a table of right rows).
  */
 export interface JoinMatches {
   /** Left row of each output row. */
@@ -36,22 +38,30 @@ export interface JoinMatches {
 
 export function hashJoin(leftKeys: readonly Column[], rightKeys: readonly Column[], how: JoinKind): JoinMatches {
   const m = joinIndices(leftKeys, rightKeys, how);
-  return { left: m.left ?? identityIndices(m.length), right: m.right };
+  const right = m.rightByKey !== null ? composeIndices(m.rightByKey.table, m.rightByKey.keys) : m.right;
+  return { left: m.left ?? identityIndices(m.length), right };
 }
 
 /**
  * `hashJoin` without the copies an executor can skip: `left` is null when the output
  * rows are the left rows themselves, in order (every left row matched exactly once, or
- * a left join on unique right keys), and `rightHasMissing` tells whether `right` holds
- * a -1 (so whether gathered right columns can have nulls from the join itself).
+ * a left join on unique right keys), and `rightHasMissing` tells whether some output
+ * row has no right row (so whether right columns get nulls from the join itself).
+ *
+ * For inner and left joins exactly one of `right` and `rightByKey` is set.
+ * `rightByKey` is the primary-key/foreign-key fast path (`directJoin`): output row i's
+ * right row is `table[keys[i]]` (-1: none), where `keys` is the left key column's own
+ * values array, so the join writes nothing of the output's size.
  */
 export interface JoinIndices {
   /** Output rows. */
   readonly length: number;
   /** Left row of each output row; null for the identity 0..length-1. */
   readonly left: Int32Array | null;
-  /** Right row of each output row (-1: an unmatched row of a left join); null for semi and anti joins. */
+  /** Right row of each output row (-1: an unmatched row of a left join); null for semi and anti joins, and with `rightByKey`. */
   readonly right: Int32Array | null;
+  /** Right rows as `table[keys[i]]`: `keys` are the left key values (all in [0, table.length)). */
+  readonly rightByKey: { readonly keys: Int32Array; readonly table: Int32Array } | null;
   readonly rightHasMissing: boolean;
 }
 
@@ -62,16 +72,74 @@ export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Col
   const [lk, rk] = joinKeyColumns(leftKeys, rightKeys);
   const nl = leftKeys[0].length;
   const nr = rightKeys[0].length;
+  const integer = lk.length === 1 && isIntegerKey(leftKeys[0].dtype) && isIntegerKey(rightKeys[0].dtype);
+  if (integer && (how === 'inner' || how === 'left')) {
+    const direct = directJoin(lk[0], rk[0], nl, nr, how);
+    if (direct !== null) return direct;
+  }
   const next = new Int32Array(nr).fill(-1);
   let match: Int32Array;
   if (lk.length > 1) match = probeComposite(lk, rk, nl, nr, next);
-  else if (isIntegerKey(leftKeys[0].dtype) && isIntegerKey(rightKeys[0].dtype)) match = probeInteger(lk[0], rk[0], nl, nr, next);
+  else if (integer) match = probeInteger(lk[0], rk[0], nl, nr, next);
   else match = probeNumber(lk[0], rk[0], nl, nr, next);
   if (how === 'semi' || how === 'anti') {
     const left = filterRows(match, how === 'semi');
-    return { length: left.length, left: left.length === nl ? null : left, right: null, rightHasMissing: false };
+    return { length: left.length, left: left.length === nl ? null : left, right: null, rightByKey: null, rightHasMissing: false };
   }
   return hasChains(next) ? expandChains(match, next, how === 'left') : pairUnique(match, how === 'left');
+}
+
+/**
+ * The primary-key/foreign-key fast path: one integer key, left keys an int32 array
+ * without nulls or negative values, unique right keys, and a value span no larger than
+ * the left side (and `isDense`). A table from key value to right row then makes the
+ * left key values themselves the output's right-row index (`rightByKey`): the join
+ * costs a pass over the left keys (their range) plus a lookup pass only when some key
+ * may miss, and writes nothing of the output's size. An inner join qualifies only when
+ * every left row matches (the output rows are then the left rows). Null when it does
+ * not apply: the general path takes over.
+ */
+function directJoin(l: KeyColumn, r: KeyColumn, nl: number, nr: number, how: 'inner' | 'left'): JoinIndices | null {
+  const lv = l.values;
+  if (!(lv instanceof Int32Array) || l.validity !== null || nl === 0 || nr === 0) return null;
+  // The right side first (small, and it rules out repeated keys before the left pass).
+  const [rmin, rmax] = valueRange(r, nr);
+  if (rmax < 0 || rmax + 1 > nl || !isDense(rmax + 1, nr)) return null;
+  let table = new Int32Array(rmax + 1).fill(-1);
+  const rv = r.values;
+  const rValid = r.validity;
+  let keys = 0;
+  for (let j = 0; j < nr; j++) {
+    if (rValid !== null && rValid[j] === 0) continue;
+    const v = rv[j];
+    // A negative key never meets a left key here.
+    if (v < 0) continue;
+    if (table[v] >= 0) return null;
+    table[v] = j;
+    keys++;
+  }
+  let lmin = lv[0];
+  let lmax = lmin;
+  for (let i = 1; i < nl; i++) {
+    const v = lv[i];
+    if (v < lmin) lmin = v;
+    if (v > lmax) lmax = v;
+  }
+  if (lmin < 0) return null;
+  if (lmax > rmax) {
+    // Left keys past the right ones: misses, which the table must still cover.
+    if (lmax + 1 > nl || !isDense(lmax + 1, nr)) return null;
+    const wider = new Int32Array(lmax + 1).fill(-1);
+    wider.set(table);
+    table = wider;
+  }
+  let missing = 0;
+  // Right keys filling [rmin, rmax] and left keys inside it: every left key matches.
+  if (!(lmin >= rmin && lmax <= rmax && keys === rmax - rmin + 1)) {
+    for (let i = 0; i < nl; i++) missing += table[lv[i]] >>> 31;
+    if (how === 'inner' && missing > 0) return null;
+  }
+  return { length: nl, left: null, right: null, rightByKey: { keys: lv, table }, rightHasMissing: missing > 0 };
 }
 
 function identityIndices(n: number): Int32Array {
@@ -165,7 +233,7 @@ function filterRows(match: Int32Array, keep: boolean): Int32Array {
 /** Output when every key occurs at most once on the right: `match` itself is the right column. */
 function pairUnique(match: Int32Array, keepUnmatched: boolean): JoinIndices {
   const missing = countMissing(match);
-  if (keepUnmatched || missing === 0) return { length: match.length, left: null, right: match, rightHasMissing: missing > 0 };
+  if (keepUnmatched || missing === 0) return { length: match.length, left: null, right: match, rightByKey: null, rightHasMissing: missing > 0 };
   const matched = match.length - missing;
   const left = new Int32Array(matched);
   const right = new Int32Array(matched);
@@ -175,7 +243,7 @@ function pairUnique(match: Int32Array, keepUnmatched: boolean): JoinIndices {
     left[k] = i;
     right[k++] = match[i];
   }
-  return { length: matched, left, right, rightHasMissing: false };
+  return { length: matched, left, right, rightByKey: null, rightHasMissing: false };
 }
 
 function countMissing(match: Int32Array): number {
@@ -212,5 +280,5 @@ function expandChains(match: Int32Array, next: Int32Array, keepUnmatched: boolea
       right[k++] = j;
     }
   }
-  return { length: total, left, right, rightHasMissing: missing };
+  return { length: total, left, right, rightByKey: null, rightHasMissing: missing };
 }

@@ -1,0 +1,307 @@
+import type { Batch } from '../data/batch.js';
+import { type Column, allocValues, makeColumn, pendingGather } from '../data/column.js';
+import type { ExprNode } from '../plan/expr.js';
+import { type DType, isInteger, isNumeric } from '../types/dtype.js';
+import type { ColumnResolver } from './expression.js';
+
+/**
+ * The generated loop of fused aggregation (see fused-aggregate.ts): compiles the
+ * aggregates' argument expressions and the grouping's per-row slot into one loop over
+ * the rows, and runs it.
+ */
+
+/** How the loop finds each row's accumulator slot, and how slots become output groups. */
+export interface Grouping {
+  /** Accumulator slots. */
+  readonly slots: number;
+  /** Row code declaring `g{r}`, the row's slot (`{r}`: the row's suffix in an unrolled block, `{i}`: its index). */
+  readonly code: string;
+  /** Whether the loop records each slot's first row (slots are not yet in first-appearance order). */
+  readonly tracksFirst: boolean;
+  /** The used slots in order of first appearance (after the loop ran). */
+  order(): Int32Array;
+  keyColumns(order: Int32Array): Column[];
+}
+
+export interface AggregatePlan {
+  /** The result column, given a lane's values per group (in output order). */
+  result(lanes: (lane: number) => Float64Array, groupCount: number): Column;
+}
+
+/** A compiled expression: its value (code of a number) and the conditions under which it is not null. */
+interface Compiled {
+  readonly value: string;
+  readonly dtype: DType;
+  readonly valid: readonly string[];
+}
+
+/** Whether this process may compile code from strings (not under --disallow-code-generation-from-strings). */
+export const CODE_GENERATION = (() => {
+  try {
+    return new Function('return true')() === true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Keeps a generated function per loop text; the text names the typed-array kind of every input. */
+const LOOP_CACHE = new Map<string, (ctx: readonly unknown[]) => void>();
+const LOOP_CACHE_LIMIT = 512;
+/** Rows per iteration of the generated loop. */
+const UNROLL = 4;
+
+/**
+ * Builds the text of the fused loop. Row code uses `{i}` for the row index and `{r}` as
+ * the suffix of per-row names (`x0{r}`, `g{r}`), so that `run` can unroll it; inputs are
+ * `$k` (ctx[k]), accumulators `acc`, first rows `first`. No user text (names, strings)
+ * ever enters the generated code: only generated identifiers and integer constants.
+ */
+export class LoopBuilder {
+  private readonly ctx: unknown[] = [];
+  private readonly prelude: string[] = [];
+  /** Per row: index and leaf reads, pure computations (arithmetic), then accumulator updates. */
+  private readonly rowCode: string[] = [];
+  private readonly pure: string[] = [];
+  private readonly updates: string[] = [];
+  private readonly indexVars = new Map<Int32Array, string>();
+  private readonly leaves = new Map<Column, Leaf>();
+  private temps = 0;
+  private leafVars = 0;
+  private lanes = 0;
+  private rowCountLane = -1;
+  firstRow: Int32Array | null = null;
+
+  constructor(
+    private readonly batch: Batch,
+    private readonly resolve: ColumnResolver,
+  ) {}
+
+  /** A name for an input of the generated loop (arrays and numbers). */
+  input(x: unknown): string {
+    const name = `$${this.ctx.length}`;
+    const kind = ArrayBuffer.isView(x) ? x.constructor.name : typeof x;
+    this.prelude.push(`const ${name} = ctx[${this.ctx.length}]; // ${kind}`);
+    this.ctx.push(x);
+    return name;
+  }
+
+  /** The row's position in `indices` (declared once per index vector). */
+  indexVar(indices: Int32Array): string {
+    let name = this.indexVars.get(indices);
+    if (name === undefined) {
+      name = `j${this.indexVars.size}{r}`;
+      this.rowCode.push(`const ${name} = ${this.input(indices)}[{i}];`);
+      this.indexVars.set(indices, name);
+    }
+    return name;
+  }
+
+  private temp(code: string): string {
+    const name = `t${this.temps++}{r}`;
+    this.pure.push(`const ${name} = ${code};`);
+    return name;
+  }
+
+  /**
+   * Adds an aggregate to the loop. Accumulators are lanes of one interleaved array
+   * (`acc[g * width + lane]`: a group's lanes share a cache line), counts and sums as
+   * float64 (int64 counts are exact up to 2^53).
+   */
+  aggregate(fn: string, arg: ExprNode | null): AggregatePlan | null {
+    if (arg === null || fn === 'count') {
+      const c = arg === null ? { valid: [] } : this.compile(arg, false);
+      if (c === null) return null;
+      const lane = this.countLane(c.valid);
+      return { result: (lanes) => makeColumn('int64', lanes(lane)) };
+    }
+    if (fn !== 'sum' && fn !== 'mean') return null;
+    const c = this.compile(arg, true);
+    if (c === null || !isNumeric(c.dtype)) return null;
+    const sumLane = this.lanes++;
+    // Non-null values per group: for mean, and for the null sum of a group without any.
+    const countLane = fn === 'mean' || c.valid.length > 0 ? this.lanes++ : -1;
+    const count = countLane < 0 ? '' : ` acc[o + ${countLane}]++;`;
+    this.updates.push(guarded(c.valid, `acc[o + ${sumLane}] += ${c.value};${count}`));
+    const dtype = c.dtype;
+    return {
+      result: (lanes, groupCount) => {
+        const total = lanes(sumLane);
+        const counts = countLane < 0 ? null : lanes(countLane);
+        let validity: Uint8Array | null = null;
+        if (counts !== null) {
+          const seen = new Uint8Array(groupCount);
+          for (let k = 0; k < groupCount; k++) seen[k] = counts[k] > 0 ? 1 : 0;
+          if (seen.includes(0)) validity = seen;
+        }
+        if (fn === 'sum') return makeColumn(isInteger(dtype) ? 'int64' : 'float64', total, validity);
+        for (let k = 0; k < groupCount; k++) if (counts![k] > 0) total[k] /= counts![k];
+        return makeColumn('float64', total, validity);
+      },
+    };
+  }
+
+  /** A lane counting the rows where `valid` holds; count(*) and counts of never-null arguments share one. */
+  private countLane(valid: readonly string[]): number {
+    if (valid.length === 0 && this.rowCountLane >= 0) return this.rowCountLane;
+    const lane = this.lanes++;
+    this.updates.push(guarded(valid, `acc[o + ${lane}]++;`));
+    if (valid.length === 0) this.rowCountLane = lane;
+    return lane;
+  }
+
+  /** Code for an expression, or null when it is outside the fused subset. `needValue`: false for count(x) (validity only). */
+  private compile(e: ExprNode, needValue: boolean): Compiled | null {
+    switch (e.kind) {
+      case 'column':
+        return this.column(this.batch.columns[this.resolve(e.name)], needValue);
+      case 'literal': {
+        if (e.value === null || typeof e.value !== 'number' || !isNumeric(e.type.dtype)) return null;
+        // The value a constant column of this dtype would store.
+        const stored = allocValues(e.type.dtype, 1);
+        stored[0] = e.value;
+        return { value: this.input(stored[0]), dtype: e.type.dtype, valid: [] };
+      }
+      case 'binary': {
+        const op = e.op;
+        if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div' && op !== 'mod') return null;
+        const l = this.compile(e.left, true);
+        const r = this.compile(e.right, true);
+        if (l === null || r === null || !isNumeric(l.dtype) || !isNumeric(r.dtype)) return null;
+        const symbol = { add: '+', sub: '-', mul: '*', div: '/', mod: '%' }[op];
+        const valid = [...l.valid, ...r.valid];
+        let right = r.value;
+        if (op === 'mod') {
+          // x % 0 is null.
+          right = this.temp(r.value);
+          valid.push(`${right} !== 0`);
+        }
+        return { value: this.temp(stored(e.type.dtype, `${l.value} ${symbol} ${right}`)), dtype: e.type.dtype, valid };
+      }
+      case 'unary': {
+        if (e.op !== 'neg' && e.op !== 'abs') return null;
+        const a = this.compile(e.arg, true);
+        if (a === null || !isNumeric(a.dtype)) return null;
+        const code = e.op === 'neg' ? `-${a.value}` : `Math.abs(${a.value})`;
+        return { value: this.temp(stored(e.type.dtype, code)), dtype: e.type.dtype, valid: a.valid };
+      }
+      case 'cast': {
+        // Only the casts that keep every value: to float64, float32, or int32 to int64.
+        const a = this.compile(e.arg, true);
+        const to = e.type.dtype;
+        if (a === null || !isNumeric(a.dtype)) return null;
+        if (a.dtype === to) return a;
+        if (to === 'float64' || (to === 'int64' && a.dtype === 'int32')) return { value: a.value, dtype: to, valid: a.valid };
+        if (to === 'float32') return { value: this.temp(stored(to, a.value)), dtype: to, valid: a.valid };
+        return null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** A column read at row i: directly, or through the index vector of a lazy gather. */
+  private column(col: Column, needValue: boolean): Compiled | null {
+    if (needValue && !isNumeric(col.dtype)) return null;
+    let leaf = this.leaves.get(col);
+    if (leaf === undefined) {
+      const lazy = pendingGather(col);
+      let read: string;
+      const valid: string[] = [];
+      if (lazy === null) {
+        read = `${this.input(col.values)}[{i}]`;
+        if (col.validity !== null) valid.push(`${this.input(col.validity)}[{i}] === 1`);
+      } else {
+        const { source, indices, hasMissing } = lazy;
+        const j = this.indexVar(indices);
+        const v = this.input(source.values);
+        read = hasMissing ? `(${j} >= 0 ? ${v}[${j}] : 0)` : `${v}[${j}]`;
+        if (hasMissing) valid.push(`${j} >= 0`);
+        if (source.validity !== null) valid.push(`${this.input(source.validity)}[${j}] === 1`);
+      }
+      leaf = { read, value: null, dtype: col.dtype, valid };
+      this.leaves.set(col, leaf);
+    }
+    if (!needValue) return { value: '0', dtype: leaf.dtype, valid: leaf.valid };
+    if (leaf.value === null) {
+      // Read once per row, at the top of the loop body (before any accumulator is written).
+      leaf.value = `x${this.leafVars++}{r}`;
+      this.rowCode.push(`const ${leaf.value} = ${leaf.read};`);
+    }
+    return { value: leaf.value, dtype: leaf.dtype, valid: leaf.valid };
+  }
+
+  /**
+   * Generates (or reuses) the loop, runs it over rows 0..n-1 and returns the
+   * accumulators. The loop is unrolled by UNROLL rows: all reads of a block come before
+   * its accumulator updates (done in row order, so results are unchanged), which keeps
+   * several random reads (lazy gathers, group ids) in flight at once.
+   */
+  run(n: number, grouping: Grouping): Float64Array {
+    const width = Math.max(this.lanes, 1);
+    const acc = new Float64Array(grouping.slots * width);
+    const accName = this.input(acc);
+    const count = this.input(n);
+    const first = grouping.tracksFirst ? this.input(this.firstRow) : null;
+    const reads = [...this.rowCode, grouping.code, ...this.pure];
+    const updates = [`const o = g{r} * ${width};`, ...(first !== null ? ['if (first[g{r}] < 0) first[g{r}] = {i};'] : []), ...this.updates];
+    const row = (lines: readonly string[], r: number, i: string) => lines.map((l) => l.split('{r}').join(`_${r}`).split('{i}').join(i));
+    const block: string[] = [];
+    for (let r = 0; r < UNROLL; r++) block.push(...row(reads, r, r === 0 ? 'i' : `i + ${r}`));
+    for (let r = 0; r < UNROLL; r++) block.push('{', ...row(updates, r, r === 0 ? 'i' : `i + ${r}`), '}');
+    const lines = [
+      '"use strict";',
+      ...this.prelude,
+      `const acc = ${accName};`,
+      `const n = ${count};`,
+      ...(first !== null ? [`const first = ${first};`] : []),
+      'let i = 0;',
+      `for (; i + ${UNROLL - 1} < n; i += ${UNROLL}) {`,
+      ...block,
+      '}',
+      'for (; i < n; i++) {',
+      ...row(reads, 0, 'i'),
+      '{',
+      ...row(updates, 0, 'i'),
+      '}',
+      '}',
+    ];
+    const text = lines.join('\n');
+    let fn = LOOP_CACHE.get(text);
+    if (fn === undefined) {
+      if (LOOP_CACHE.size >= LOOP_CACHE_LIMIT) LOOP_CACHE.clear();
+      fn = new Function('ctx', text) as (ctx: readonly unknown[]) => void;
+      LOOP_CACHE.set(text, fn);
+    }
+    fn(this.ctx);
+    return acc;
+  }
+
+  get width(): number {
+    return Math.max(this.lanes, 1);
+  }
+}
+
+interface Leaf {
+  /** Code reading row i. */
+  readonly read: string;
+  /** The per-row variable holding it, once a value is needed. */
+  value: string | null;
+  readonly dtype: DType;
+  readonly valid: readonly string[];
+}
+
+/** Code converting a computed number to what a column of `dtype` would store. */
+function stored(dtype: DType, code: string): string {
+  switch (dtype) {
+    case 'int32':
+      return `(${code}) | 0`;
+    case 'float32':
+      return `Math.fround(${code})`;
+    default:
+      return code;
+  }
+}
+
+function guarded(conditions: readonly string[], statement: string): string {
+  return conditions.length === 0 ? statement : `if (${conditions.join(' && ')}) { ${statement} }`;
+}

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { TesseraError } from '../errors.js';
 import { type ExplainOptions, explain } from '../explain/explain.js';
 import type { PlanNode } from '../plan/node.js';
-import { demoPipeline } from './demo.js';
+import { demoModel, demoPipeline } from './demo.js';
 
 const USAGE = `usage: tessera <command> [options]
 
@@ -115,6 +115,14 @@ async function main(argv: string[]): Promise<number> {
       console.log(pipeline.explain());
       console.log('\nResult:\n');
       console.table(await pipeline.collectRows());
+      const { X, coefficients, predictions } = demoModel();
+      console.log('\nA model in the same plan: ridge regression of units on price, size, promotion and city\n');
+      console.log(predictions.explain());
+      const beta = await coefficients.collect();
+      console.log('\nCoefficients:\n');
+      console.table(Object.fromEntries(X.columnNames.map((name, j) => [name, Number(beta.get(j, 0).toFixed(4))])));
+      console.log('\nPredictions for five sales in Paris:\n');
+      console.table(await predictions.collectRows());
       return 0;
     }
     case 'explain': {

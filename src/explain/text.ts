@@ -39,7 +39,12 @@ export function formatCount(n: number): string {
 
 /** A matrix shape (`20K×3`) or a relation's row count (`4.7K`). */
 export function formatShape(rows: number, cols: number | undefined): string {
-  return cols === undefined ? formatCount(rows) : `${formatCount(rows)}×${formatCount(cols)}`;
+  return cols === undefined ? formatRows(rows) : `${formatRows(rows)}×${formatCount(cols)}`;
+}
+
+/** Row counts are whole: an estimate of 37.5 rows reads as 38, one of 0.2 as <1. */
+function formatRows(n: number): string {
+  return n > 0 && n < 1 ? '<1' : formatCount(Math.round(n));
 }
 
 function withUnit(n: number, unit: string, prefixes: readonly string[], step: number): string {

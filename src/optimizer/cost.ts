@@ -229,6 +229,9 @@ function joinRows(node: Extract<PlanNode, { kind: 'join' }>, left: number, right
     distinctOf(node.inputs[1], rightKeys[0]) ?? right,
     1,
   );
-  const inner = onPk ? left : (left * right) / ndv;
+  // On the right side's key every left row finds at most one partner; when the right side
+  // was filtered, only its share of the key's values is left to find.
+  const keyValues = distinctOf(node.inputs[1], rightKeys[0]);
+  const inner = onPk ? left * Math.min(1, keyValues ? right / keyValues : 1) : (left * right) / ndv;
   return how === 'left' ? Math.max(inner, left) : inner;
 }

@@ -4,7 +4,7 @@ import { isComparisonFn } from '../../plan/matrix-operators.js';
 import { type PlanNode, makeNode, planDigest } from '../../plan/node.js';
 import { isNumeric } from '../../types/dtype.js';
 import type { Rule } from '../rule.js';
-import { isRowWise, replaceSubplan } from './r5-row-selection-pushdown.js';
+import { restrictRows } from '../row-restriction.js';
 
 /**
  * R9 — a matrix row predicate on columns that came from a relation becomes a relational filter.
@@ -12,7 +12,7 @@ import { isRowWise, replaceSubplan } from './r5-row-selection-pushdown.js';
  *   filterRows(toMatrix(rel), cmp(toMatrix(rel)[:, j], a))  =  toMatrix(Filter(rel, col cmp a))
  *
  * and more generally filterRows(M, mask) = M[rel := Filter_p(rel)] for any M row-wise in
- * rel (see `isRowWise`), where the mask is a comparison map (gt, ge, lt, le, eq, ne with
+ * rel (see `restrictRows`), where the mask is a comparison map (gt, ge, lt, le, eq, ne with
  * scalar a) of a column j of a toMatrix over rel (equal by digest, not necessarily the
  * same node) whose feature is a plain numeric column `col`, or a product (AND) or
  * maximum (OR) of such masks.
@@ -36,9 +36,8 @@ export const matrixPredicateToFilter: Rule = {
     const rel = m.output.kind === 'matrix' ? m.output.rowOrigin : undefined;
     if (!rel || rel.output.kind !== 'relation') return null;
     const predicate = maskPredicate(mask, planDigest(rel), rel);
-    if (!predicate || !isRowWise(m, rel)) return null;
-    const filtered = makeNode('filter', { predicate }, [rel]);
-    return replaceSubplan(m, rel, filtered);
+    if (!predicate) return null;
+    return restrictRows(m, rel, makeNode('filter', { predicate }, [rel]));
   },
 };
 

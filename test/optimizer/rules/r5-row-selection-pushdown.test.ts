@@ -2,11 +2,12 @@
  * R5 (rows): σ_p(appendColumns(rel, M)) = appendColumns(σ_p(rel), M[rel := σ_p(rel)])
  * when p reads only rel's columns and M is row-wise in rel. Plan snapshots, the cases
  * where it must not fire (standardize, a predicate on the matrix columns, operands that
- * depend on all rows), `isRowWise` itself, and equivalence on seeded data.
+ * depend on all rows), `restrictRows` itself, and equivalence on seeded data.
  */
 import { describe, expect, it } from 'vitest';
 import { fromColumns, matrix } from '../../../src/index.js';
-import { isRowWise, rowSelectionPushdown } from '../../../src/optimizer/rules/r5-row-selection-pushdown.js';
+import { rowSelectionPushdown } from '../../../src/optimizer/rules/r5-row-selection-pushdown.js';
+import { restrictRows } from '../../../src/optimizer/row-restriction.js';
 import { rng, uniform } from '../../matrix/reference.js';
 import { applyRule, expectSameResult, planText } from '../../support/plans.js';
 
@@ -167,14 +168,16 @@ describe('r5-row-selection-pushdown', () => {
     expect(applyRule(before, rowSelectionPushdown).fired).toBe(false);
   });
 
-  it('does not fire when the matrix uses all rows: centering, a right operand computed from rel', () => {
+  it('keeps operands computed over all rows (column means, coefficients fitted on rel) on all rows', async () => {
     const { rel } = inputs();
     const X = rel.toMatrix(['x1', 'x2', 'x3']);
     const centered = X.sub(X.colMeans()).select(0);
     const gram = X.matmul(X.crossprod()).select(0);
     for (const m of [centered, gram]) {
       const before = rel.withMatrixColumns(m, ['v']).filter((r) => r.segment.eq('c')).plan;
-      expect(applyRule(before, rowSelectionPushdown).fired).toBe(false);
+      const after = applyRule(before, rowSelectionPushdown);
+      expect(after.fired).toBe(true);
+      await expectSameResult(before, after.plan, { tolerance: 1e-9 });
     }
   });
 
@@ -185,22 +188,31 @@ describe('r5-row-selection-pushdown', () => {
     expect(applyRule(before, rowSelectionPushdown).fired).toBe(false);
   });
 
-  it('isRowWise accepts row-by-row operators and rejects the rest', () => {
+  it('restrictRows rewrites row-by-row matrices and rejects the rest', () => {
     const { rel, W, bias } = inputs();
     const X = rel.toMatrix(['x1', 'x2', 'x3']);
     const other = rel.filter((r) => r.x1.gt(0));
-    const yes = [X, X.matmul(W), X.matmul(W).select(1, 2).add(bias).exp(), X.rowMeans(), X.add(X.mul(2)), X.nearest(), X.hstack(X.abs())];
-    const no = [
-      X.colSums(),
+    const kept = rel.filter((r) => r.segment.eq('a')).plan;
+    const yes = [
+      X,
+      X.matmul(W),
+      X.matmul(W).select(1, 2).add(bias).exp(),
+      X.rowMeans(),
+      X.add(X.mul(2)),
+      X.nearest(),
+      X.hstack(X.abs()),
       X.sub(X.colMeans()),
       X.matmul(X.crossprod()),
+    ];
+    const no = [
+      X.colSums(),
       X.filterRows(X.select(0).gt(0)),
       X.sampleRows(10, 1),
       rel.toMatrix([{ standardize: 'x1' }]),
       other.toMatrix(['x1']),
       X.add(matrix(uniform(400, 3, rng(1), -1, 1))),
     ];
-    for (const m of yes) expect(isRowWise(m.plan, rel.plan)).toBe(true);
-    for (const m of no) expect(isRowWise(m.plan, rel.plan)).toBe(false);
+    for (const m of yes) expect(restrictRows(m.plan, rel.plan, kept)).not.toBeNull();
+    for (const m of no) expect(restrictRows(m.plan, rel.plan, kept)).toBeNull();
   });
 });

@@ -2,14 +2,14 @@ import { type PlanNode, makeNode, planDigest, withInputs } from '../plan/node.js
 
 /**
  * Restricting a matrix to some rows of the relation it was computed from, which the
- * row-selection rules (R5 rows, R9) rely on.
+ * row-selection rules (R5 rows, R9, limits through appended columns) rely on.
  *
- * `restrictRows(m, rel, filtered)` is a plan for the rows of `m` that belong to the rows
- * of `rel` kept by `filtered` (a Filter over rel), in order — or null when `m` is not
- * computed row by row. It rewrites only the row-aligned spine of `m` and leaves every
+ * `restrictRows(m, rel, kept)` is a plan for the rows of `m` that belong to the rows of
+ * `rel` kept by `kept` (a Filter or a Limit over rel: a subset of its rows, in order) —
+ * or null when `m` is not computed row by row. It rewrites only the row-aligned spine of `m` and leaves every
  * other operand as it is, still computed over all of rel's rows as in the original:
  *
- *   toMatrix(rel)            → toMatrix(filtered)   (not with `standardize`: its mean and
+ *   toMatrix(rel)            → toMatrix(kept)       (not with `standardize`: its mean and
  *                                                    deviation are fitted on all rows)
  *   A · W                    → A' · W               (W: any matrix, e.g. coefficients fitted on rel)
  *   A ⊙ B, B row-aligned     → A' ⊙ B'
@@ -20,7 +20,7 @@ import { type PlanNode, makeNode, planDigest, withInputs } from '../plan/node.js
  * Row i of each of these depends only on row i of its row-aligned operands, so computing
  * it over the kept rows gives exactly the kept rows.
  */
-export function restrictRows(m: PlanNode, rel: PlanNode, filtered: PlanNode): PlanNode | null {
+export function restrictRows(m: PlanNode, rel: PlanNode, kept: PlanNode): PlanNode | null {
   const relDigest = planDigest(rel);
   const memo = new Map<PlanNode, PlanNode | null>();
   const restrict = (n: PlanNode): PlanNode | null => {
@@ -35,7 +35,7 @@ export function restrictRows(m: PlanNode, rel: PlanNode, filtered: PlanNode): Pl
     switch (n.kind) {
       case 'toMatrix':
         if (planDigest(n.inputs[0]) !== relDigest || n.args.features.some((f) => f.encoding === 'standardize')) return null;
-        return makeNode('toMatrix', n.args, [filtered]);
+        return makeNode('toMatrix', n.args, [kept]);
       case 'matmul': {
         const a = restrict(n.inputs[0]);
         return a && withInputs(n, [a, n.inputs[1]]);

@@ -4,7 +4,7 @@
  * compared in order (a limit keeps a prefix, so the order is part of the result).
  */
 import { describe, expect, it } from 'vitest';
-import { type Relation, count, fromColumns } from '../../../src/index.js';
+import { type Relation, count, fromColumns, linearRegression, matrix } from '../../../src/index.js';
 import { limitPushdown } from '../../../src/optimizer/rules/limit-pushdown.js';
 import type { PlanNode } from '../../../src/plan/node.js';
 import { applyRule, expectFixedPointKeepingOutput, planText } from '../../support/plans.js';
@@ -121,6 +121,57 @@ describe('limit-pushdown: moves', () => {
   });
 });
 
+describe('limit-pushdown: through appended matrix columns', () => {
+  it('scores only the kept rows, and keeps the model fitted on all rows', () => {
+    const before = scored(T).limit(2).plan;
+    expect(planText(before)).toMatchInlineSnapshot(`
+      "Limit 2
+      └─ AppendColumns score
+         ├─ Scan a
+         └─ MatMul
+            ├─ ToMatrix id, intercept
+            │  └─ Scan a
+            └─ Solve auto
+               ├─ Elementwise add
+               │  ├─ CrossProd
+               │  │  └─ ToMatrix id, intercept
+               │  │     └─ Scan a
+               │  └─ Map scale(1)
+               │     └─ Identity 2
+               └─ CrossProd
+                  ├─ ToMatrix id, intercept
+                  │  └─ Scan a
+                  └─ Map scale(3)
+                     └─ ToMatrix id
+                        └─ Scan a"
+    `);
+    const { text, fired } = pushed(before);
+    expect(fired).toBe(true);
+    expect(text).toMatchInlineSnapshot(`
+      "AppendColumns score
+      ├─ Limit 2
+      │  └─ Scan a
+      └─ MatMul
+         ├─ ToMatrix id, intercept
+         │  └─ Limit 2
+         │     └─ Scan a
+         └─ Solve auto
+            ├─ Elementwise add
+            │  ├─ CrossProd
+            │  │  └─ ToMatrix id, intercept
+            │  │     └─ Scan a
+            │  └─ Map scale(1)
+            │     └─ Identity 2
+            └─ CrossProd
+               ├─ ToMatrix id, intercept
+               │  └─ Scan a
+               └─ Map scale(3)
+                  └─ ToMatrix id
+                     └─ Scan a"
+    `);
+  });
+});
+
 describe('limit-pushdown: where it must not fire', () => {
   it('never crosses a filter, join, aggregate, sort or distinct', () => {
     const plans = [
@@ -153,7 +204,16 @@ describe('limit-pushdown: where it must not fire', () => {
   });
 });
 
+/** Predictions of a ridge model trained on all of `a`, appended to `a`'s rows. */
+function scored(t: Tables) {
+  const X = t.a.toMatrix(['id'], { intercept: true });
+  const beta = linearRegression(X, t.a.toMatrix(['id']).scale(3), { ridge: 1 });
+  return t.a.withMatrixColumns(X.matmul(beta), ['score']);
+}
+
 const CASES: [string, (t: Tables) => Relation<any>][] = [
+  ['appended product', (t) => t.a.withMatrixColumns(t.a.toMatrix(['id']).matmul(matrix([[2, -1]])), ['s1', 's2']).limit(3, 1)],
+  ['appended predictions', (t) => scored(t).limit(2, 3)],
   ['project', (t) => t.a.select((r) => ({ id: r.id, y: r.x.mul(2) })).limit(3, 2)],
   ['inside', (t) => t.a.limit(5, 2).limit(2, 1)],
   ['past the end', (t) => t.a.limit(3, 1).limit(10, 2)],

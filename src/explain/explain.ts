@@ -151,11 +151,11 @@ function matchedText(matched: readonly string[], verbose: boolean): string {
   return `${shown.join('; ')}${more > 0 ? `; +${more} more` : ''}`;
 }
 
-function tree(plan: PlanNode, estimates: PlanEstimate | null, opts: { verbose: boolean; analysis?: ExplainAnalysis; indent?: string }): string {
+function tree(plan: PlanNode, estimates: PlanEstimate | null, opts: { verbose: boolean; showOutput?: boolean; analysis?: ExplainAnalysis; indent?: string }): string {
   const indent = opts.indent ?? '  ';
   const text = formatTree(plan, {
     indent,
-    showOutput: opts.verbose,
+    showOutput: opts.showOutput ?? opts.verbose,
     loopBodies: true,
     markShared: true,
     gutter: estimates ? planGutter(estimates, opts.analysis) : undefined,
@@ -170,7 +170,8 @@ export function explainText(report: ExplainReport, { verbose = false }: { verbos
   const { logical, optimized, trace, estimates, analysis } = report;
   const sections: string[] = [];
   sections.push(`Output: ${formatOutput(optimized.output)}`);
-  sections.push(`Logical plan (as built)\n${tree(logical, verbose ? estimates.logical : null, { verbose })}`);
+  // The plan as built shows each operator's output columns (or shape): what the user wrote, typed.
+  sections.push(`Logical plan (as built)\n${tree(logical, verbose ? estimates.logical : null, { verbose, showOutput: true })}`);
 
   if (verbose && trace.length > 0) {
     let before = estimates.logical.total.cost;

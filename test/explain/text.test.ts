@@ -60,11 +60,12 @@ describe('explain text', () => {
     expect(mat).toMatch(/floating-point work: \S+ \w*FLOP → \S+ \w*FLOP/);
   });
 
-  it('keeps explain() with no options useful: sections, no output types, no intermediate plans', () => {
+  it('keeps explain() with no options useful: sections, output types of the plan as built, no intermediate plans', () => {
     const text = demoPipeline().explain();
     SECTIONS.forEach((s) => expect(text).toContain(s));
     expect(text).toMatch(/^Output: \[city: string, sales: int64/);
-    expect(text).not.toContain('  → [');
+    expect(sectionOf(text, 'Logical plan (as built)')).toContain('→ [store: int32, units: float64');
+    expect(sectionOf(text, 'Optimized plan')).not.toContain('  → [');
     expect(text).not.toContain('Plan after each rule');
   });
 

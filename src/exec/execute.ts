@@ -1,9 +1,10 @@
 import { type Batch, batchBytes, totalRows } from '../data/batch.js';
 import { ExecutionError } from '../errors.js';
+import type { CsrMatrix } from '../kernels/matrix/csr.js';
 import type { DenseMatrix } from '../kernels/matrix/dense.js';
 import type { Node, PlanNode } from '../plan/node.js';
 import { runAppendColumns, runMatrixToRelation, runToMatrix } from './operators/bridge.js';
-import { type MatrixValue, isCsr, runMatrixOperator, toDense } from './operators/matrix.js';
+import { type MatrixValue, isCsr, isHybrid, runMatrixOperator, toDense } from './operators/matrix.js';
 import {
   runAggregate,
   runDistinct,
@@ -100,7 +101,9 @@ export async function execute(plan: PlanNode): Promise<ExecutionOutcome> {
 }
 
 function matrixBytes(m: MatrixValue): number {
-  return isCsr(m) ? m.indptr.byteLength + m.indices.byteLength + m.values.byteLength : m.data.byteLength;
+  const csrBytes = (s: CsrMatrix) => s.indptr.byteLength + s.indices.byteLength + s.values.byteLength;
+  if (isHybrid(m)) return m.dense.data.byteLength + m.denseCols.byteLength + csrBytes(m.sparse);
+  return isCsr(m) ? csrBytes(m) : m.data.byteLength;
 }
 
 function matrixOf(r: NodeResult, node: PlanNode): MatrixValue {

@@ -1,12 +1,13 @@
 /**
  * Relation ⇄ matrix bridges: toMatrix encodings (numeric, one-hot, hashing,
- * standardize, intercept), column names, null handling, withMatrixColumns and
- * toRelation, and explain output across the boundary.
+ * standardize, intercept), their run-time forms (dense, CSR, hybrid dense + CSR),
+ * column names, null handling, withMatrixColumns and toRelation, and explain
+ * output across the boundary.
  */
-import { describe, expect, it } from 'vitest';
-import { ExecutionError, type Matrix, PlanError, fromColumns, linearRegression, matrix } from '../../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ExecutionError, type Matrix, PlanError, fromColumns, linearRegression, logisticRegression, matrix, predictProbabilities } from '../../src/index.js';
 import { execute } from '../../src/exec/execute.js';
-import { isCsr } from '../../src/exec/operators/matrix.js';
+import { isCsr, isHybrid } from '../../src/exec/operators/matrix.js';
 import * as ref from './reference.js';
 import { collect } from './run.js';
 import { type Rows, expectRowsClose, gaussian, rng, rowsOf, uniform } from './reference.js';
@@ -175,6 +176,156 @@ describe('toMatrix: one-hot', () => {
       const beta = await collect(linearRegression(X, y, { ridge: 0.5 }));
       const yd = rowsOf(await collect(y));
       expectRowsClose(beta, ref.ridgeClosedForm(Xd, yd, 0.5), 1e-12);
+    });
+  });
+});
+
+describe('numeric features next to many one-hot/hash columns: dense + CSR blocks (hybrid) internally', () => {
+  const rand = rng(2718);
+  const n = 500;
+  const categories = Array.from({ length: 60 }, (_, i) => `c${i}`);
+  const cat = Array.from({ length: n }, () => (rand() < 0.05 ? null : rand() < 0.03 ? 'zz' : categories[Math.floor(rand() * 60)]));
+  const w = Array.from({ length: n }, () => (rand() < 0.05 ? null : `w${Math.floor(rand() * 200)}`));
+  const x1 = Array.from({ length: n }, () => gaussian(rand));
+  const x2 = Array.from({ length: n }, () => 3 * gaussian(rand) - 1);
+  const x3 = Array.from({ length: n }, () => 5 + 10 * rand());
+  const catEffect = categories.map(() => 2 * gaussian(rand));
+  const y = x1.map((v, i) => 1.5 * v - 0.5 * x2[i] + (cat[i] && cat[i] !== 'zz' ? catEffect[Number(cat[i]!.slice(1))] : 0) + 0.1 * gaussian(rand));
+  const label = y.map((v) => (v > 0 ? 1 : 0));
+  const id = Int32Array.from({ length: n }, (_, i) => i);
+  const rel = fromColumns({ id, x1, x2, x3, cat, w, y, label });
+  const features = ['x1', { onehot: 'cat', categories }, 'x2', { standardize: 'x3' }, { hash: 'w', buckets: 16 }] as const;
+  // 60 + 16 sparse columns of 80: the numeric ones, the standardized one and the intercept form the dense block.
+  const X = rel.toMatrix([...features], { intercept: true });
+  const cols = X.shape.cols;
+
+  /** The hybrid pipeline's result equals the same pipeline over a dense literal of X's values, within 1e-12 relative. */
+  async function expectSameAsDense(name: string, hybrid: Matrix<number, number>, dense: Matrix<number, number>): Promise<Rows> {
+    const want = rowsOf(await collect(dense));
+    expectRowsClose(await collect(hybrid), want, 1e-12 * Math.max(1, ref.maxAbs(want)), name);
+    return want;
+  }
+
+  it('is hybrid at run time; CSR when all one-hot, dense below the threshold or in float32', async () => {
+    const kind = async (m: Matrix<number, number>) => {
+      const { result } = await execute(m.plan);
+      if (result.kind !== 'matrix') throw new Error('expected a matrix');
+      return isHybrid(result.value) ? 'hybrid' : isCsr(result.value) ? 'csr' : 'dense';
+    };
+    expect(cols).toBe(80);
+    expect(await kind(X)).toBe('hybrid');
+    expect(await kind(rel.toMatrix([{ onehot: 'cat', categories }]))).toBe('csr');
+    expect(await kind(rel.toMatrix([{ hash: 'w', buckets: 16 }]))).toBe('csr');
+    expect(await kind(rel.toMatrix(['x1', { onehot: 'cat', categories: categories.slice(0, 15) }]))).toBe('dense');
+    expect(await kind(rel.toMatrix(['x1', 'x2', 'x3', { hash: 'w', buckets: 3 }], { intercept: true }))).toBe('dense');
+    expect(await kind(rel.toMatrix([...features], { intercept: true, dtype: 'float32' }))).toBe('dense');
+  });
+
+  it('collects to the encoded values, in the planned column order', async () => {
+    const hashed = rowsOf(await collect(rel.toMatrix([{ hash: 'w', buckets: 16 }], { dtype: 'float32' })));
+    const mean = x3.reduce((s, v) => s + v, 0) / n;
+    const sd = Math.sqrt(x3.reduce((s, v) => s + (v - mean) ** 2, 0) / n);
+    const expected = x1.map((v, i) => [v, ...oneHotRef([cat[i]], categories)[0], x2[i], (x3[i] - mean) / sd, ...hashed[i], 1]);
+    expect(X.columnNames.slice(0, 3)).toEqual(['x1', 'cat=c0', 'cat=c1']);
+    expect(X.columnNames.slice(-4)).toEqual(['w#13', 'w#14', 'w#15', 'intercept']);
+    expectRowsClose(await collect(X), expected, 1e-12);
+  });
+
+  describe('products, reductions, selections and models equal the dense path', () => {
+    let Xd: Matrix<number, number>;
+    let Xc: Rows;
+    const B = uniform(80, 3, rand);
+    const Yd = uniform(n, 2, rand);
+    const Y = matrix(Yd);
+    /** Column indices by X's names (the dense literal has default names). */
+    const at = (...names: string[]) => names.map((c) => X.columnNames.indexOf(c));
+    beforeAll(async () => {
+      Xc = rowsOf(await collect(X));
+      Xd = matrix(Xc);
+    });
+
+    it('matmul, crossprod (one and two inputs, either side), reductions, select, densified ops', async () => {
+      const w1 = matrix(uniform(80, 1, rand));
+      const pairs: [string, (m: Matrix<number, number>) => Matrix<number, number>][] = [
+        ['X·B', (m) => m.matmul(matrix(B))],
+        ['X·w', (m) => m.matmul(w1)],
+        ['XᵀX', (m) => m.crossprod()],
+        ['XᵀY', (m) => m.crossprod(Y)],
+        ['YᵀX', (m) => Y.crossprod(m)],
+        ['XᵀX (both inputs X)', (m) => m.crossprod(m)],
+        ['Xᵀ·Y', (m) => m.transpose().matmul(Y)],
+        ['colSums', (m) => m.colSums()],
+        ['rowSums', (m) => m.rowSums()],
+        ['colMeans', (m) => m.colMeans()],
+        ['rowMeans', (m) => m.rowMeans()],
+        ['sum', (m) => m.sum()],
+        ['mean', (m) => m.mean()],
+        ['count', (m) => m.count()],
+        ['select dense columns', (m) => m.select(...at('intercept', 'x2', 'x3'))],
+        ['select one-hot columns', (m) => m.select(...at('cat=c7', 'cat=c3', 'cat=c7', 'w#2'))],
+        ['select mixed', (m) => m.select(...at('x1', 'cat=c1', 'w#3', 'intercept', 'x1'))],
+        ['select then matmul', (m) => m.select(...at('cat=c7', 'cat=c3', 'w#2')).matmul(matrix([[1], [2], [3]]))],
+        ['X + 1', (m) => m.add(1)],
+        ['hstack', (m) => m.hstack(Y)],
+        ['filterRows', (m) => m.filterRows(Y.select(0).gt(0))],
+      ];
+      for (const [name, f] of pairs) await expectSameAsDense(name, f(X), f(Xd));
+      expectRowsClose(await collect(X.crossprod()), ref.crossprod(Xc), 1e-12 * n, 'XᵀX vs reference');
+      expectRowsClose(await collect(X.matmul(matrix(B))), ref.matmul(Xc, B), 1e-12 * 80, 'X·B vs reference');
+    });
+
+    it('linear regression (ridge), its predictions appended to the relation, and logistic regression', async () => {
+      const yv = rel.toMatrix(['y']);
+      const beta = linearRegression(X, yv, { ridge: 0.5 });
+      const betaDense = await expectSameAsDense('β', beta, linearRegression(Xd, matrix(y.map((v): [number] => [v])), { ridge: 0.5 }));
+      expectRowsClose(betaDense, ref.ridgeClosedForm(Xc, y.map((v) => [v]), 0.5), 1e-10);
+      const rows = await rel.withMatrixColumns(X.matmul(beta), ['prediction']).collectRows();
+      expect(rows.length).toBe(n);
+      const want = ref.matmul(Xc, betaDense);
+      const scale = ref.maxAbs(want);
+      for (const r of rows) expect(Math.abs((r.prediction as number) - want[r.id as number][0])).toBeLessThanOrEqual(1e-12 * scale);
+      const labels = rel.toMatrix(['label']);
+      const logit = logisticRegression(X, labels, { steps: 5, learningRate: 0.5 });
+      await expectSameAsDense('logistic w', logit, logisticRegression(Xd, matrix(label.map((v): [number] => [v])), { steps: 5, learningRate: 0.5 }));
+      await expectSameAsDense('probabilities', predictProbabilities(X, logit), predictProbabilities(Xd, logit));
+    });
+
+    it('NaN and Infinity propagate as in the dense products', async () => {
+      for (const bad of [NaN, Infinity]) {
+        const Bn = B.map((r) => [...r]);
+        Bn[5][0] = bad; // weight of cat=c4 (sparse block)
+        Bn[61][2] = bad; // weight of x2 (dense block)
+        const Yn = Yd.map((r) => [...r]);
+        Yn[3][1] = bad;
+        for (const [name, plan, densePlan, expected] of [
+          ['X·B', X.matmul(matrix(Bn)), Xd.matmul(matrix(Bn)), ref.matmul(Xc, Bn)],
+          ['XᵀY', X.crossprod(matrix(Yn)), Xd.crossprod(matrix(Yn)), ref.crossprod(Xc, Yn)],
+          ['YᵀX', matrix(Yn).crossprod(X), matrix(Yn).crossprod(Xd), ref.crossprod(Yn, Xc)],
+        ] as const) {
+          const got = rowsOf(await collect(plan));
+          expect(got, `${name} with ${bad}`).toEqual(rowsOf(await collect(densePlan)));
+          got.forEach((r, i) => r.forEach((v, j) => expect(Number.isNaN(v), `${name} (${i}, ${j}) with ${bad}`).toBe(Number.isNaN(expected[i][j]))));
+        }
+        // A non-finite value in a numeric feature: the dense block itself (the DᵀS operand of XᵀX).
+        const xb = [...x1];
+        xb[7] = bad;
+        const Xb = fromColumns({ x1: xb, x2, x3, cat, w }).toMatrix([...features], { intercept: true });
+        const Xbc = rowsOf(await collect(Xb));
+        const Xbd = matrix(Xbc);
+        expect(rowsOf(await collect(Xb.crossprod())), `XᵀX with ${bad}`).toEqual(rowsOf(await collect(Xbd.crossprod())));
+        for (const [name, f] of [
+          ['X·B', (m: Matrix<number, number>) => m.matmul(matrix(B))],
+          ['XᵀY', (m: Matrix<number, number>) => m.crossprod(Y)],
+          ['YᵀX', (m: Matrix<number, number>) => Y.crossprod(m)],
+          ['colSums', (m: Matrix<number, number>) => m.colSums()],
+        ] as const) {
+          const got = rowsOf(await collect(f(Xb)));
+          const want = rowsOf(await collect(f(Xbd)));
+          got.forEach((r, i) => r.forEach((v, j) => expect(Number.isNaN(v), `${name} (${i}, ${j}) with ${bad}`).toBe(Number.isNaN(want[i][j]))));
+          const finite = (rows: Rows) => rows.map((r) => r.map((v) => (Number.isFinite(v) ? v : 0)));
+          expectRowsClose(finite(got), finite(want), 1e-12 * Math.max(1, ref.maxAbs(finite(want))), `${name} with ${bad}`);
+        }
+      }
     });
   });
 });

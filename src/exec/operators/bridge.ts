@@ -3,22 +3,45 @@ import { type Column, makeColumn, nullCount } from '../../data/column.js';
 import { ExecutionError } from '../../errors.js';
 import { type CsrMatrix } from '../../kernels/matrix/csr.js';
 import { type DenseMatrix, allocate } from '../../kernels/matrix/dense.js';
+import { type HybridMatrix, hybridMatrix } from '../../kernels/matrix/hybrid.js';
 import type { Feature } from '../../plan/bridge-operators.js';
 import type { Node } from '../../plan/node.js';
 import type { RelationSchema } from '../../types/schema.js';
 import { resolverFor } from './relational.js';
 
-/** Encodes the chosen relation columns into a matrix, one matrix row per relation row. */
-export function runToMatrix(node: Node<'toMatrix'>, input: readonly Batch[]): DenseMatrix | CsrMatrix {
+/** One-hot/hash columns (also more than half the width) before they stay CSR beside a dense block: fewer zeros do not repay the split. */
+const HYBRID_MIN_SPARSE_COLS = 16;
+
+type SparseFeature = Extract<Feature, { encoding: 'onehot' | 'hash' }>;
+
+function isSparse(f: Feature): f is SparseFeature {
+  return f.encoding === 'onehot' || f.encoding === 'hash';
+}
+
+function featureWidth(f: Feature): number {
+  return f.encoding === 'onehot' ? f.categories.length : f.encoding === 'hash' ? f.buckets : 1;
+}
+
+/**
+ * Encodes the chosen relation columns into a matrix, one matrix row per relation row:
+ * CSR when every feature is one-hot, dense and CSR blocks (HybridMatrix) when one-hot/hash
+ * columns dominate, dense otherwise. CSR values are float64 only (kernels/matrix/csr.ts),
+ * so a float32 encoding stays dense to keep the planned dtype.
+ */
+export function runToMatrix(node: Node<'toMatrix'>, input: readonly Batch[]): DenseMatrix | CsrMatrix | HybridMatrix {
   const schema = inputSchema(node);
   const batch = concatBatches(schema, input);
   const resolve = resolverFor(schema, 'toMatrix');
   const { features, intercept, dtype } = node.args;
   const columns = features.map((f) => batch.columns[resolve(f.column)]);
-  // CSR values are float64 only (kernels/matrix/csr.ts), so a float32 encoding stays dense to keep the planned dtype.
-  const sparseOnly = !intercept && dtype === 'float64' && features.every((f) => f.encoding === 'onehot');
-  if (sparseOnly) return oneHotCsr(features as Extract<Feature, { encoding: 'onehot' }>[], columns, batch.length);
   const width = node.output.kind === 'matrix' ? node.output.cols : 0;
+  if (dtype === 'float64') {
+    const sparseWidth = features.reduce((s, f) => s + (isSparse(f) ? featureWidth(f) : 0), 0);
+    const oneHotOnly = !intercept && features.every((f) => f.encoding === 'onehot');
+    if (oneHotOnly || (sparseWidth >= HYBRID_MIN_SPARSE_COLS && 2 * sparseWidth > width)) {
+      return splitEncoding(features, intercept, columns, batch.length, width);
+    }
+  }
   const out = allocate(dtype, batch.length * width);
   let at = 0;
   features.forEach((f, k) => {
@@ -26,6 +49,40 @@ export function runToMatrix(node: Node<'toMatrix'>, input: readonly Batch[]): De
   });
   if (intercept) for (let i = 0; i < batch.length; i++) out[i * width + at] = 1;
   return { rows: batch.length, cols: width, data: out };
+}
+
+/**
+ * Numeric, standardized and intercept columns into a dense block, one-hot and hash
+ * columns into a CSR block at their own column indices (one entry per row and feature);
+ * just the CSR block when there is no dense column.
+ */
+function splitEncoding(features: readonly Feature[], intercept: boolean, columns: readonly Column[], rows: number, width: number): CsrMatrix | HybridMatrix {
+  const denseCols: number[] = [];
+  const sparse: { slots: Int32Array; offset: number }[] = [];
+  let at = 0;
+  features.forEach((f, k) => {
+    if (isSparse(f)) sparse.push({ slots: rowSlots(f, columns[k]), offset: at });
+    else denseCols.push(at);
+    at += featureWidth(f);
+  });
+  if (intercept) denseCols.push(at);
+  const indptr = new Int32Array(rows + 1);
+  const indices = new Int32Array(rows * sparse.length);
+  let p = 0;
+  for (let i = 0; i < rows; i++) {
+    for (const { slots, offset } of sparse) if (slots[i] >= 0) indices[p++] = offset + slots[i];
+    indptr[i + 1] = p;
+  }
+  const S: CsrMatrix = { rows, cols: width, indptr, indices: indices.slice(0, p), values: new Float64Array(p).fill(1) };
+  if (denseCols.length === 0) return S;
+  const d = denseCols.length;
+  const D = allocate('float64', rows * d);
+  let local = 0;
+  features.forEach((f, k) => {
+    if (!isSparse(f)) local += encodeInto(f, columns[k], D, d, local);
+  });
+  if (intercept) for (let i = 0; i < rows; i++) D[i * d + local] = 1;
+  return hybridMatrix({ rows, cols: d, data: D }, Int32Array.from(denseCols), S);
 }
 
 function inputSchema(node: Node<'toMatrix'> | Node<'appendColumns'>): RelationSchema {
@@ -62,26 +119,28 @@ function encodeInto(f: Feature, col: Column, out: Float64Array | Float32Array, w
       for (let i = 0; i < n; i++) out[i * width + at] = (v[i] - mean) / sd;
       return 1;
     }
-    case 'onehot': {
-      const slot = categorySlots(f.categories, col);
-      for (let i = 0; i < n; i++) {
-        const s = col.validity && !col.validity[i] ? -1 : slot[v[i]];
-        if (s >= 0) out[i * width + at + s] = 1;
-      }
-      return f.categories.length;
-    }
+    case 'onehot':
     case 'hash': {
-      const dict = col.dictionary ?? [];
-      const isString = col.dtype === 'string';
-      const bucketOfCode = isString ? Int32Array.from(dict, (s) => hashText(s) % f.buckets) : undefined;
-      for (let i = 0; i < n; i++) {
-        if (col.validity && !col.validity[i]) continue;
-        const b = bucketOfCode ? bucketOfCode[v[i]] : hashText(String(v[i])) % f.buckets;
-        out[i * width + at + b] += 1;
-      }
-      return f.buckets;
+      const slots = rowSlots(f, col);
+      for (let i = 0; i < n; i++) if (slots[i] >= 0) out[i * width + at + slots[i]] = 1;
+      return featureWidth(f);
     }
   }
+}
+
+/** Each row's column within a one-hot or hash feature's block, or -1 (null, or a value outside the fitted categories). */
+function rowSlots(f: SparseFeature, col: Column): Int32Array {
+  const n = col.length;
+  const v = col.values;
+  const out = new Int32Array(n);
+  const onehot = f.encoding === 'onehot' ? categorySlots(f.categories, col) : undefined;
+  const buckets = f.encoding === 'hash' ? f.buckets : 1;
+  const hashed = !onehot && col.dtype === 'string' ? Int32Array.from(col.dictionary ?? [], (s) => hashText(s) % buckets) : undefined;
+  for (let i = 0; i < n; i++) {
+    if (col.validity && !col.validity[i]) out[i] = -1;
+    else out[i] = onehot ? onehot[v[i]] : hashed ? hashed[v[i]] : hashText(String(v[i])) % buckets;
+  }
+  return out;
 }
 
 /** For each dictionary code of `col`, the category's slot, or -1 for a value outside the fitted categories. */
@@ -98,30 +157,6 @@ function hashText(s: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** Only one-hot features: a CSR matrix with one entry per (row, feature), the sparse form that pays. */
-function oneHotCsr(features: readonly Extract<Feature, { encoding: 'onehot' }>[], columns: readonly Column[], rows: number): CsrMatrix {
-  const offsets: number[] = [];
-  let width = 0;
-  for (const f of features) {
-    offsets.push(width);
-    width += f.categories.length;
-  }
-  const slots = features.map((f, k) => categorySlots(f.categories, columns[k]));
-  const indptr = new Int32Array(rows + 1);
-  const indices = new Int32Array(rows * features.length);
-  let p = 0;
-  for (let i = 0; i < rows; i++) {
-    for (let k = 0; k < features.length; k++) {
-      const col = columns[k];
-      if (col.validity && !col.validity[i]) continue;
-      const s = slots[k][col.values[i]];
-      if (s >= 0) indices[p++] = offsets[k] + s;
-    }
-    indptr[i + 1] = p;
-  }
-  return { rows, cols: width, indptr, indices: indices.slice(0, p), values: new Float64Array(p).fill(1) };
 }
 
 /** Each matrix column as a float64 relation column. */

@@ -4,6 +4,15 @@ import { type CsrMatrix, csrCrossProduct, csrTimesDense, csrTransposeTimesDense 
 import { type DenseMatrix, identity, transpose } from '../../kernels/matrix/dense.js';
 import { crossProduct, crossProductWith } from '../../kernels/matrix/crossprod.js';
 import {
+  type HybridMatrix,
+  hybridCrossProduct,
+  hybridCrossProductWith,
+  hybridReduce,
+  hybridSelectColumns,
+  hybridTimesDense,
+  hybridToDense,
+} from '../../kernels/matrix/hybrid.js';
+import {
   broadcastBinary,
   diagonal,
   hstackMatrices,
@@ -20,14 +29,23 @@ import { cholesky, choleskySolve } from '../../kernels/matrix/cholesky.js';
 import { luSolve, lu } from '../../kernels/matrix/lu.js';
 import type { PlanNode } from '../../plan/node.js';
 
-/** A matrix value at run time: dense, or CSR for one-hot encodings. */
-export type MatrixValue = DenseMatrix | CsrMatrix;
+/**
+ * A matrix value at run time: dense, CSR for one-hot encodings, or dense and CSR
+ * blocks side by side (kernels/matrix/hybrid.ts) for numeric features next to many
+ * one-hot/hash columns. Operators without a sparse kernel densify their inputs.
+ */
+export type MatrixValue = DenseMatrix | CsrMatrix | HybridMatrix;
 
 export function isCsr(m: MatrixValue): m is CsrMatrix {
   return 'indptr' in m;
 }
 
+export function isHybrid(m: MatrixValue): m is HybridMatrix {
+  return 'sparse' in m;
+}
+
 export function toDense(m: MatrixValue): DenseMatrix {
+  if (isHybrid(m)) return hybridToDense(m);
   if (!isCsr(m)) return m;
   const data = new Float64Array(m.rows * m.cols);
   for (let i = 0; i < m.rows; i++) for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++) data[i * m.cols + m.indices[p]] = m.values[p];
@@ -56,7 +74,9 @@ function maskRows(mask: DenseMatrix): Int32Array {
 /**
  * Whether every value is finite. CSR products skip the implicit zeros, which gives the
  * dense result only when 0·x = 0, i.e. x is finite; with NaN/±Inf in the dense operand
- * the product runs dense, so NaN propagates whichever representation X has.
+ * the product runs dense, so NaN propagates whichever representation X has. For a
+ * hybrid X the operand of its sparse block is the other input, and for XᵀX its own
+ * dense block (the DᵀS block).
  */
 function allFinite(m: DenseMatrix): boolean {
   const d = m.data;
@@ -75,7 +95,9 @@ export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]
     case 'matmul': {
       const a = inputs[0];
       const b = dense(1);
-      return isCsr(a) && allFinite(b) ? csrTimesDense(a, b) : gemm(toDense(a), b);
+      if (isCsr(a) && allFinite(b)) return csrTimesDense(a, b);
+      if (isHybrid(a) && allFinite(b)) return hybridTimesDense(a, b);
+      return gemm(toDense(a), b);
     }
     case 'transpose':
       return transpose(dense(0));
@@ -83,13 +105,24 @@ export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]
       return broadcastBinary(node.args.op, dense(0), dense(1));
     case 'map':
       return mapElements(node.args.fn, dense(0), node.args.a, node.args.b);
-    case 'reduce':
-      return reduceMatrix(node.args.op, node.args.axis, dense(0));
+    case 'reduce': {
+      const a = inputs[0];
+      return isHybrid(a) ? hybridReduce(node.args.op, node.args.axis, a) : reduceMatrix(node.args.op, node.args.axis, toDense(a));
+    }
     case 'crossprod': {
       const a = inputs[0];
-      if (inputs.length === 1) return isCsr(a) ? csrCrossProduct(a) : crossProduct(a);
+      if (inputs.length === 1) {
+        if (isCsr(a)) return csrCrossProduct(a);
+        if (isHybrid(a) && allFinite(a.dense)) return hybridCrossProduct(a);
+        return crossProduct(toDense(a));
+      }
+      // AᵀB with B hybrid and A dense: (BᵀA)ᵀ, so B's sparse block stays sparse (A is its operand).
+      const bv = inputs[1];
+      if (isHybrid(bv) && !isCsr(a) && !isHybrid(a) && allFinite(a)) return transpose(hybridCrossProductWith(bv, a));
       const b = dense(1);
-      return isCsr(a) && allFinite(b) ? csrTransposeTimesDense(a, b) : crossProductWith(toDense(a), b);
+      if (isCsr(a) && allFinite(b)) return csrTransposeTimesDense(a, b);
+      if (isHybrid(a) && allFinite(b)) return hybridCrossProductWith(a, b);
+      return crossProductWith(toDense(a), b);
     }
     case 'solve': {
       if (node.args.method === 'auto') return solve(dense(0), dense(1));
@@ -107,8 +140,10 @@ export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]
       return inverse(dense(0));
     case 'diag':
       return diagonal(dense(0));
-    case 'selectCols':
-      return selectColumns(dense(0), node.args.indices);
+    case 'selectCols': {
+      const a = inputs[0];
+      return isHybrid(a) ? hybridSelectColumns(a, node.args.indices) : selectColumns(toDense(a), node.args.indices);
+    }
     case 'filterRows':
       return selectRows(dense(0), maskRows(dense(1)));
     case 'sampleRows': {

@@ -1,5 +1,6 @@
 /**
- * Public API of the pure-TypeScript matrix kernels (dense row-major and CSR).
+ * Public API of the pure-TypeScript matrix kernels (dense row-major, CSR, and
+ * hybrid dense + CSR blocks).
  * Internal building blocks (in-place factorizations, packing, scratch) stay
  * module-private so providers depend only on what is listed here.
  */
@@ -24,6 +25,16 @@ export {
   csrTimesVector,
   csrTransposeTimesDense,
 } from './csr.js';
+export type { HybridMatrix } from './hybrid.js';
+export {
+  hybridCrossProduct,
+  hybridCrossProductWith,
+  hybridMatrix,
+  hybridReduce,
+  hybridSelectColumns,
+  hybridTimesDense,
+  hybridToDense,
+} from './hybrid.js';
 export { cholesky, choleskySolve } from './cholesky.js';
 export type { LuFactorization } from './lu.js';
 export { determinant, inverse, lu, luSolve } from './lu.js';

@@ -22,8 +22,8 @@ import { commonSubexpressions } from './rules/r13-common-subexpressions.js';
  * move column selections down (through products, into toMatrix, then relational
  * projections); limits; algebraic rewrites of matrix expressions (sums through
  * products, then chain order by cost, then transposes into cross-products, which
- * must come after chain ordering so Aᵀ·B is not frozen first); loop-invariant
- * hoisting; and last, sharing of equal subplans.
+ * must come after chain ordering so Aᵀ·B is not frozen first); and last, sharing of
+ * equal subplans. Loop-invariant hoisting runs before projection pushdown (see below).
  */
 export const DEFAULT_RULES: readonly Rule[] = [
   constantFolding,
@@ -32,12 +32,14 @@ export const DEFAULT_RULES: readonly Rule[] = [
   rowSelectionPushdown,
   productColumnSelection,
   toMatrixProjection,
+  // Before projection pushdown: subplans hoisted out of loop bodies get narrowed with the
+  // rest of the plan, so a matrix used inside and after a learner's loop stays one subplan.
+  loopInvariantHoisting,
   projectionPushdown,
   limitPushdown,
   sumsThroughProducts,
   matrixChain,
   transposeFolding,
-  loopInvariantHoisting,
   commonSubexpressions,
 ];
 

@@ -17,8 +17,8 @@ import type { Rule, RuleContext } from '../rule.js';
  * Identities of the algebra: the product is linear, 1ᵀ(XY) = (1ᵀX)Y and (XY)1 = X(Y1);
  * a mean divides by a count that splits over the factors, mean(XY) = (1ᵀX/n)(Y1/k).
  * Precondition: the product has exactly one reader, this reduction; otherwise it is
- * built anyway and the rewrite would only add work. A count of 0 means the product was
- * created earlier in this pass and its readers are not known yet: the next pass decides.
+ * built anyway and the rewrite would only add work (the driver counts a node built during
+ * the pass as read once, by the node that built it).
  * The reduction must collapse more than one value (not rowSums of a single column, not the
  * total of a 1×1). A total keeps an outer total of the 1×1 result, a no-op that keeps the
  * column name the plan had (sum(XY) = sum(colSums(X)·rowSums(Y))).

@@ -12,8 +12,7 @@ import type { Rule, RuleContext } from '../rule.js';
  * Column j of X·W depends only on column j of W, and element-wise operators work
  * column by column, so the selection can move below them (and keeps moving down to the
  * product). Precondition: the operator below the selection has no other reader (it
- * would be computed in full anyway; a count of 0 is a node made earlier in this pass,
- * decided in the next one), and the cost model says the rewritten form is cheaper.
+ * would be computed in full anyway), and the cost model says the rewritten form is cheaper.
  *
  * Why it pays: keeping c of k output columns of an n×m · m×k product costs 2nmc FLOPs
  * instead of 2nmk, and the n×k product is never built.

@@ -48,8 +48,8 @@ interface Written {
 /** The chain under `top` in its cheapest order, or null when the written order is already cheapest. */
 function reorderChain(top: PlanNode, context: RuleContext): PlanNode | null {
   const operands: PlanNode[] = [];
-  // A matmul read only here (1), or built during this pass / inside a loop body (0: unknown), joins the chain.
-  const inner = (n: PlanNode) => n.kind === 'matmul' && context.consumers(n) <= 1;
+  // A matmul read only here joins the chain (the driver counts a node built during the pass as read once).
+  const inner = (n: PlanNode) => n.kind === 'matmul' && context.consumers(n) === 1;
   const flatten = (n: PlanNode, isTop: boolean): Written => {
     if (!isTop && !inner(n)) {
       operands.push(n);

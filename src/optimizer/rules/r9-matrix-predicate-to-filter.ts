@@ -19,7 +19,8 @@ import { restrictRows } from '../row-restriction.js';
  *
  * Preconditions: column j is a `numeric` feature (not standardized, not one-hot/hash)
  * of a numeric relation column, encoded as float64 (so the matrix holds the column's
- * exact value and compares as the relation does; both use IEEE semantics, NaN included);
+ * exact value and compares as the relation does, except that the relational order puts
+ * NaN above every number, so > and ≥ on a float column also require ≤ +∞);
  * M is row-wise in rel, which rules out standardized features of M, whose fitted
  * mean and deviation would change with the rows. The output rows are unchanged:
  * the rows of rel where p holds, in order, encoded as M encodes them.
@@ -61,7 +62,12 @@ function maskPredicate(mask: PlanNode, relDigest: string, rel: PlanNode): ExprNo
   const field = rel.output.schema.fields.find((f) => f.name === name);
   if (!field || !isNumeric(field.dtype)) return undefined;
   // The matrix compares float64 values with a float64 `a`: so does the filter (an integer column widens, a is never narrowed).
-  return binary(fn, columnRef(field.name, field), literal(a, 'float64'));
+  const test = binary(fn, columnRef(field.name, field), literal(a, 'float64'));
+  // A matrix comparison is IEEE (NaN > a is false) while relational comparisons order NaN
+  // above every number (as DuckDB): for > and ≥ on a float column, also require ≤ +∞, which only NaN fails.
+  const float = field.dtype === 'float64' || field.dtype === 'float32';
+  if (!float || (fn !== 'gt' && fn !== 'ge')) return test;
+  return binary('and', test, binary('le', columnRef(field.name, field), literal(Infinity, 'float64')));
 }
 
 /** The relation column of matrix column j when that column is a plain numeric feature. */

@@ -57,7 +57,7 @@ describe('r9-matrix-predicate-to-filter', () => {
     expect(fired).toBe(true);
     expect(planText(after)).toMatchInlineSnapshot(`
       "ToMatrix x1, x2, x3
-      └─ Filter (x2 > 0)
+      └─ Filter ((x2 > 0) AND (x2 <= Infinity))
          └─ Scan points"
     `);
     await expectEquivalent(before, after);
@@ -73,7 +73,7 @@ describe('r9-matrix-predicate-to-filter', () => {
     expect(fired).toBe(true);
     expect(planText(after)).toMatchInlineSnapshot(`
       "ToMatrix x1, k, x2
-      └─ Filter (((x1 >= -0.5) AND (k <> 3)) OR (x3 < -0.9))
+      └─ Filter ((((x1 >= -0.5) AND (x1 <= Infinity)) AND (k <> 3)) OR (x3 < -0.9))
          └─ Scan points"
     `);
     await expectEquivalent(before, after);
@@ -115,7 +115,7 @@ describe('r9-matrix-predicate-to-filter', () => {
     expect(planText(after)).toMatchInlineSnapshot(`
       "MatMul
       ├─ ToMatrix x1, x2, pop
-      │  └─ Filter (pop > 1)
+      │  └─ Filter ((pop > 1) AND (pop <= Infinity))
       │     └─ Join inner on city
       │        ├─ Scan points
       │        └─ Scan cities
@@ -152,6 +152,16 @@ describe('r9-matrix-predicate-to-filter', () => {
                └─ Scan points"
     `);
     for (const m of cases) expect(applyRule(m.plan, matrixPredicateToFilter).fired).toBe(false);
+  });
+
+  it('keeps NaN rows out of > and ≥ masks, as the matrix comparison does (the relational order puts NaN above every number)', async () => {
+    const T = fromColumns({ x: [1, Number.NaN, 3, Number.POSITIVE_INFINITY, -2], y: [10, 20, 30, 40, 50] });
+    const M = T.toMatrix(['x', 'y']);
+    for (const m of [M.filterRows(M.select('x').gt(2)), M.filterRows(M.select('x').ge(-2)), M.filterRows(M.select('x').lt(2)), M.filterRows(M.select('x').ne(1))]) {
+      const after = applyRule(m.plan, matrixPredicateToFilter);
+      expect(after.fired).toBe(true);
+      await expectSameResultAndNames(m.plan, after.plan, 0);
+    }
   });
 
   it('comparison maps give 1/0 masks (NaN: only ne holds)', async () => {

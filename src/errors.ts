@@ -3,10 +3,32 @@
  * message names the operator, the column (or line) and what was expected.
  */
 
+/** Registered globally, so every copy of Tessera loaded in a process shares it. */
+const BRAND = Symbol.for('tessera.error');
+
+/**
+ * The base of every error Tessera raises.
+ *
+ * `instanceof TesseraError` also holds for errors thrown by another copy of Tessera in
+ * the same process (a pipeline module that `tessera explain` loads through tsx gets its
+ * own instances of these classes): the constructor sets a brand under a `Symbol.for`
+ * key, and the base class's `Symbol.hasInstance` checks it. Only the base class uses the
+ * brand: the method is inherited by every subclass, where it falls back to the ordinary
+ * prototype-chain test, so `x instanceof SourceError` keeps meaning exactly that (a name
+ * comparison would confuse unrelated classes that happen to share a name). Code that
+ * must tell subclasses apart across copies reads `error.name`, which the constructor
+ * sets to the concrete class name.
+ */
 export class TesseraError extends Error {
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return this === TesseraError && typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
   }
 }
 

@@ -131,6 +131,9 @@ async function main(argv: string[]): Promise<number> {
         console.log(await explain(await loadPipeline(module), options));
         return 0;
       } catch (e) {
+        // Errors from the pipeline module come from its own copy of Tessera (tsx loads it
+        // apart): `instanceof TesseraError` holds across copies (see errors.ts), and `e.name`
+        // names the concrete class. Anything else is a bug and keeps its stack trace.
         if (!(e instanceof TesseraError)) throw e;
         console.error(`tessera explain: ${e instanceof UsageError || e instanceof ModuleLoadError ? '' : `${e.name}: `}${e.message}`);
         return e instanceof UsageError ? 2 : 1;

@@ -11,10 +11,6 @@ export function makeBatch(columns: readonly Column[], length = columns[0]?.lengt
   return { length, columns };
 }
 
-export function emptyBatch(schema: RelationSchema): Batch {
-  return concatBatches(schema, []);
-}
-
 export function totalRows(batches: readonly Batch[]): number {
   let n = 0;
   for (const b of batches) n += b.length;

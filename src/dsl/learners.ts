@@ -25,7 +25,7 @@ export function iterate<R extends number, C extends number>(init: Matrix<R, C>, 
 /** Coefficients β (d×1) of least squares by the normal equations: (XᵀX + λI)·β = Xᵀy. */
 export function linearRegression<D extends number>(X: Matrix<number, D>, y: Matrix<number, 1>, options: { ridge?: number } = {}): Matrix<D, 1> {
   const ridge = options.ridge ?? 0;
-  if (!(ridge >= 0)) throw new PlanError('linearRegression', `expected a non-negative ridge penalty, got ${ridge}`);
+  if (!(Number.isFinite(ridge) && ridge >= 0)) throw new PlanError('linearRegression', `expected a finite, non-negative ridge penalty, got ${ridge}`);
   const gram = X.crossprod();
   const lhs = ridge > 0 ? gram.add(identity(X.shape.cols, X.dtype).scale(ridge)) : gram;
   return lhs.solve(X.crossprod(y) as Matrix<number, 1>) as Matrix<D, 1>;

@@ -1,4 +1,4 @@
-import { PlanError } from '../errors.js';
+import { PlanError, ShapeError, TypeMismatchError } from '../errors.js';
 import { type DenseMatrix, denseMatrix } from '../kernels/matrix/dense.js';
 import { type MatrixNode, type RelationNode, makeNode, type PlanNode } from '../plan/node.js';
 import { Relation } from './relation.js';
@@ -235,13 +235,43 @@ export class Matrix<R extends number = number, C extends number = number> {
   }
 }
 
+/**
+ * The most elements a dense matrix can hold: the longest typed array JavaScript engines
+ * allocate (2^32 elements in V8). Larger shapes fail here, while the plan is built, with
+ * an error naming the operation instead of a RangeError from the engine.
+ */
+const MAX_ELEMENTS = 2 ** 32;
+
+/** Shapes of constant matrices: non-negative integers, within MAX_ELEMENTS. */
+function checkShape(op: string, rows: unknown, cols: unknown): void {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || (rows as number) < 0 || (cols as number) < 0) {
+    throw new PlanError(op, `expected non-negative integer dimensions, got ${String(rows)}×${String(cols)}`);
+  }
+  const n = (rows as number) * (cols as number);
+  if (n > MAX_ELEMENTS) throw new ShapeError(op, `${String(rows)}×${String(cols)} is ${n} elements, more than a dense matrix holds (2^32)`);
+}
+
+function checkDType(op: string, dtype: unknown): void {
+  if (dtype !== 'float64' && dtype !== 'float32') throw new PlanError(op, `expected dtype 'float64' or 'float32', got ${typeof dtype === 'string' ? `'${dtype}'` : String(dtype)}`);
+}
+
 /** A constant matrix from rows of numbers: `matrix([[1, 2], [3, 4]])`. */
 export function matrix<const T extends readonly (readonly number[])[]>(rows: T, options: { name?: string; dtype?: MatrixDType } = {}): Matrix<T['length'], T[0]['length']> {
+  if (!Array.isArray(rows)) throw new PlanError('matrix', `expected an array of rows (arrays of numbers), got ${typeof rows}`);
+  const dtype = options.dtype ?? 'float64';
+  checkDType('matrix', dtype);
+  rows.forEach((row, i) => {
+    if (!Array.isArray(row)) throw new PlanError('matrix', `row ${i} is ${row === null ? 'null' : typeof row}, not an array of numbers`);
+  });
   const r = rows.length;
   const c = rows[0]?.length ?? 0;
-  const data = options.dtype === 'float32' ? new Float32Array(r * c) : new Float64Array(r * c);
+  checkShape('matrix', r, c);
+  const data = dtype === 'float32' ? new Float32Array(r * c) : new Float64Array(r * c);
   rows.forEach((row, i) => {
-    if (row.length !== c) throw new PlanError('matrix', `row ${i} has ${row.length} values, row 0 has ${c}`);
+    if (row.length !== c) throw new ShapeError('matrix', `row ${i} has ${row.length} values, row 0 has ${c}`);
+    row.forEach((v, j) => {
+      if (typeof v !== 'number') throw new TypeMismatchError('matrix', `row ${i}, column ${j}: expected a number, got ${typeof v} ${String(v)}`);
+    });
     data.set(row, i * c);
   });
   return fromDense(denseMatrix(r, c, data), options.name) as Matrix<T['length'], T[0]['length']>;
@@ -249,22 +279,36 @@ export function matrix<const T extends readonly (readonly number[])[]>(rows: T, 
 
 /** A constant matrix over an existing row-major buffer (not copied). */
 export function fromDense<R extends number = number, C extends number = number>(value: DenseMatrix, name?: string): Matrix<R, C> {
+  if (typeof value !== 'object' || value === null) throw new PlanError('fromDense', `expected { rows, cols, data }, got ${value === null ? 'null' : typeof value}`);
+  const { rows, cols, data } = value;
+  checkShape('fromDense', rows, cols);
+  if (!(data instanceof Float64Array || data instanceof Float32Array)) {
+    const got = data === null || typeof data !== 'object' ? String(data) : `a ${Object.getPrototypeOf(data)?.constructor?.name ?? 'object'}`;
+    throw new TypeMismatchError('fromDense', `expected data to be a Float64Array or a Float32Array, got ${got}`);
+  }
+  if (data.length !== rows * cols) throw new ShapeError('fromDense', `a ${rows}×${cols} matrix needs ${rows * cols} values (row-major), data has ${data.length}`);
   nextLiteral += 1;
   const id = `M${nextLiteral}`;
-  return new Matrix<R, C>(makeNode('matrixLiteral', { value, name: name ?? `${value.rows}×${value.cols}`, id }, []) as MatrixNode);
+  return new Matrix<R, C>(makeNode('matrixLiteral', { value, name: name ?? `${rows}×${cols}`, id }, []) as MatrixNode);
 }
 
 /** A 1×1 constant. */
 export function constant(value: number, dtype: MatrixDType = 'float64'): Matrix<1, 1> {
+  if (typeof value !== 'number') throw new TypeMismatchError('constant', `expected a number, got ${typeof value} ${String(value)}`);
+  checkDType('constant', dtype);
   const data = dtype === 'float32' ? Float32Array.of(value) : Float64Array.of(value);
   return fromDense<1, 1>(denseMatrix(1, 1, data), String(value));
 }
 
 export function zeros<R extends number, C extends number>(rows: R, cols: C, dtype: MatrixDType = 'float64'): Matrix<R, C> {
+  checkShape('zeros', rows, cols);
+  checkDType('zeros', dtype);
   const data = dtype === 'float32' ? new Float32Array(rows * cols) : new Float64Array(rows * cols);
   return fromDense<R, C>(denseMatrix(rows, cols, data), `zeros(${rows}×${cols})`);
 }
 
 export function identity<N extends number>(n: N, dtype: MatrixDType = 'float64'): Matrix<N, N> {
+  // The size is checked by the plan node (as for every identity node, also those rules build).
+  checkDType('identity', dtype);
   return new Matrix<N, N>(makeNode('identity', { n, dtype }, []) as MatrixNode);
 }

@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { PlanError, UnknownColumnError } from '../errors.js';
-import { type ExprNode, columnRef } from '../plan/expr.js';
+import { type ExprNode, columnRef, conjunction, unary } from '../plan/expr.js';
 import { type RelationNode, makeNode } from '../plan/node.js';
 import type { JoinKind, NamedAggregate, SortKey } from '../plan/relational-operators.js';
 import type { AsNullable, BaseOf, ColSpec, SchemaSpec } from '../types/dtype.js';
@@ -10,7 +10,7 @@ import { Matrix } from './matrix.js';
 import type { Feature } from '../plan/bridge-operators.js';
 import type { MatrixDType } from '../plan/matrix-operators.js';
 import { columnCategories } from '../plan/provenance.js';
-import type { DType, NumericDType } from '../types/dtype.js';
+import type { NumericDType } from '../types/dtype.js';
 import { type RunOptions, collectPlan, collectPlanRows, explainPlan, type ExplainOptions } from './run.js';
 
 /**
@@ -37,24 +37,68 @@ type KeyClass<C extends ColSpec> = BaseOf<C> extends 'int32' | 'int64' ? 'intege
 type MismatchedKeys<L extends SchemaSpec, R extends SchemaSpec, K extends keyof L & keyof R> = {
   [N in K]: KeyClass<L[N]> extends KeyClass<R[N]> ? never : N;
 }[K];
-/** Extra, impossible-to-pass argument that turns a bad join into a compile error with a readable name. */
-type JoinCheck<L extends SchemaSpec, R extends SchemaSpec, K extends keyof L & keyof R & string> = [Exclude<Names<L> & Names<R>, K>] extends [never]
-  ? [MismatchedKeys<L, R, K>] extends [never]
+/** Extra, impossible-to-pass argument that turns a bad join into a compile error with a readable name (untyped sources are not checked). */
+type JoinCheck<L extends SchemaSpec, R extends SchemaSpec, K extends keyof L & keyof R & string> = string extends Names<L> | Names<R>
+  ? []
+  : [Exclude<Names<L> & Names<R>, K>] extends [never]
+    ? [MismatchedKeys<L, R, K>] extends [never]
+      ? []
+      : [error: `join key '${MismatchedKeys<L, R, K> & string}' has different types on the two sides`]
+    : [error: `column '${Exclude<Names<L> & Names<R>, K>}' exists on both sides: rename one before joining`];
+
+/** The right keys of `joinOn` merged with the left key at the same position (same name); see joinOutputFields. */
+type MergedKeys<LK extends readonly string[], RK extends readonly string[]> = number extends LK['length'] | RK['length']
+  ? RK[number] & LK[number]
+  : { [I in keyof RK]: I extends keyof LK ? (RK[I] extends LK[I] ? (LK[I] extends RK[I] ? RK[I] : never) : never) : never }[number];
+/** Key positions (as text) whose left and right columns cannot be compared. */
+type MismatchedKeyPairs<L extends SchemaSpec, R extends SchemaSpec, LK extends readonly string[], RK extends readonly string[]> = {
+  [I in keyof LK & `${number}`]: I extends keyof RK ? (KeyClass<L[LK[I]]> extends KeyClass<R[RK[I] & Names<R>]> ? never : `${LK[I]}' = '${RK[I] & string}`) : never;
+}[keyof LK & `${number}`];
+/** Extra, impossible-to-pass argument that turns a bad `joinOn` into a compile error with a readable message. */
+type JoinOnCheck<L extends SchemaSpec, R extends SchemaSpec, LK extends readonly Names<L>[], RK extends readonly Names<R>[], How extends JoinKind> = [LK] extends [never]
+  ? [] // keys cast to never: nothing to check
+  : [RK] extends [never]
     ? []
-    : [error: `join key '${MismatchedKeys<L, R, K> & string}' has different types on the two sides`]
-  : [error: `column '${Exclude<Names<L> & Names<R>, K>}' exists on both sides: rename one before joining`];
+    : LK['length'] extends 0
+      ? [error: 'joinOn needs at least one key']
+      : [LK['length'], RK['length']] extends [RK['length'], LK['length']]
+        ? [MismatchedKeyPairs<L, R, LK, RK>] extends [never]
+          ? JoinOnCollision<L, R, MergedKeys<LK, RK>, How>
+          : [error: `join keys '${MismatchedKeyPairs<L, R, LK, RK>}' have different types on the two sides`]
+        : [error: 'joinOn needs as many left keys as right keys'];
+/** Columns on both sides other than merged keys are a PlanError (semi/anti joins output the left side only; untyped sources are not checked). */
+type JoinOnCollision<L extends SchemaSpec, R extends SchemaSpec, M extends string, How extends JoinKind> = How extends 'semi' | 'anti'
+  ? []
+  : string extends Names<L> | Names<R>
+    ? []
+    : [Exclude<Names<L> & Names<R>, M>] extends [never]
+      ? []
+      : [error: `column '${Exclude<Names<L> & Names<R>, M>}' exists on both sides and is not a merged key: rename one before joining`];
 
 type SortSpec = Sort | Expr<any>;
 
 /** Property names that runtimes and test tools probe on any object; they are not column reads. */
 const PASS_THROUGH_KEYS = new Set(['then', 'toJSON', 'constructor', 'asymmetricMatch', '$$typeof', 'nodeType', 'toString', 'valueOf']);
 
-type NamesOfType<S extends SchemaSpec, D extends DType> = { [K in Names<S>]: BaseOf<S[K]> extends D ? K : never }[Names<S>];
-/** One feature of `toMatrix`: a numeric/bool column as is, or an encoded column. */
+/**
+ * Names of the columns whose spec is one of D, nullability included (a 'float64?' column is
+ * not a NamesOfType<S, 'float64'>); any name for an untyped source (no declared schema).
+ */
+type NamesOfType<S extends SchemaSpec, D extends ColSpec> = string extends Names<S> ? string : { [K in Names<S>]: S[K] extends D ? K : never }[Names<S>];
+/**
+ * One feature of `toMatrix`: a numeric/bool column as is, or an encoded column.
+ * - numeric and `standardize` features need values in every row (a null is an
+ *   ExecutionError when the plan runs), so only non-nullable numeric/bool columns are
+ *   accepted: `coalesce` a nullable column first (`withColumn('x', r => r.x.coalesce(0))`);
+ *   a filter on `isNotNull()` leaves the column nullable, in its type and in the plan;
+ * - `onehot` takes a string column, nullable or not: a null row, like a value outside
+ *   `categories`, encodes as an all-zero row of the feature's block;
+ * - `hash` takes any column; a null row is all zero as well.
+ */
 export type FeatureInput<S extends SchemaSpec> =
   | NamesOfType<S, NumericDType | 'bool'>
   | { readonly standardize: NamesOfType<S, NumericDType | 'bool'> }
-  | { readonly onehot: NamesOfType<S, 'string'>; readonly categories?: readonly string[] }
+  | { readonly onehot: NamesOfType<S, 'string' | 'string?'>; readonly categories?: readonly string[] }
   | { readonly hash: Names<S>; readonly buckets: number };
 /** Statically known column count: only when every feature is a plain numeric column. */
 type FeatureCols<F extends readonly unknown[], I> = F extends readonly string[] ? (I extends true ? [...F, 'intercept']['length'] : F['length']) : number;
@@ -96,6 +140,18 @@ export class Relation<S extends SchemaSpec> {
     return this.next(makeNode('filter', { predicate: predicate(this.columns).node }, [this.plan]) as RelationNode);
   }
 
+  /**
+   * Rows where every named column is non-null; TypeScript types those columns non-null
+   * from here on (e.g. before using them as numeric matrix features). The plan's schema
+   * keeps them nullable, as any filter does: rewrites may move the filter, and the
+   * executor checks actual values where nulls matter.
+   */
+  dropNulls<K extends Names<S>>(...columns: K[]): Relation<Simplify<{ [N in keyof S]: N extends K ? BaseOf<S[N]> : S[N] }>> {
+    if (columns.length === 0) throw new PlanError('dropNulls', 'expected at least one column');
+    const predicate = conjunction(columns.map((c) => unary('isNotNull', this.columnNode(c, 'dropNulls'))));
+    return this.next(makeNode('filter', { predicate }, [this.plan]) as RelationNode);
+  }
+
   /** Keeps the named columns, or computes new ones: `select(r => ({ total: r.price.mul(r.qty) }))`. */
   select<K extends Names<S>>(...columns: K[]): Relation<Simplify<Pick<S, K>>>;
   select<O extends Record<string, Expr<any>>>(build: (r: Row<S>) => O): Relation<{ [N in keyof O]: SpecOf<O[N]> }>;
@@ -129,12 +185,22 @@ export class Relation<S extends SchemaSpec> {
     return this.next(makeNode('join', { how: how ?? 'inner', leftKeys: keys, rightKeys: keys }, [this.plan, right.plan]) as RelationNode);
   }
 
-  /** Equi-join on differently named keys: `joinOn(stores, { left: ['store_id'], right: ['id'] })`. */
-  joinOn<R extends SchemaSpec, How extends JoinKind = 'inner'>(
+  /**
+   * Equi-join on differently named keys: `joinOn(stores, { left: ['store_id'], right: ['id'] })`.
+   * A left and a right key at the same position with the same name are merged into one
+   * output column, as `join` does (USING semantics); every other right column is kept, so a
+   * right column named like a left column that is not its merged key does not compile (and
+   * is a PlanError at plan build). Key lists written as array literals are typed as tuples
+   * and paired by position; for lists typed as plain arrays the pairing is approximated by
+   * treating a right key as merged when its name is a left key's.
+   */
+  joinOn<R extends SchemaSpec, const LK extends readonly Names<S>[], const RK extends readonly Names<R>[], How extends JoinKind = 'inner'>(
     right: Relation<R>,
-    on: { left: readonly Names<S>[]; right: readonly Names<R>[] },
+    on: { left: LK; right: RK },
     how?: How,
-  ): Relation<JoinResult<S, R, never, How>> {
+    ...check: JoinOnCheck<S, R, LK, RK, How>
+  ): Relation<JoinResult<S, R, MergedKeys<LK, RK>, How>> {
+    void check;
     return this.next(makeNode('join', { how: how ?? 'inner', leftKeys: [...on.left], rightKeys: [...on.right] }, [this.plan, right.plan]) as RelationNode);
   }
 

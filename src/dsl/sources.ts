@@ -20,20 +20,36 @@ export interface SourceOptions {
   primaryKey?: string[];
 }
 
-/** ColSpec of a plain column given to `fromColumns`. */
+/**
+ * ColSpec of a plain column given to `fromColumns`, as src/io/columns.ts reads it:
+ * Int8/Int16/Int32, Uint8/Uint8Clamped/Uint16 arrays are int32; Uint32, BigInt64 and
+ * BigUint64 arrays are int64 (Uint32 values do not all fit int32; int64 holds values within
+ * ±2^53, a larger bigint is a SourceError); a JavaScript array by its values (numbers are
+ * float64, bigints int64), nullable when its element type admits null or undefined.
+ */
 type SpecOfInput<V> = V extends Float64Array
   ? 'float64'
   : V extends Float32Array
     ? 'float32'
-    : V extends Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array
-      ? 'int32'
-      : V extends ArrayLike<infer T>
-        ? NullableIf<BaseSpec<Exclude<T, null | undefined>>, null extends T ? true : undefined extends T ? true : false>
-        : never;
-type BaseSpec<T> = [T] extends [number] ? 'float64' : [T] extends [string] ? 'string' : [T] extends [boolean] ? 'bool' : [T] extends [Date] ? 'date' : never;
+    : V extends Uint32Array | BigInt64Array | BigUint64Array
+      ? 'int64'
+      : V extends Int32Array | Int16Array | Int8Array | Uint8Array | Uint8ClampedArray | Uint16Array
+        ? 'int32'
+        : V extends ArrayLike<infer T>
+          ? NullableIf<BaseSpec<Exclude<T, null | undefined>>, null extends T ? true : undefined extends T ? true : false>
+          : never;
+type BaseSpec<T> = [T] extends [number] ? 'float64' : [T] extends [bigint] ? 'int64' : [T] extends [string] ? 'string' : [T] extends [boolean] ? 'bool' : [T] extends [Date] ? 'date' : never;
 type NullableIf<D extends DType, N extends boolean> = N extends true ? `${D}?` : D;
 
-export type ColumnInput = ArrayLike<number | string | boolean | Date | null | undefined> | Float64Array | Float32Array | Int32Array;
+export type ColumnInput =
+  | ArrayLike<number | string | boolean | Date | null | undefined>
+  | ArrayLike<bigint | null | undefined>
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
 type ColumnsSchema<C, T> = { [K in keyof C]: K extends keyof T ? (T[K] extends ColSpec ? T[K] : never) : SpecOfInput<C[K]> } & {};
 
 /** A scan of the whole source, or of the declared columns only (so the relation has exactly its type's columns). */
@@ -101,7 +117,7 @@ export function readParquet<S extends SchemaSpec = SchemaSpec>(path: string, opt
  */
 function checkDeclaredSchema(source: TableSource, declared: SchemaSpec): void {
   for (const [name, spec] of Object.entries(declared)) {
-    const want = parseColSpec(spec);
+    const want = parseColSpec(spec, { operator: `${source.name} (schema)`, column: name });
     const have = source.schema.fields.find((f) => f.name === name);
     if (!have) throw new SourceError(source.name, `declared column '${name}' is not in the source`);
     if (have.dtype !== want.dtype || (have.nullable && !want.nullable)) {

@@ -40,7 +40,8 @@ export interface SourceInit {
 
 /**
  * Internal: the TableSource shared by all readers. Columns are converted on first use
- * and kept, so a plan that scans a source twice converts it once.
+ * and kept, so a plan that scans a source twice converts it once. Nothing is converted
+ * for a column that neither a plan reads nor the cost model asks statistics about.
  */
 export function makeSource(init: SourceInit): TableSource {
   const names = init.fields.map((f) => f.name);
@@ -48,35 +49,58 @@ export function makeSource(init: SourceInit): TableSource {
     if (!names.includes(k)) throw new UnknownColumnError(`${init.name} (primary key)`, k, names);
   }
   const cache = new Map<string, Column[]>();
+  /** Columns whose asynchronous load was started by `loadedNow`; `load` awaits them instead of loading again. */
+  const pending = new Map<string, Promise<Column[]>>();
+  /** Set once `loadColumns` returned a Promise: such a source has no columns to hand without waiting. */
+  let asynchronous = false;
   const rowCount = init.batchLengths.reduce((s, n) => s + n, 0);
-  /** The column's chunks when they can be had without waiting (in-memory and parsed sources). */
+  /** The column's chunks when they can be had without waiting (in-memory and parsed sources). Throws what the load throws. */
   const loadedNow = (name: string): Column[] | undefined => {
-    if (!cache.has(name)) {
-      const loaded = init.loadColumns([name]);
-      if (loaded instanceof Promise) return undefined;
-      cache.set(name, loaded[0]);
+    const hit = cache.get(name);
+    if (hit || asynchronous) return hit;
+    const loaded = init.loadColumns([name]);
+    if (loaded instanceof Promise) {
+      // Keep the work for `load`; a failure is reported there, when a plan reads the column.
+      asynchronous = true;
+      const column = loaded.then((l) => {
+        cache.set(name, l[0]);
+        return l[0];
+      });
+      pending.set(name, column);
+      column.then(
+        () => pending.delete(name),
+        () => pending.delete(name),
+      );
+      return undefined;
     }
-    return cache.get(name);
+    cache.set(name, loaded[0]);
+    return loaded[0];
   };
-  let columnStats: Record<string, ColumnStats> | undefined;
+  // Statistics per column, computed the first time the cost model asks about that column
+  // (one pass over it). A column that cannot be had without waiting, or fails to load, has
+  // none: the failure is reported when a plan reads the column, not while it is planned.
+  const columnStats = new Map<string, ColumnStats | undefined>();
+  const statsOf = (field: Field): ColumnStats | undefined => {
+    if (!columnStats.has(field.name)) {
+      let summary: ColumnStats | undefined;
+      try {
+        const chunks = loadedNow(field.name);
+        summary = chunks && summarize(field.dtype, chunks);
+      } catch {
+        summary = undefined;
+      }
+      columnStats.set(field.name, summary);
+    }
+    return columnStats.get(field.name);
+  };
+  const statsColumns: Record<string, ColumnStats> = Object.create(null);
+  for (const f of init.fields) Object.defineProperty(statsColumns, f.name, { enumerable: true, get: () => statsOf(f) });
   const categoryCache = new Map<string, readonly string[]>();
   return {
     id: newSourceId(init.prefix),
     name: init.name,
     schema: init.primaryKey ? { fields: init.fields, primaryKey: [...init.primaryKey] } : { fields: init.fields },
-    stats: {
-      rowCount,
-      // Computed on first use (the cost model asks), one pass per column.
-      get columns() {
-        columnStats ??= Object.fromEntries(
-          init.fields.flatMap((f) => {
-            const chunks = loadedNow(f.name);
-            return chunks ? [[f.name, summarize(f.dtype, chunks)]] : [];
-          }),
-        );
-        return columnStats;
-      },
-    },
+    stats: { rowCount, columns: statsColumns },
     categories(column: string): readonly string[] | undefined {
       const field = init.fields.find((f) => f.name === column);
       if (field?.dtype !== 'string') return undefined;
@@ -92,10 +116,11 @@ export function makeSource(init: SourceInit): TableSource {
     async load(columns: readonly string[]): Promise<readonly Batch[]> {
       for (const c of columns) if (!names.includes(c)) throw new UnknownColumnError(init.name, c, names);
       const missing = [...new Set(columns.filter((c) => !cache.has(c)))];
-      if (missing.length > 0) {
-        const loaded = await init.loadColumns(missing);
-        missing.forEach((c, i) => cache.set(c, loaded[i]));
-      }
+      const started = missing.filter((c) => pending.has(c));
+      const fresh = missing.filter((c) => !pending.has(c));
+      // Both awaited together, so a failure of either is reported (and none goes unhandled).
+      const [loaded] = await Promise.all([fresh.length > 0 ? init.loadColumns(fresh) : [], Promise.all(started.map((c) => pending.get(c)!))]);
+      fresh.forEach((c, i) => cache.set(c, loaded[i]));
       const batches: Batch[] = [];
       init.batchLengths.forEach((n, b) => {
         if (n > 0) batches.push(makeBatch(columns.map((c) => cache.get(c)![b]), n));
@@ -176,7 +201,7 @@ export function columnsSource(cols: Record<string, ArrayLike<unknown> | TypedArr
     if (data.length !== length) {
       throw new SourceError(name, `column '${col}' has ${data.length} rows but column '${entries[0][0]}' has ${length}`);
     }
-    const declared = opts.types?.[col] !== undefined ? parseColSpec(opts.types[col]) : undefined;
+    const declared = opts.types?.[col] !== undefined ? parseColSpec(opts.types[col], { operator: `${name} (types)`, column: col }) : undefined;
     const column = toColumn(name, col, data, declared?.dtype);
     if (declared && !declared.nullable && column.validity) {
       throw new SourceError(name, `column '${col}' is declared '${declared.dtype}' (not nullable) but row ${column.validity.indexOf(0)} is null`);

@@ -268,7 +268,9 @@ export function csvSource(path: string, opts: CsvSourceOptions = {}): TableSourc
         return j;
       })
     : names.map((_, j) => j);
-  const fields: Field[] = declared ? declared.map(([name, spec]) => ({ name, ...parseColSpec(spec) })) : positions.map(infer);
+  const fields: Field[] = declared
+    ? declared.map(([name, spec]) => ({ name, ...parseColSpec(spec, { operator: `${path} (schema)`, column: name }) }))
+    : positions.map(infer);
 
   const build = (field: Field, j: number): Column => {
     const values = allocValues(field.dtype, rows);

@@ -47,21 +47,112 @@ export function columnRef(name: string, type: ColumnType): ExprNode {
   return { kind: 'column', name, type: { dtype: type.dtype, nullable: type.nullable } };
 }
 
-export function literal(value: LiteralValue, dtype: DType): ExprNode {
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+/** int64 values are held as JavaScript numbers, exact up to ±2^53 (as in src/io). */
+const INT64_LIMIT = 2 ** 53;
+
+const fitsInt32 = (v: number) => Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
+const fitsInt64 = (v: number) => Number.isInteger(v) && Math.abs(v) <= INT64_LIMIT;
+
+/** What `dtype` needs that `value` is not (undefined when `dtype` holds `value`). */
+function unrepresentable(value: Exclude<LiteralValue, null>, dtype: DType): string | undefined {
+  const kind = typeof value;
+  switch (dtype) {
+    case 'bool':
+      return kind === 'boolean' ? undefined : `a boolean, not a ${kind}`;
+    case 'string':
+      return kind === 'string' ? undefined : `a string, not a ${kind}`;
+    default:
+      if (kind !== 'number') return `a number, not a ${kind}`;
+  }
+  const v = value as number;
+  switch (dtype) {
+    case 'int32':
+      return fitsInt32(v) ? undefined : 'an integer in [-2^31, 2^31 - 1]';
+    case 'int64':
+      return fitsInt64(v) ? undefined : 'an integer within ±2^53 (what a JavaScript number holds exactly)';
+    case 'date':
+      return Number.isInteger(v) ? undefined : 'whole days since 1970-01-01';
+    case 'float32':
+      return Number.isFinite(v) && !Number.isFinite(Math.fround(v)) ? 'a value within the float32 range (±3.4e38)' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const literalText = (value: Exclude<LiteralValue, null>) => (typeof value === 'string' ? `'${value}'` : numberText(value));
+
+/**
+ * A literal of `dtype`. The value must be one the dtype holds: an integer in range for
+ * int32/int64 (int64 is exact within ±2^53), a finite value within range for float32
+ * (stored rounded to float32, `Math.fround`, so that folding and digests see the value a
+ * float32 column would hold), a boolean for bool, a string for string, whole days for
+ * date; anything else is a TypeMismatchError naming `operation`. `null` is allowed for
+ * every dtype (a nullable literal). Integer -0 is stored as 0 (integers have no -0).
+ */
+export function literal(value: LiteralValue, dtype: DType, operation = 'literal'): ExprNode {
+  if (value !== null) {
+    const why = unrepresentable(value, dtype);
+    if (why) throw new TypeMismatchError(operation, `literal ${literalText(value)} does not fit ${dtype}, which needs ${why}`);
+    if (dtype === 'float32') value = Math.fround(value as number);
+    else if (value === 0 && (dtype === 'int32' || dtype === 'int64' || dtype === 'date')) value = 0;
+  }
   return { kind: 'literal', value, type: { dtype, nullable: value === null } };
 }
 
-/** A literal for a JavaScript value, typed after the operand it meets (numbers after numeric columns). */
+/**
+ * A literal for a plain JavaScript number next to an operand of dtype `like`, typed as
+ * the DSL's compile-time types say (src/dsl/expr.ts, `OperandSpec`):
+ * - next to an int32 operand: an integer literal that fits int32 is int32, a larger one
+ *   int64 (so `x.lt(3_000_000_000)` compares in int64 instead of wrapping), a
+ *   non-integral one (or NaN/±Infinity) float64;
+ * - next to an int64 operand: an integer is int64, a non-integral one float64;
+ * - next to an integer operand, an integer beyond ±2^53 (what int64 holds exactly) is a
+ *   TypeMismatchError naming the operation and the literal (pass `lit(x, 'float64')`);
+ * - next to a float32 operand: a float32 literal (the value rounded by `Math.fround`), so
+ *   comparisons and arithmetic stay in the column's type, as SQL engines cast an untyped
+ *   literal to the column's type (DuckDB: `f = 0.1` on a FLOAT column is true for the
+ *   row holding 0.1f, and `f + 0.1` is FLOAT). A float64 literal would make
+ *   `f32.eq(0.1)` false for every row and widen `f32.add(1)` to float64. A value beyond
+ *   the float32 range is a TypeMismatchError (pass `lit(x, 'float64')`);
+ * - otherwise float64.
+ */
+function numberLiteral(value: number, like: DType, operation: string): ExprNode {
+  if (like === 'int32' || like === 'int64') {
+    if (!Number.isInteger(value)) return literal(value, 'float64', operation);
+    if (!fitsInt64(value)) {
+      throw new TypeMismatchError(operation, `literal ${numberText(value)} next to an operand of type ${like} is beyond ±2^53, the exact range of int64; pass lit(${numberText(value)}, 'float64') to compare or compute in float64`);
+    }
+    return literal(value, like === 'int32' && fitsInt32(value) ? 'int32' : 'int64', operation);
+  }
+  if (like === 'float32') {
+    if (unrepresentable(value, 'float32')) {
+      throw new TypeMismatchError(operation, `literal ${numberText(value)} next to an operand of type float32 is beyond the float32 range; pass lit(${numberText(value)}, 'float64')`);
+    }
+    return literal(value, 'float32', operation);
+  }
+  return literal(value, 'float64', operation);
+}
+
+/**
+ * A literal for a JavaScript value, typed after the operand it meets: numbers as
+ * `numberLiteral` says, null as a null of the operand's dtype, Dates as dates.
+ */
 export function literalLike(value: unknown, like: ColumnType, operation: string): ExprNode {
-  if (value === null || value === undefined) return literal(null, like.dtype);
-  if (value instanceof Date) return literal(Math.floor(value.getTime() / 86_400_000), 'date');
+  if (value === null || value === undefined) return literal(null, like.dtype, operation);
+  if (value instanceof Date) {
+    const days = Math.floor(value.getTime() / 86_400_000);
+    if (Number.isNaN(days)) throw new TypeMismatchError(operation, 'invalid Date literal');
+    return literal(days, 'date', operation);
+  }
   switch (typeof value) {
     case 'number':
-      return literal(value, isNumeric(like.dtype) ? (Number.isInteger(value) && like.dtype !== 'float32' && like.dtype !== 'float64' ? like.dtype : 'float64') : 'float64');
+      return numberLiteral(value, like.dtype, operation);
     case 'boolean':
-      return literal(value, 'bool');
+      return literal(value, 'bool', operation);
     case 'string':
-      return literal(value, 'string');
+      return literal(value, 'string', operation);
     default:
       throw new TypeMismatchError(operation, `unsupported literal ${String(value)} of type ${typeof value}`);
   }
@@ -238,6 +329,16 @@ export function mapChildren(e: ExprNode, f: (child: ExprNode) => ExprNode): Expr
     case 'case':
       return { ...e, branches: e.branches.map((b) => ({ when: f(b.when), then: f(b.then) })), otherwise: f(e.otherwise) };
   }
+}
+
+/** The AND-conjuncts of a predicate, left to right: a AND (b AND c) → [a, b, c]. */
+export function conjuncts(e: ExprNode): ExprNode[] {
+  return e.kind === 'binary' && e.op === 'and' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+}
+
+/** The AND of one or more predicates. */
+export function conjunction(parts: readonly ExprNode[]): ExprNode {
+  return parts.reduce((acc, p) => binary('and', acc, p));
 }
 
 /** Names of the columns an expression reads. */

@@ -102,6 +102,8 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
     arity: 0,
     derive({ n, dtype }) {
       if (!Number.isInteger(n) || n < 0) throw new PlanError('identity', `expected a non-negative integer size, got ${n}`);
+      // n² elements must fit the longest typed array (2^32 in V8): fail here, not with a RangeError at run time.
+      if (n * n > 2 ** 32) throw new ShapeError('identity', `${n}×${n} is ${n * n} elements, more than a dense matrix holds (2^32)`);
       return matrix(n, n, dtype);
     },
     label: ({ n }) => String(n),
@@ -202,7 +204,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
     derive({ ridge }, inputs) {
       const x = matrixInput(inputs, 0, 'lstsq');
       const y = matrixInput(inputs, 1, 'lstsq');
-      if (!(ridge >= 0)) throw new PlanError('lstsq', `expected a non-negative ridge penalty, got ${ridge}`);
+      if (typeof ridge !== 'number' || !Number.isFinite(ridge) || ridge < 0) throw new PlanError('lstsq', `expected a finite, non-negative ridge penalty, got ${String(ridge)}`);
       if (!sameRows(x.rows, y.rows)) throw new ShapeError('lstsq', `X (${shapeText(x)}) and y (${shapeText(y)}) have different row counts`);
       return matrix(x.cols, y.cols, resultType(x, y), y.columnNames);
     },

@@ -99,11 +99,6 @@ export function relationSchema(node: PlanNode, operator: string): RelationSchema
   return node.output.schema;
 }
 
-export function matrixOutput(node: PlanNode, operator: string): MatrixOutput {
-  if (node.output.kind !== 'matrix') throw new PlanError(operator, `expected a matrix input, got a relation (${node.kind})`);
-  return node.output;
-}
-
 const digests = new WeakMap<PlanNode, string>();
 
 /** Canonical text of a whole subplan: equal digests mean equal plans. */
@@ -137,12 +132,6 @@ export function nodeLabel(node: PlanNode): string {
   const def = operatorDef(node.kind);
   const args = def.label(node.args as never);
   return args ? `${def.name} ${args}` : def.name;
-}
-
-/** Rebuilds a plan bottom-up, replacing each node by `f(node with rewritten inputs)`. */
-export function transformUp(node: PlanNode, f: (n: PlanNode) => PlanNode): PlanNode {
-  const inputs = node.inputs.map((c) => transformUp(c, f));
-  return f(withInputs(node, inputs));
 }
 
 /** Every node of a plan, inputs before the nodes that read them. */

@@ -3,6 +3,7 @@ import { type ColumnType, type DType, formatColumnType, isInteger } from '../typ
 import { type Field, type RelationSchema, fieldNames, requireField } from '../types/schema.js';
 import { type AggregateExpr, aggregateDigest, aggregateToString } from './aggregate.js';
 import { type ExprNode, checkExpr, exprDigest, exprToString } from './expr.js';
+import type { JoinKind } from '../types/join.js';
 import type { OperatorDefs, OutputType, PlanNode } from './node.js';
 import type { TableSource } from './source.js';
 import { listText } from './text.js';
@@ -20,7 +21,6 @@ export interface RelationalArgs {
   union: Record<string, never>;
 }
 
-export type JoinKind = 'inner' | 'left' | 'semi' | 'anti';
 export interface NamedExpr {
   readonly name: string;
   readonly expr: ExprNode;
@@ -234,4 +234,4 @@ export function sortKeyToString(k: SortKey): string {
   return `${exprToString(k.expr)} ${k.descending ? 'DESC' : 'ASC'}${k.nullsFirst ? ' NULLS FIRST' : ''}`;
 }
 
-export type { ColumnType };
+export type { ColumnType, JoinKind };

@@ -7,6 +7,8 @@
  * and types of a whole pipeline.
  */
 
+import { PlanError } from '../errors.js';
+
 export const DTYPES = ['float64', 'float32', 'int32', 'int64', 'bool', 'string', 'date'] as const;
 export type DType = (typeof DTYPES)[number];
 export type NumericDType = 'float64' | 'float32' | 'int32' | 'int64';
@@ -49,11 +51,25 @@ export function isInteger(d: DType): boolean {
   return d === 'int32' || d === 'int64';
 }
 
-export function parseColSpec(spec: string): ColumnType {
-  const nullable = spec.endsWith('?');
+/** Where a ColSpec was written, for the error a bad one raises. */
+export interface ColSpecContext {
+  /** The operator or source that declared it, e.g. `orders (types)`. */
+  readonly operator: string;
+  /** The column it declares. */
+  readonly column?: string;
+}
+
+/**
+ * The run-time column type a ColSpec names. A bad spec (possible from untyped code or
+ * a cast) raises a PlanError naming the operator and the column of `context`.
+ */
+export function parseColSpec(spec: string, context?: ColSpecContext): ColumnType {
+  const nullable = typeof spec === 'string' && spec.endsWith('?');
   const dtype = (nullable ? spec.slice(0, -1) : spec) as DType;
-  if (!(DTYPES as readonly string[]).includes(dtype)) {
-    throw new TypeError(`unknown column type '${spec}'; expected one of ${DTYPES.join(', ')} (with '?' when nullable)`);
+  if (typeof spec !== 'string' || !(DTYPES as readonly string[]).includes(dtype)) {
+    const what = typeof spec === 'string' ? `'${spec}'` : `${String(spec)} (a ${typeof spec}, not a string)`;
+    const where = context?.column !== undefined ? `column '${context.column}': ` : '';
+    throw new PlanError(context?.operator ?? 'schema', `${where}unknown column type ${what}; expected one of ${DTYPES.join(', ')} (with '?' when nullable)`);
   }
   return { dtype, nullable };
 }

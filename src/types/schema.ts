@@ -1,5 +1,5 @@
 import { UnknownColumnError } from '../errors.js';
-import { type ColumnType, formatColumnType } from './dtype.js';
+import type { ColumnType } from './dtype.js';
 
 /** One named column of a relation. */
 export interface Field extends ColumnType {
@@ -34,6 +34,3 @@ export function fieldIndex(schema: RelationSchema, name: string, operator: strin
   return i;
 }
 
-export function formatSchema(schema: RelationSchema): string {
-  return `[${schema.fields.map((f) => `${f.name}: ${formatColumnType(f)}`).join(', ')}]`;
-}

@@ -110,6 +110,16 @@ describe('relation types', () => {
     ).toThrow(TesseraError);
   });
 
+  it('dropNulls types the named columns non-null, and its rows hold no null there', async () => {
+    const clean = sales.dropNulls('promo', 'note');
+    expectTypeOf<SchemaOf<typeof clean>>().toEqualTypeOf<{ store: 'int32'; units: 'float64'; promo: 'bool'; note: 'string' }>();
+    expect(await clean.collectRows()).toEqual([{ store: 1, units: 3, promo: true, note: 'a' }]);
+    expect(() =>
+      // @ts-expect-error no column 'nope'
+      sales.dropNulls('nope'),
+    ).toThrow(TesseraError);
+  });
+
   it('keeps the schema through sort, limit, distinct and union', () => {
     const s = sales.orderBy((r) => [r.units.desc(), r.note.asc({ nulls: 'first' })]).limit(5).distinct().unionAll(sales);
     expectTypeOf<SchemaOf<typeof s>>().toEqualTypeOf<SchemaOf<typeof sales>>();

@@ -86,6 +86,28 @@ describe('tessera explain', () => {
     expect(throws.stderr).toBe(`tessera explain: '${join(tmp, 'throws.mjs')}' failed to load: Error: bad data\n`);
   });
 
+  it('exits with 1 and one line when the pipeline of a module throws a TesseraError of its own copy of Tessera', () => {
+    // The module gets its own instances of Tessera's classes (tsx loads it apart), so this
+    // relies on the TesseraError brand rather than on the prototype chain.
+    const csv = join(tmp, 'bad.csv');
+    writeFileSync(csv, 'a,c\n1,2024-01-01\n2,nope\n');
+    const index = JSON.stringify(pathToFileURL(join(root, 'src/index.ts')).href);
+    const reads = module('reads-bad.ts', `import { readCsv } from ${index};\nexport default readCsv(${JSON.stringify(csv)}, { schema: { a: 'int32', c: 'date' } }).filter((r) => r.a.gt(1)).select('c');\n`);
+    // Planning does not decode the column; running the plan does, and reports it.
+    const planned = tessera('explain', reads);
+    expect(planned.stderr).toBe('');
+    expect(planned.status).toBe(0);
+    const run = tessera('explain', reads, '--analyze');
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`tessera explain: SourceError: ${csv}: line 3, column 'c': cannot parse 'nope' as date\n`);
+    expect(run.status).toBe(1);
+    // A PlanError raised while the module builds its pipeline, from a default-exported function.
+    const plan = module('plan-error.ts', `import { matrix } from ${index};\nexport default () => matrix([[1, 2]]).lstsq(matrix([[1]]), Infinity);\n`);
+    const built = tessera('explain', plan);
+    expect(built.status).toBe(1);
+    expect(built.stderr).toMatch(/^tessera explain: the function exported by default from '.*plan-error\.ts' threw: PlanError: lstsq: expected a finite, non-negative ridge penalty, got Infinity\n$/);
+  });
+
   it('lists explain in the usage text', () => {
     const r = tessera('--help');
     expect(r.status).toBe(0);

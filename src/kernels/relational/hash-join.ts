@@ -1,5 +1,5 @@
 import { type Column, composeIndices } from '../../data/column.js';
-import type { JoinKind } from '../../plan/relational-operators.js';
+import type { JoinKind } from '../../types/join.js';
 import {
   type KeyColumn,
   KeyTable,

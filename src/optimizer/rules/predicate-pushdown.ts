@@ -1,4 +1,4 @@
-import { type ExprNode, binary, columnRef, columnsOf, substituteColumns } from '../../plan/expr.js';
+import { type ExprNode, binary, columnRef, columnsOf, conjunction, conjuncts, substituteColumns } from '../../plan/expr.js';
 import { type Node, type PlanNode, makeNode, relationSchema, withInputs } from '../../plan/node.js';
 import type { Field } from '../../types/schema.js';
 import type { Rule } from '../rule.js';
@@ -67,7 +67,7 @@ export const predicatePushdown: Rule = {
         if (keys.size === 0) return null;
         const [down, kept] = partition(conjuncts(predicate), (c) => readsOnly(c, keys));
         if (down.length === 0) return null;
-        return above(kept, withInputs(child, [filter(child.inputs[0], and(down))]));
+        return above(kept, withInputs(child, [filter(child.inputs[0], conjunction(down))]));
       }
       case 'join':
         return intoJoin(child, predicate);
@@ -110,8 +110,8 @@ function intoJoin(join: Node<'join'>, predicate: ExprNode): PlanNode | null {
     }
   }
   if (toLeft.length === 0 && toRight.length === 0) return null;
-  const newLeft = toLeft.length > 0 ? filter(left, and(toLeft)) : left;
-  const newRight = toRight.length > 0 ? filter(right, and(toRight)) : right;
+  const newLeft = toLeft.length > 0 ? filter(left, conjunction(toLeft)) : left;
+  const newRight = toRight.length > 0 ? filter(right, conjunction(toRight)) : right;
   return above(kept, withInputs(join, [newLeft, newRight]));
 }
 
@@ -121,16 +121,7 @@ function filter(input: PlanNode, predicate: ExprNode): PlanNode {
 
 /** The conjuncts left in place, as one filter over `node` (or `node` itself when none). */
 function above(kept: readonly ExprNode[], node: PlanNode): PlanNode {
-  return kept.length > 0 ? filter(node, and(kept)) : node;
-}
-
-/** The AND-conjuncts of a predicate, left to right. */
-export function conjuncts(e: ExprNode): ExprNode[] {
-  return e.kind === 'binary' && e.op === 'and' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
-}
-
-function and(parts: readonly ExprNode[]): ExprNode {
-  return parts.reduce((acc, p) => binary('and', acc, p));
+  return kept.length > 0 ? filter(node, conjunction(kept)) : node;
 }
 
 function readsOnly(e: ExprNode, names: ReadonlySet<string>): boolean {

@@ -1,4 +1,4 @@
-import { type ExprNode, binary, columnsOf } from '../../plan/expr.js';
+import { type ExprNode, columnsOf, conjunction, conjuncts } from '../../plan/expr.js';
 import { type PlanNode, makeNode } from '../../plan/node.js';
 import { restrictRows } from '../row-restriction.js';
 import type { Rule, RuleContext } from '../rule.js';
@@ -29,19 +29,15 @@ export const rowSelectionPushdown: Rule = {
     if (rel.output.kind !== 'relation') return null;
     const relColumns = new Set(rel.output.schema.fields.map((f) => f.name));
     const onRel = (e: ExprNode) => [...columnsOf(e)].every((c) => relColumns.has(c));
-    const conjuncts = splitAnd(node.args.predicate);
-    const below = conjuncts.filter(onRel);
+    const parts = conjuncts(node.args.predicate);
+    const below = parts.filter(onRel);
     if (below.length === 0) return null;
-    const filtered = makeNode('filter', { predicate: below.reduce((a, b) => binary('and', a, b)) }, [rel]);
+    const filtered = makeNode('filter', { predicate: conjunction(below) }, [rel]);
     const restricted = restrictRows(m, rel, filtered);
     if (!restricted) return null;
     const pushed = makeNode('appendColumns', append.args, [filtered, restricted]);
-    const above = conjuncts.filter((e) => !onRel(e));
-    return above.length === 0 ? pushed : makeNode('filter', { predicate: above.reduce((a, b) => binary('and', a, b)) }, [pushed]);
+    const above = parts.filter((e) => !onRel(e));
+    return above.length === 0 ? pushed : makeNode('filter', { predicate: conjunction(above) }, [pushed]);
   },
 };
 
-/** The conjuncts of a predicate: a AND (b AND c) → [a, b, c]. */
-function splitAnd(e: ExprNode): ExprNode[] {
-  return e.kind === 'binary' && e.op === 'and' ? [...splitAnd(e.left), ...splitAnd(e.right)] : [e];
-}

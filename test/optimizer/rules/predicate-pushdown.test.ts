@@ -281,7 +281,7 @@ describe('predicate-pushdown: where it must not fire', () => {
   });
 
   it('leaves a filter over appendColumns to R5, and a filter over a scan alone', () => {
-    const withPrediction = T.orders.filter((r) => r.x.isNotNull());
+    const withPrediction = T.orders.dropNulls('x');
     const predicted = withPrediction.withMatrixColumns(withPrediction.toMatrix(['x']).scale(2), ['x2']).filter((r) => r.k.gt(2));
     expect(pushed(predicted.plan)).toMatchInlineSnapshot(`
       {

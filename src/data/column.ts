@@ -1,4 +1,5 @@
 import type { DType } from '../types/dtype.js';
+import { dateToDays, daysToDate } from '../types/date.js';
 
 /**
  * The in-memory column of one batch, the unit every kernel works on.
@@ -57,7 +58,6 @@ export function nullCount(col: Column): number {
   return col.length - n;
 }
 
-const MS_PER_DAY = 86_400_000;
 
 /** The JavaScript value of row `i` (null for a null): for tests, printing and small results. */
 export function cellValue(col: Column, i: number): number | boolean | string | Date | null {
@@ -69,7 +69,7 @@ export function cellValue(col: Column, i: number): number | boolean | string | D
     case 'string':
       return col.dictionary![v];
     case 'date':
-      return new Date(v * MS_PER_DAY);
+      return daysToDate(v);
     default:
       return v;
   }
@@ -315,7 +315,7 @@ export function columnFromValues(dtype: DType, input: ArrayLike<unknown>): Colum
     }
     if (dict) values[i] = dict.code(String(v));
     else if (dtype === 'bool') values[i] = v ? 1 : 0;
-    else if (dtype === 'date') values[i] = v instanceof Date ? Math.floor(v.getTime() / MS_PER_DAY) : Number(v);
+    else if (dtype === 'date') values[i] = v instanceof Date ? dateToDays(v) : Number(v);
     else values[i] = Number(v);
   }
   return makeColumn(dtype, values, validity, dict?.values);

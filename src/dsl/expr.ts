@@ -15,6 +15,7 @@ import {
   type WithNullability,
   commonDType,
 } from '../types/dtype.js';
+import { dateToDays } from '../types/date.js';
 
 /**
  * The typed expression builder. `Expr<C>` wraps an expression node whose type is the
@@ -345,7 +346,7 @@ type LitSpec<D extends DType, V> = [V] extends [null] ? `${D}?` : null extends V
 export function lit<D extends DType, V extends JsValueOf<D> | null>(value: V & LitGuard<D, V>, dtype: D): Expr<LitSpec<D, V>> {
   let v = value as E.LiteralValue;
   if ((value as unknown) instanceof Date) {
-    v = Math.floor((value as unknown as Date).getTime() / 86_400_000);
+    v = dateToDays(value as unknown as Date);
     if (Number.isNaN(v)) throw new TypeMismatchError('lit', 'invalid Date literal');
   }
   return new Expr(E.literal(v, dtype, 'lit'));

@@ -1,5 +1,6 @@
 import { type Column, DictionaryBuilder, allocValues, makeColumn } from '../data/column.js';
 import type { DType } from '../types/dtype.js';
+import { MS_PER_DAY, daysToIsoDate } from '../types/date.js';
 
 /**
  * Casts with TRY_CAST semantics: a value that does not fit the target (a string that
@@ -87,7 +88,7 @@ function parseDate(t: string): number | null {
   const ms = Date.UTC(y, mo - 1, d);
   const back = new Date(ms);
   // Date.UTC rolls 02-30 over to 03-01: such dates are invalid.
-  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? ms / 86_400_000 : null;
+  return back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d ? ms / MS_PER_DAY : null;
 }
 
 function parseString(s: string, to: DType): number | null {
@@ -134,7 +135,7 @@ function formatValue(dtype: DType, v: number): string {
     case 'bool':
       return v ? 'true' : 'false';
     case 'date':
-      return new Date(v * 86_400_000).toISOString().slice(0, 10);
+      return daysToIsoDate(v);
     case 'float64':
     case 'float32':
       return formatFloat(v);

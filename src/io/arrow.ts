@@ -6,6 +6,7 @@ import type { DType } from '../types/dtype.js';
 import type { Field, RelationSchema } from '../types/schema.js';
 import type { TableSource } from '../plan/source.js';
 import { makeSource } from './columns.js';
+import { MS_PER_DAY } from '../types/date.js';
 
 export interface ArrowSourceOptions {
   name?: string;
@@ -13,7 +14,6 @@ export interface ArrowSourceOptions {
 }
 
 type AnyData = arrow.Data<arrow.DataType>;
-const MS_PER_DAY = 86_400_000;
 
 /**
  * A source over an Arrow table, one batch per record batch. Fixed-width columns

@@ -5,6 +5,7 @@ import { SourceError, UnknownColumnError } from '../errors.js';
 import { type ColSpec, type DType, parseColSpec } from '../types/dtype.js';
 import type { Field } from '../types/schema.js';
 import { newSourceId, type TableSource } from '../plan/source.js';
+import { dateToDays } from '../types/date.js';
 
 type TypedArray =
   | Float64Array
@@ -184,7 +185,6 @@ export function readSourceFile(path: string): Buffer {
   }
 }
 
-const MS_PER_DAY = 86_400_000;
 
 /**
  * A source over plain in-memory columns. Float64Array, Float32Array and Int32Array are
@@ -283,7 +283,7 @@ function toColumn(source: string, col: string, data: ArrayLike<unknown>, declare
       throw new SourceError(source, `column '${col}', row ${i}: ${String(v)} is not a valid ${dtype}`);
     }
     if (kind === 'Date' && Number.isNaN((v as Date).getTime())) throw new SourceError(source, `column '${col}', row ${i}: invalid Date`);
-    values[i] = kind === 'Date' ? Math.floor((v as Date).getTime() / MS_PER_DAY) : n;
+    values[i] = kind === 'Date' ? dateToDays(v as Date) : n;
   }
   return columnFromValues(dtype, values);
 }

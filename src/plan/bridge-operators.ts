@@ -1,8 +1,8 @@
 import { PlanError, TypeMismatchError } from '../errors.js';
 import { isNumeric } from '../types/dtype.js';
-import { type Field, fieldNames, requireField } from '../types/schema.js';
+import { type Field, fieldNames, requireField, requireUniqueNames } from '../types/schema.js';
 import { type MatrixDType, matrix, matrixInput } from './matrix-operators.js';
-import { type OperatorDefs, type PlanNode, planDigest } from './node.js';
+import { type OperatorDefs, type PlanNode, planDigest, relationSchema } from './node.js';
 import { listText } from './text.js';
 
 /**
@@ -54,20 +54,6 @@ function checkFeature(f: Feature, field: Field): void {
   }
 }
 
-function uniqueNames(names: readonly string[], operator: string): void {
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (seen.has(n)) throw new PlanError(operator, `duplicate column name '${n}'`);
-    seen.add(n);
-  }
-}
-
-function relationInput(inputs: readonly PlanNode[], operator: string) {
-  const out = inputs[0].output;
-  if (out.kind !== 'relation') throw new PlanError(operator, `expected a relation as first input, got a matrix (${inputs[0].kind})`);
-  return out.schema;
-}
-
 /** The row count of a relation when it is known before running (a scan with statistics, and row-preserving operators above it). */
 export function staticRowCount(node: PlanNode): number | null {
   switch (node.kind) {
@@ -86,11 +72,11 @@ export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
     name: 'ToMatrix',
     arity: 1,
     derive({ features, intercept, dtype }, inputs) {
-      const schema = relationInput(inputs, 'toMatrix');
+      const schema = relationSchema(inputs[0], 'toMatrix');
       if (features.length === 0 && !intercept) throw new PlanError('toMatrix', 'expected at least one feature column');
       for (const f of features) checkFeature(f, requireField(schema, f.column, 'toMatrix'));
       const names = [...features.flatMap(featureColumnNames), ...(intercept ? ['intercept'] : [])];
-      uniqueNames(names, 'toMatrix');
+      requireUniqueNames(names, 'toMatrix');
       return matrix(staticRowCount(inputs[0]), names.length, dtype, names, inputs[0]);
     },
     label: ({ features, intercept, dtype }) =>
@@ -101,13 +87,13 @@ export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
     name: 'AppendColumns',
     arity: 2,
     derive({ names }, inputs) {
-      const schema = relationInput(inputs, 'appendColumns');
+      const schema = relationSchema(inputs[0], 'appendColumns');
       const m = matrixInput(inputs, 1, 'appendColumns');
       if (!m.rowOrigin || planDigest(m.rowOrigin) !== planDigest(inputs[0])) {
         throw new PlanError('appendColumns', `the matrix (${inputs[1].kind}) was not computed row by row from this relation, so its rows cannot be matched to the relation's rows`);
       }
       if (names.length !== m.cols) throw new PlanError('appendColumns', `expected ${m.cols} column names for a ${m.cols}-column matrix, got ${names.length}`);
-      uniqueNames([...fieldNames(schema), ...names], 'appendColumns');
+      requireUniqueNames([...fieldNames(schema), ...names], 'appendColumns');
       const fields: Field[] = [...schema.fields, ...names.map((name) => ({ name, dtype: 'float64', nullable: false }) as const)];
       return { kind: 'relation', schema: { fields, primaryKey: schema.primaryKey } };
     },
@@ -120,7 +106,7 @@ export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
     derive({ names }, inputs) {
       const m = matrixInput(inputs, 0, 'matrixToRelation');
       if (names.length !== m.cols) throw new PlanError('matrixToRelation', `expected ${m.cols} column names for a ${m.cols}-column matrix, got ${names.length}`);
-      uniqueNames(names, 'matrixToRelation');
+      requireUniqueNames(names, 'matrixToRelation');
       return { kind: 'relation', schema: { fields: names.map((name) => ({ name, dtype: 'float64', nullable: false })) } };
     },
     label: ({ names }) => listText(names),

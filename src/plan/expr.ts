@@ -8,6 +8,7 @@ import {
   isNumeric,
 } from '../types/dtype.js';
 import { type RelationSchema, fieldNames, findField } from '../types/schema.js';
+import { dateToDays, daysToIsoDate } from '../types/date.js';
 
 /**
  * Scalar expressions: immutable plan values with a resolved output type.
@@ -142,7 +143,7 @@ function numberLiteral(value: number, like: DType, operation: string): ExprNode 
 export function literalLike(value: unknown, like: ColumnType, operation: string): ExprNode {
   if (value === null || value === undefined) return literal(null, like.dtype, operation);
   if (value instanceof Date) {
-    const days = Math.floor(value.getTime() / 86_400_000);
+    const days = dateToDays(value);
     if (Number.isNaN(days)) throw new TypeMismatchError(operation, 'invalid Date literal');
     return literal(days, 'date', operation);
   }
@@ -258,7 +259,7 @@ function literalToString(e: Extract<ExprNode, { kind: 'literal' }>, typed: boole
   const suffix = typed ? `::${e.type.dtype}` : '';
   if (e.value === null) return `NULL${suffix}`;
   if (e.type.dtype === 'string') return `'${String(e.value).replace(/'/g, "''")}'`;
-  if (e.type.dtype === 'date') return `DATE '${new Date((e.value as number) * 86_400_000).toISOString().slice(0, 10)}'`;
+  if (e.type.dtype === 'date') return `DATE '${daysToIsoDate(e.value as number)}'`;
   return `${numberText(e.value)}${suffix}`;
 }
 

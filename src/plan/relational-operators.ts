@@ -1,10 +1,10 @@
 import { PlanError, TypeMismatchError } from '../errors.js';
 import { type ColumnType, type DType, formatColumnType, isInteger } from '../types/dtype.js';
-import { type Field, type RelationSchema, fieldNames, requireField } from '../types/schema.js';
+import { type Field, type RelationSchema, fieldNames, requireField, requireUniqueNames } from '../types/schema.js';
 import { type AggregateExpr, aggregateDigest, aggregateToString } from './aggregate.js';
 import { type ExprNode, checkExpr, exprDigest, exprToString } from './expr.js';
 import type { JoinKind } from '../types/join.js';
-import type { OperatorDefs, OutputType, PlanNode } from './node.js';
+import { type OperatorDefs, type OutputType, relationSchema } from './node.js';
 import type { TableSource } from './source.js';
 import { listText } from './text.js';
 
@@ -38,20 +38,6 @@ export interface SortKey {
 
 const relation = (schema: RelationSchema): OutputType => ({ kind: 'relation', schema });
 
-function inputSchema(inputs: readonly PlanNode[], i: number, operator: string): RelationSchema {
-  const out = inputs[i].output;
-  if (out.kind !== 'relation') throw new PlanError(operator, `expected a relation input, got a matrix (${inputs[i].kind})`);
-  return out.schema;
-}
-
-function requireUnique(names: readonly string[], operator: string): void {
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (seen.has(n)) throw new PlanError(operator, `duplicate output column '${n}'`);
-    seen.add(n);
-  }
-}
-
 /** Keeps a primary key only when all its columns survive unchanged. */
 function keepKey(key: readonly string[] | undefined, surviving: ReadonlySet<string>): readonly string[] | undefined {
   return key && key.every((k) => surviving.has(k)) ? key : undefined;
@@ -83,7 +69,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
     arity: 0,
     derive({ source, columns }) {
       if (columns === null) return relation(source.schema);
-      requireUnique(columns, 'scan');
+      requireUniqueNames(columns, 'scan');
       const fields = columns.map((c) => requireField(source.schema, c, `scan ${source.name}`));
       return relation({ fields, primaryKey: keepKey(source.schema.primaryKey, new Set(columns)) });
     },
@@ -95,7 +81,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
     name: 'Filter',
     arity: 1,
     derive({ predicate }, inputs) {
-      const schema = inputSchema(inputs, 0, 'filter');
+      const schema = relationSchema(inputs[0], 'filter');
       checkExpr(predicate, schema, 'filter');
       if (predicate.type.dtype !== 'bool') {
         throw new TypeMismatchError('filter', `predicate ${exprToString(predicate)} is ${formatColumnType(predicate.type)}, expected bool`);
@@ -110,8 +96,8 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
     name: 'Project',
     arity: 1,
     derive({ columns }, inputs) {
-      const schema = inputSchema(inputs, 0, 'project');
-      requireUnique(
+      const schema = relationSchema(inputs[0], 'project');
+      requireUniqueNames(
         columns.map((c) => c.name),
         'project',
       );
@@ -134,8 +120,8 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
     name: 'Join',
     arity: 2,
     derive(args, inputs) {
-      const left = inputSchema(inputs, 0, 'join');
-      const right = inputSchema(inputs, 1, 'join');
+      const left = relationSchema(inputs[0], 'join');
+      const right = relationSchema(inputs[1], 'join');
       if (args.leftKeys.length === 0 || args.leftKeys.length !== args.rightKeys.length) {
         throw new PlanError('join', `expected the same non-zero number of left and right keys, got [${args.leftKeys.join(', ')}] and [${args.rightKeys.join(', ')}]`);
       }
@@ -162,11 +148,11 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
     name: 'Aggregate',
     arity: 1,
     derive({ groupBy, aggregates }, inputs) {
-      const schema = inputSchema(inputs, 0, 'aggregate');
+      const schema = relationSchema(inputs[0], 'aggregate');
       const keys = groupBy.map((g) => requireField(schema, g, 'aggregate (group by)'));
       for (const a of aggregates) if (a.aggregate.arg) checkExpr(a.aggregate.arg, schema, 'aggregate');
       const names = [...groupBy, ...aggregates.map((a) => a.name)];
-      requireUnique(names, 'aggregate');
+      requireUniqueNames(names, 'aggregate');
       const fields: Field[] = [...keys, ...aggregates.map((a) => ({ name: a.name, ...a.aggregate.type }))];
       return relation({ fields, primaryKey: groupBy.length > 0 ? groupBy : undefined });
     },
@@ -179,7 +165,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
     name: 'Sort',
     arity: 1,
     derive({ keys }, inputs) {
-      const schema = inputSchema(inputs, 0, 'sort');
+      const schema = relationSchema(inputs[0], 'sort');
       if (keys.length === 0) throw new PlanError('sort', 'expected at least one sort key');
       for (const k of keys) checkExpr(k.expr, schema, 'sort');
       return relation(schema);
@@ -192,7 +178,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
     name: 'Limit',
     arity: 1,
     derive({ limit, offset }, inputs) {
-      const schema = inputSchema(inputs, 0, 'limit');
+      const schema = relationSchema(inputs[0], 'limit');
       if (limit !== null && (!Number.isInteger(limit) || limit < 0)) throw new PlanError('limit', `expected a non-negative integer limit, got ${limit}`);
       if (!Number.isInteger(offset) || offset < 0) throw new PlanError('limit', `expected a non-negative integer offset, got ${offset}`);
       return relation(schema);
@@ -205,7 +191,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
     name: 'Distinct',
     arity: 1,
     derive(_args, inputs) {
-      const schema = inputSchema(inputs, 0, 'distinct');
+      const schema = relationSchema(inputs[0], 'distinct');
       return relation({ fields: schema.fields, primaryKey: fieldNames(schema) });
     },
     label: () => '',
@@ -216,8 +202,8 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
     name: 'UnionAll',
     arity: 2,
     derive(_args, inputs) {
-      const a = inputSchema(inputs, 0, 'union');
-      const b = inputSchema(inputs, 1, 'union');
+      const a = relationSchema(inputs[0], 'union');
+      const b = relationSchema(inputs[1], 'union');
       const describe = (s: RelationSchema) => s.fields.map((f) => `${f.name}: ${formatColumnType(f)}`).join(', ');
       if (a.fields.length !== b.fields.length || a.fields.some((f, i) => f.name !== b.fields[i].name || f.dtype !== b.fields[i].dtype)) {
         throw new TypeMismatchError('union', `inputs have different columns: [${describe(a)}] and [${describe(b)}]`);

@@ -1,4 +1,4 @@
-import { UnknownColumnError } from '../errors.js';
+import { PlanError, UnknownColumnError } from '../errors.js';
 import type { ColumnType } from './dtype.js';
 
 /** One named column of a relation. */
@@ -34,3 +34,11 @@ export function fieldIndex(schema: RelationSchema, name: string, operator: strin
   return i;
 }
 
+/** A PlanError naming `operator` when a column name appears twice. */
+export function requireUniqueNames(names: readonly string[], operator: string): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw new PlanError(operator, `duplicate column name '${n}'`);
+    seen.add(n);
+  }
+}

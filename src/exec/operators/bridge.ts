@@ -5,8 +5,7 @@ import { type CsrMatrix } from '../../kernels/matrix/csr.js';
 import { type DenseMatrix, allocate } from '../../kernels/matrix/dense.js';
 import { type HybridMatrix, hybridMatrix } from '../../kernels/matrix/hybrid.js';
 import type { Feature } from '../../plan/bridge-operators.js';
-import type { Node } from '../../plan/node.js';
-import type { RelationSchema } from '../../types/schema.js';
+import { type Node, relationSchema } from '../../plan/node.js';
 import { resolverFor } from './relational.js';
 
 /** One-hot/hash columns (also more than half the width) before they stay CSR beside a dense block: fewer zeros do not repay the split. */
@@ -29,7 +28,7 @@ function featureWidth(f: Feature): number {
  * so a float32 encoding stays dense to keep the planned dtype.
  */
 export function runToMatrix(node: Node<'toMatrix'>, input: readonly Batch[]): DenseMatrix | CsrMatrix | HybridMatrix {
-  const schema = inputSchema(node);
+  const schema = relationSchema(node.inputs[0], node.kind);
   const batch = concatBatches(schema, input);
   const resolve = resolverFor(schema, 'toMatrix');
   const { features, intercept, dtype } = node.args;
@@ -83,12 +82,6 @@ function splitEncoding(features: readonly Feature[], intercept: boolean, columns
   });
   if (intercept) for (let i = 0; i < rows; i++) D[i * d + local] = 1;
   return hybridMatrix({ rows, cols: d, data: D }, Int32Array.from(denseCols), S);
-}
-
-function inputSchema(node: Node<'toMatrix'> | Node<'appendColumns'>): RelationSchema {
-  const out = node.inputs[0].output;
-  if (out.kind !== 'relation') throw new ExecutionError(node.kind, 'expected a relation input');
-  return out.schema;
 }
 
 function requireNoNulls(f: Feature, col: Column): void {
@@ -170,7 +163,7 @@ function matrixColumns(m: DenseMatrix): Column[] {
 
 /** The relation's rows with the matrix's columns appended (row i of the matrix is row i of the relation). */
 export function runAppendColumns(node: Node<'appendColumns'>, input: readonly Batch[], m: DenseMatrix): Batch[] {
-  const batch = concatBatches(inputSchema(node), input);
+  const batch = concatBatches(relationSchema(node.inputs[0], node.kind), input);
   if (batch.length !== m.rows) {
     throw new ExecutionError('appendColumns', `the relation has ${batch.length} rows but the matrix has ${m.rows}`);
   }

@@ -1,7 +1,6 @@
 import { type Batch, concatBatches, makeBatch, sliceBatch } from '../../data/batch.js';
 import { type Column, gatherColumn, lazyGatherColumn } from '../../data/column.js';
-import { PlanError } from '../../errors.js';
-import type { Node, PlanNode } from '../../plan/node.js';
+import { type Node, relationSchema } from '../../plan/node.js';
 import { joinOutputFields } from '../../plan/relational-operators.js';
 import { type RelationSchema, fieldIndex } from '../../types/schema.js';
 import { distinctRows, groupRows, joinIndices, sortIndices } from '../../kernels/relational/index.js';
@@ -16,11 +15,6 @@ import { fusedAggregate } from '../fused-aggregate.js';
  * lazy gathers (late materialization, see `lazyGatherColumn`): plain columns to any
  * reader, read through their index vectors by the operators that know them.
  */
-
-function schemaOf(node: PlanNode): RelationSchema {
-  if (node.output.kind !== 'relation') throw new PlanError(node.kind, 'expected a relation');
-  return node.output.schema;
-}
 
 export function resolverFor(schema: RelationSchema, operator: string) {
   return (name: string) => fieldIndex(schema, name, operator);
@@ -47,7 +41,7 @@ function selectedRows(mask: Column): Int32Array {
 }
 
 export function runFilter(node: Node<'filter'>, input: readonly Batch[]): Batch[] {
-  const resolve = resolverFor(schemaOf(node.inputs[0]), 'filter');
+  const resolve = resolverFor(relationSchema(node.inputs[0], node.kind), 'filter');
   const out: Batch[] = [];
   for (const batch of input) {
     const sel = selectedRows(evaluate(node.args.predicate, batch, resolve));
@@ -58,7 +52,7 @@ export function runFilter(node: Node<'filter'>, input: readonly Batch[]): Batch[
 }
 
 export function runProject(node: Node<'project'>, input: readonly Batch[]): Batch[] {
-  const resolve = resolverFor(schemaOf(node.inputs[0]), 'project');
+  const resolve = resolverFor(relationSchema(node.inputs[0], node.kind), 'project');
   return input.map((batch) =>
     makeBatch(
       node.args.columns.map((c) => evaluate(c.expr, batch, resolve)),
@@ -76,8 +70,8 @@ export function runProject(node: Node<'project'>, input: readonly Batch[]): Batc
  * indices; any other reads plain values (materialized on first access).
  */
 export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: readonly Batch[]): Batch[] {
-  const leftSchema = schemaOf(node.inputs[0]);
-  const rightSchema = schemaOf(node.inputs[1]);
+  const leftSchema = relationSchema(node.inputs[0], node.kind);
+  const rightSchema = relationSchema(node.inputs[1], node.kind);
   const left = concatBatches(leftSchema, leftIn);
   const right = concatBatches(rightSchema, rightIn);
   const { how, leftKeys, rightKeys } = node.args;
@@ -108,7 +102,7 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
  * rest column at a time: group ids, evaluated arguments, one kernel per aggregate.
  */
 export function runAggregate(node: Node<'aggregate'>, input: readonly Batch[]): Batch[] {
-  const schema = schemaOf(node.inputs[0]);
+  const schema = relationSchema(node.inputs[0], node.kind);
   const batch = concatBatches(schema, input);
   const resolve = resolverFor(schema, 'aggregate');
   const fused = fusedAggregate(node.args.groupBy, node.args.aggregates, batch, resolve);
@@ -124,7 +118,7 @@ export function runAggregate(node: Node<'aggregate'>, input: readonly Batch[]): 
 }
 
 export function runSort(node: Node<'sort'>, input: readonly Batch[]): Batch[] {
-  const schema = schemaOf(node.inputs[0]);
+  const schema = relationSchema(node.inputs[0], node.kind);
   const batch = concatBatches(schema, input);
   const resolve = resolverFor(schema, 'sort');
   const keys = node.args.keys.map((k) => ({ column: evaluate(k.expr, batch, resolve), descending: k.descending, nullsFirst: k.nullsFirst }));
@@ -132,7 +126,7 @@ export function runSort(node: Node<'sort'>, input: readonly Batch[]): Batch[] {
 }
 
 export function runDistinct(node: Node<'distinct'>, input: readonly Batch[]): Batch[] {
-  const batch = concatBatches(schemaOf(node.inputs[0]), input);
+  const batch = concatBatches(relationSchema(node.inputs[0], node.kind), input);
   return [gatherBatch(batch, distinctRows(batch.columns, batch.length))];
 }
 

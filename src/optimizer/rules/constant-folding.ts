@@ -4,6 +4,7 @@ import { evaluate } from '../../exec/expression.js';
 import { type ExprNode, type LiteralValue, cast, exprChildren, exprDigest, mapChildren } from '../../plan/expr.js';
 import { type PlanNode, makeNode } from '../../plan/node.js';
 import type { Rule } from '../rule.js';
+import { dateToDays } from '../../types/date.js';
 
 /**
  * Constant folding and boolean simplification.
@@ -158,5 +159,5 @@ function evaluateConstant(e: ExprNode): ExprNode | null {
   } catch {
     return null;
   }
-  return literalOf(value instanceof Date ? Math.round(value.getTime() / 86_400_000) : value, e);
+  return literalOf(value instanceof Date ? dateToDays(value) : value, e);
 }

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Bench } from 'tinybench';
 
 /**
  * The benchmark harness. A suite yields cases; each case lists the systems to time
@@ -46,50 +45,64 @@ export interface BenchRecord {
 
 export interface RunOptions {
   quick: boolean;
-  /** Minimum timed iterations and minimum time per system. */
+  /** Timed rounds (at least 5); each round runs every system once. */
   iterations?: number;
-  timeMs?: number;
 }
 
-/** Times every system of every case of a suite; prints a table and writes bench/results/<suite>.json. */
+/** Median of a non-empty list. */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/**
+ * Times every system of every case of a suite; prints a table and writes
+ * bench/results/<suite>.json. Systems run interleaved: a warm-up round of every
+ * system, then rounds in which each system runs once, in the same order, so machine
+ * noise (another process, thermal state, the garbage collector) falls on all alike.
+ */
 export async function runSuite(suite: Suite, options: RunOptions): Promise<BenchRecord[]> {
   const records: BenchRecord[] = [];
+  const rounds = Math.max(options.iterations ?? 5, 5);
   console.log(`# ${suite.name}${options.quick ? ' (quick)' : ''}: ${suite.description}`);
   for await (const c of suite.cases({ quick: options.quick })) {
     const lastResult = new Map<string, unknown>();
-    const bench = new Bench({
-      iterations: options.iterations ?? (options.quick ? 3 : 5),
-      time: options.timeMs ?? 0,
-      warmupIterations: 1,
-      warmupTime: 0,
-      retainSamples: true,
-    });
-    for (const system of c.systems) {
-      bench.add(system.name, async () => {
-        lastResult.set(system.name, await system.run());
-      });
+    const times = new Map<string, number[]>(c.systems.map((s) => [s.name, []]));
+    const failed = new Map<string, string>();
+    for (let round = 0; round <= rounds; round++) {
+      for (const system of c.systems) {
+        if (failed.has(system.name)) continue;
+        try {
+          const start = performance.now();
+          lastResult.set(system.name, await system.run());
+          // Round 0 warms every system up (compiles, caches) and is not counted.
+          if (round > 0) times.get(system.name)!.push((performance.now() - start) / 1000);
+        } catch (e) {
+          failed.set(system.name, e instanceof Error ? e.message : String(e));
+        }
+      }
+      process.stderr.write(`\r[${suite.name}] ${c.workload} ${JSON.stringify(c.case)}: round ${round}/${rounds}   `);
     }
-    await bench.run();
+    process.stderr.write('\n');
     const reference = c.systems[0];
+    if (failed.has(reference.name)) throw new Error(`${suite.name}/${c.workload}: the reference ${reference.name} failed: ${failed.get(reference.name)}`);
     const refValue = reference.result ? await reference.result() : lastResult.get(reference.name);
     for (const [i, system] of c.systems.entries()) {
-      const task = bench.getTask(system.name);
-      const result = task?.result;
-      if (!result || !('latency' in result)) {
-        const error = result && 'error' in result ? String(result.error) : 'no result';
-        throw new Error(`${suite.name}/${c.workload}: ${system.name} produced no timings (${error})`);
-      }
-      const samples = result.latency.samples ?? [];
-      const value = system.result ? await system.result() : lastResult.get(system.name);
-      const check = i === 0 ? 'ok' : c.check ? c.check(refValue, value) : 'unchecked';
+      const error = failed.get(system.name);
+      const value = error === undefined ? (system.result ? await system.result() : lastResult.get(system.name)) : undefined;
+      const check = error !== undefined ? `failed: ${error}` : i === 0 ? 'ok' : c.check ? c.check(refValue, value) : 'unchecked';
+      const samples = times.get(system.name)!;
+      // A system whose result is wrong is reported, not timed.
+      const timed = check === 'ok' && samples.length > 0;
       records.push({
         suite: suite.name,
         workload: c.workload,
         case: c.case,
         system: system.name,
-        median_s: result.latency.p50 / 1000,
-        min_s: result.latency.min / 1000,
-        runs: samples.length,
+        median_s: timed ? median(samples) : NaN,
+        min_s: timed ? Math.min(...samples) : NaN,
+        runs: timed ? samples.length : 0,
         check,
       });
     }

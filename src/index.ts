@@ -23,6 +23,15 @@ export type { RunOptions, MatrixResultValue } from './dsl/run.js';
 export { explain, explainSync, type ExplainOptions } from './explain/explain.js';
 export { formatTree } from './explain/text.js';
 
+// Where matrix work runs: kernel providers and the physical plan.
+export type { ProviderName, ProviderStatus, Device } from './providers/provider.js';
+export { providerStatuses } from './providers/registry.js';
+export type { PhysicalPlan, PhysicalNode, Layout } from './physical/plan.js';
+export { planPhysical, type PhysicalOptions } from './physical/planner.js';
+export { ProviderUnavailableError } from './physical/placement.js';
+export { MemoryLimitError } from './exec/run-context.js';
+export { CancelledError } from './providers/abort.js';
+
 // Plans and the optimizer, for tools and rule authors.
 export type { PlanNode, RelationNode, OutputType } from './plan/node.js';
 export { planDigest, planEquals, planHash } from './plan/node.js';

@@ -2,11 +2,17 @@
  * Matrix kernel benchmarks: GEMM (n = 256, 1024, 2048; float32 and float64)
  * and the cross-product XᵀX of a tall-skinny 2,000,000×32 float64 matrix.
  *
- * Systems: `tessera-js` (the pure-TypeScript kernels) and, when python3 with
- * numpy is available, `numpy` (its BLAS, with its default threading) driven
- * through one persistent python3 child per suite over a JSON-lines
- * stdin/stdout protocol. Inputs are generated from a seeded PRNG and written
- * as raw little-endian binaries that python loads with numpy.fromfile, all
+ * Systems, all on the same inputs in the same run:
+ * - `tessera`: `collect()` of the plan, on whatever the physical planner picks;
+ * - `tessera-js`, `tessera-ort`, `tessera-tfjs`: the same plan with its matrix work
+ *   forced onto one provider (`collect({ provider })`); tfjs computes in float32 only,
+ *   so it runs the float32 cases, and the case names its backend;
+ * - `numpy` (its BLAS, default threading) when a Python with numpy is found, driven
+ *   through one persistent python process per suite over a JSON-lines protocol. The
+ *   OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE variables that some machines set for old
+ *   OpenBLAS builds (they slow a current numpy 4–5×) are unset for that process alone,
+ *   and the BLAS kernel numpy used is printed (threadpoolctl, else numpy.show_config()).
+ * Inputs come from a seeded PRNG and reach python as raw little-endian files written
  * before timing starts; numpy's result is read back the same way for `check`.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,8 +22,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { BenchCase, Suite } from '../harness.js';
+import { type Matrix, type RunOptions, fromDense } from '../../src/index.js';
 import type { DenseMatrix, Dtype, FloatArray } from '../../src/kernels/matrix/index.js';
-import { crossProduct, gemm, zeros } from '../../src/kernels/matrix/index.js';
+import { zeros } from '../../src/kernels/matrix/index.js';
+import { onnxruntimeProvider } from '../../src/providers/onnxruntime/index.js';
+import { tfjsProvider } from '../../src/providers/tfjs/index.js';
 
 const PYTHON_WORKER = String.raw`
 import json, sys, time
@@ -60,6 +69,15 @@ for line in sys.stdin:
         elif cmd == "stats":
             t = sorted(state.get("times", []))
             reply({"runs": len(t), "median": t[len(t) // 2] if t else None})
+        elif cmd == "blas":
+            try:
+                from threadpoolctl import threadpool_info
+                info = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} ({i.get('num_threads')} threads)" for i in threadpool_info() if i.get("user_api") == "blas"]
+                reply({"blas": "; ".join(info) or "unknown"})
+            except ImportError:
+                cfg = np.show_config(mode="dicts") if hasattr(np, "show_config") else {}
+                blas = cfg.get("Build Dependencies", {}).get("blas", {}) if isinstance(cfg, dict) else {}
+                reply({"blas": f"{blas.get('name', 'unknown')} {blas.get('version', '')} (threadpoolctl missing: kernel unknown)"})
         elif cmd == "clear":
             state.clear()
             reply({"ok": True})
@@ -77,6 +95,7 @@ interface PyReply {
   dtype?: string;
   runs?: number;
   median?: number | null;
+  blas?: string;
 }
 
 /** One python3 process per suite; requests are answered strictly in order. */
@@ -84,12 +103,17 @@ class NumpyWorker {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly pending: { resolve: (r: PyReply) => void; reject: (e: Error) => void }[] = [];
 
-  static available(): boolean {
-    return spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+  /** The first Python with numpy: $TESSERA_PYTHON, then python3 on PATH, then Debian's /usr/bin/python3. */
+  static find(): string | null {
+    const candidates = [process.env.TESSERA_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
+    return candidates.find((py) => spawnSync(py, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0) ?? null;
   }
 
-  constructor() {
-    this.child = spawn('python3', ['-u', '-c', PYTHON_WORKER], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(python: string) {
+    const env = { ...process.env };
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+    this.child = spawn(python, ['-u', '-c', PYTHON_WORKER], { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.child.stderr.pipe(process.stderr);
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       const waiter = this.pending.shift();
@@ -164,15 +188,32 @@ interface CaseSpec {
   case: Record<string, string | number | boolean>;
   op: 'gemm' | 'crossprod';
   inputs: DenseMatrix[];
-  tessera: () => DenseMatrix;
+  /** The Tessera pipeline computing the case. */
+  plan: Matrix<number, number>;
   tol: number;
 }
 
-async function buildCase(spec: CaseSpec, numpy: NumpyWorker | null, dir: string, id: number): Promise<BenchCase> {
-  let last: DenseMatrix | undefined;
-  const systems: BenchCase['systems'] = [
-    { name: 'tessera-js', run: () => (last = spec.tessera()), result: () => last ?? spec.tessera() },
+/** Tessera systems: the planner's choice, then each provider forced; tfjs only where it computes the dtype. */
+function tesseraSystems(spec: CaseSpec): BenchCase['systems'] {
+  const dtype = spec.inputs[0].data instanceof Float32Array ? 'float32' : 'float64';
+  const variants: [string, RunOptions][] = [
+    ['tessera', {}],
+    ['tessera-js', { provider: 'js' }],
   ];
+  if (onnxruntimeProvider.status().available) variants.push(['tessera-ort', { provider: 'onnxruntime' }]);
+  if (tfjsProvider.status().available && dtype === 'float32') variants.push(['tessera-tfjs', { provider: 'tfjs' }]);
+  return variants.map(([name, options]) => {
+    let last: DenseMatrix | undefined;
+    const run = async () => {
+      const m = await spec.plan.collect(options);
+      return (last = { rows: m.rows, cols: m.cols, data: m.data });
+    };
+    return { name, run, result: async () => last ?? (await run()) };
+  });
+}
+
+async function buildCase(spec: CaseSpec, numpy: NumpyWorker | null, dir: string, id: number): Promise<BenchCase> {
+  const systems = tesseraSystems(spec);
   const files: string[] = [];
   if (numpy !== null) {
     const [A, B] = spec.inputs;
@@ -224,24 +265,29 @@ function* specs(quick: boolean): Generator<CaseSpec> {
     for (const n of quick ? [256, 1024] : [256, 1024, 2048]) {
       const A = randomMatrix(n, n, dtype, 2 * n + 1), B = randomMatrix(n, n, dtype, 2 * n + 2);
       // Entries are in [-1, 1): per-entry error grows at most linearly with k = n.
-      const tol = (dtype === 'float32' ? 1e-6 : 1e-12) * n;
-      yield { workload: 'gemm', case: { n, dtype }, op: 'gemm', inputs: [A, B], tessera: () => gemm(A, B), tol };
+      // float32 kernels that accumulate in float32 (ONNX Runtime, TF.js) err by about n·2⁻²⁴ per entry.
+      const tol = (dtype === 'float32' ? 1e-5 : 1e-12) * n;
+      const tfjs: Record<string, string> = dtype === 'float32' && tfjsProvider.status().available ? { tfjs: tfjsProvider.status().backend ?? 'unknown' } : {};
+      yield { workload: 'gemm', case: { n, dtype, ...tfjs }, op: 'gemm', inputs: [A, B], plan: fromDense(A).matmul(fromDense(B)), tol };
     }
   }
   const rows = quick ? 200_000 : 2_000_000, cols = 32;
   const X = randomMatrix(rows, cols, 'float64', 7);
   yield {
     workload: 'crossprod', case: { rows, cols, dtype: 'float64' }, op: 'crossprod', inputs: [X],
-    tessera: () => crossProduct(X), tol: 1e-12 * rows,
+    plan: fromDense(X).crossprod(), tol: 1e-12 * rows,
   };
 }
 
 const suite: Suite = {
   name: 'kernels',
-  description: 'Dense matrix kernels: GEMM n=256/1024/2048 (f32, f64) and XᵀX of 2,000,000×32 f64, tessera-js vs numpy (BLAS).',
+  description: 'Dense matrix kernels: GEMM n=256/1024/2048 (f32, f64) and XᵀX of 2,000,000×32 f64; tessera (planner), tessera-js/-ort/-tfjs (forced) vs numpy (BLAS).',
   async *cases({ quick }) {
-    const numpy = NumpyWorker.available() ? new NumpyWorker() : null;
-    if (numpy === null) console.warn('[kernels] python3 with numpy not found: the numpy system is omitted');
+    const python = NumpyWorker.find();
+    const numpy = python === null ? null : new NumpyWorker(python);
+    if (numpy === null) console.warn('[kernels] no Python with numpy found (tried $TESSERA_PYTHON, python3, /usr/bin/python3): the numpy system is omitted; on Debian: apt-get install python3-numpy python3-threadpoolctl');
+    else console.log(`[kernels] numpy (${python}) BLAS: ${(await numpy.request({ cmd: 'blas' })).blas}`);
+    for (const p of [onnxruntimeProvider, tfjsProvider]) console.log(`[kernels] ${p.name}: ${p.status().available ? `${p.status().version} · ${p.status().backend}` : p.status().detail}`);
     const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-kernels-'));
     try {
       let id = 0;

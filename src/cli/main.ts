@@ -4,12 +4,16 @@ import { pathToFileURL } from 'node:url';
 import { TesseraError } from '../errors.js';
 import { type ExplainOptions, explain } from '../explain/explain.js';
 import type { PlanNode } from '../plan/node.js';
+import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.js';
+import { allProviders } from '../providers/registry.js';
 import { demoModel, demoPipeline } from './demo.js';
+import { doctorReport, doctorText } from './doctor.js';
 
 const USAGE = `usage: tessera <command> [options]
 
 commands:
   demo                build a small end-to-end pipeline on generated data, print its plan and its result
+  doctor [--json]     which kernel providers (JS, ONNX Runtime, TF.js) load here, on which device, and why not
   explain <module>    explain the pipeline a module exports by default (a Relation or a Matrix, or a
                       function returning one); .ts modules load through tsx, .js/.mjs with import()
     --verbose         also output types, the plan after each rule, and the rules that did not fire
@@ -17,6 +21,8 @@ commands:
     --json            a JSON document for tools
     --dot             a Graphviz digraph:  tessera explain pipeline.ts --dot | dot -Tsvg > plan.svg
     --no-optimize     explain the plan as built, without the optimizer
+    --provider <name> place matrix work on js, onnxruntime or tfjs where it supports it
+    --device <where>  cpu, gpu or auto (default)
 `;
 
 /** A bad command line or a module that does not export a pipeline: exit code 2. */
@@ -27,12 +33,24 @@ class ModuleLoadError extends TesseraError {}
 
 const EXPLAIN_FLAGS = new Set(['--verbose', '--analyze', '--json', '--dot', '--no-optimize']);
 
+/** Options that take a value, and the values they accept. */
+const EXPLAIN_VALUES: Readonly<Record<string, readonly string[]>> = {
+  '--provider': ['auto', ...PROVIDER_NAMES],
+  '--device': ['auto', 'cpu', 'gpu'],
+};
+
 function parseExplainArgs(args: readonly string[]): { module: string; options: ExplainOptions } {
   const flags = new Set<string>();
+  const values = new Map<string, string>();
   const positional: string[] = [];
-  for (const a of args) {
-    if (a.startsWith('--')) {
-      if (!EXPLAIN_FLAGS.has(a)) throw new UsageError(`unknown option '${a}' (expected ${[...EXPLAIN_FLAGS].join(', ')})`);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a in EXPLAIN_VALUES) {
+      const v = args[++i];
+      if (v === undefined || !EXPLAIN_VALUES[a].includes(v)) throw new UsageError(`${a} expects one of ${EXPLAIN_VALUES[a].join(', ')}${v === undefined ? '' : `, got '${v}'`}`);
+      values.set(a, v);
+    } else if (a.startsWith('--')) {
+      if (!EXPLAIN_FLAGS.has(a)) throw new UsageError(`unknown option '${a}' (expected ${[...EXPLAIN_FLAGS, ...Object.keys(EXPLAIN_VALUES)].join(', ')})`);
       flags.add(a);
     } else positional.push(a);
   }
@@ -45,6 +63,8 @@ function parseExplainArgs(args: readonly string[]): { module: string; options: E
       analyze: flags.has('--analyze'),
       format: flags.has('--json') ? 'json' : flags.has('--dot') ? 'dot' : 'text',
       optimize: !flags.has('--no-optimize'),
+      provider: (values.get('--provider') ?? 'auto') as ProviderName | 'auto',
+      device: (values.get('--device') ?? 'auto') as 'cpu' | 'gpu' | 'auto',
     },
   };
 }
@@ -138,6 +158,12 @@ async function main(argv: string[]): Promise<number> {
         console.error(`tessera explain: ${e instanceof UsageError || e instanceof ModuleLoadError ? '' : `${e.name}: `}${e.message}`);
         return e instanceof UsageError ? 2 : 1;
       }
+    }
+    case 'doctor': {
+      const report = await doctorReport();
+      console.log(rest.includes('--json') ? JSON.stringify(report, null, 2) : doctorText(report));
+      await Promise.all(allProviders().map((p) => p.dispose?.()));
+      return 0;
     }
     case undefined:
     case '-h':

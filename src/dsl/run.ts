@@ -2,7 +2,7 @@ import type { Table } from 'apache-arrow';
 import type { Batch } from '../data/batch.js';
 import { cellValue } from '../data/column.js';
 import { ExecutionError } from '../errors.js';
-import { type NodeResult, execute } from '../exec/execute.js';
+import { type ExecuteOptions, type NodeResult, execute } from '../exec/execute.js';
 import { toDense } from '../exec/operators/matrix.js';
 import { type ExplainOptions, explain, explainSync } from '../explain/explain.js';
 import { batchesToArrow } from '../io/arrow.js';
@@ -10,8 +10,11 @@ import type { FloatArray } from '../kernels/matrix/dense.js';
 import type { MatrixNode, PlanNode, RelationNode } from '../plan/node.js';
 import { type OptimizeOptions, optimize } from '../optimizer/index.js';
 
-/** How a pipeline runs: with the optimizer (default), without it, or with some rules off. */
-export interface RunOptions {
+/**
+ * How a pipeline runs: with the optimizer (default), without it, or with some rules
+ * off; on which device and provider; within how much memory; until when.
+ */
+export interface RunOptions extends ExecuteOptions {
   /** false runs the plan as built; an object switches single rules off (`{ disabled: ['r7-matrix-chain'] }`). */
   readonly optimize?: boolean | OptimizeOptions;
 }
@@ -33,7 +36,7 @@ export interface MatrixResultValue {
 }
 
 async function relationBatches(plan: RelationNode, options: RunOptions): Promise<readonly Batch[]> {
-  return batchesOf((await execute(planToRun(plan, options))).result);
+  return batchesOf((await execute(planToRun(plan, options), options)).result);
 }
 
 function batchesOf(r: NodeResult): readonly Batch[] {
@@ -65,7 +68,7 @@ export async function collectPlanRows(plan: RelationNode, options: RunOptions = 
 
 /** Runs a matrix plan to a dense matrix. */
 export async function collectMatrix(plan: MatrixNode, options: RunOptions = {}): Promise<MatrixResultValue> {
-  const { result } = await execute(planToRun(plan, options));
+  const { result } = await execute(planToRun(plan, options), options);
   if (result.kind !== 'matrix') throw new ExecutionError('collect', 'expected a matrix result');
   const m = toDense(result.value);
   return {

@@ -1,20 +1,25 @@
 import { type Batch, batchBytes, totalRows } from '../data/batch.js';
 import { ExecutionError } from '../errors.js';
-import type { CsrMatrix } from '../kernels/matrix/csr.js';
 import type { DenseMatrix } from '../kernels/matrix/dense.js';
 import type { Node, PlanNode } from '../plan/node.js';
+import type { PhysicalNode, PhysicalPlan } from '../physical/plan.js';
+import { type PhysicalOptions, planPhysical } from '../physical/planner.js';
+import { throwIfAborted } from '../providers/abort.js';
+import { programShapes } from '../providers/program.js';
+import { allProviders, providerByName } from '../providers/registry.js';
 import { runAppendColumns, runMatrixToRelation, runToMatrix } from './operators/bridge.js';
-import { type MatrixValue, isCsr, isHybrid, runMatrixOperator, toDense } from './operators/matrix.js';
-import {
-  runAggregate,
-  runDistinct,
-  runFilter,
-  runJoin,
-  runLimit,
-  runProject,
-  runSort,
-  runUnion,
-} from './operators/relational.js';
+import { type MatrixValue, gemmInPanels, isCsr, isHybrid, matrixBytes, runMatrixOperator, toDense } from './operators/matrix.js';
+import { runAggregate, runDistinct, runFilter, runJoin, runLimit, runProject, runSort, runUnion } from './operators/relational.js';
+import { MemoryLedger, type OperatorRun, defaultMemoryLimit, operatorRun } from './run-context.js';
+
+/**
+ * The executor: runs a physical plan, operator by operator, on the provider the
+ * planner chose, and chooses nothing itself. Each result is freed after its last
+ * reader (loop bodies: at the end of each iteration); a memory ledger holds the
+ * bytes of live results against the run's limit and stops an operator whose output
+ * would pass it before allocating; an AbortSignal stops the run between operators
+ * and between the panels of long kernels.
+ */
 
 /** What one operator did in a run: the figures explain analyze shows. */
 export interface OperatorStats {
@@ -28,6 +33,15 @@ export interface OperatorStats {
   readonly bytes: number;
   /** How many times it ran (more than once inside a loop body). */
   readonly runs: number;
+}
+
+/** What one physical operator did: its stats, time spent moving data in and out of its provider, and the variant that ran. */
+export interface PhysicalStats extends OperatorStats {
+  readonly transferMs: number;
+  /** Runs that compiled a provider program (session or graph cache misses). */
+  readonly compiles: number;
+  /** Adaptive operators: which variant ran (e.g. `key-indexed`), last run. */
+  readonly ran?: string;
 }
 
 export interface RelationResult {
@@ -44,8 +58,19 @@ export type NodeResult = RelationResult | MatrixResult;
 
 export interface ExecutionOutcome {
   readonly result: NodeResult;
-  /** Per operator of the plan that ran. */
+  /** Per logical operator that ran (the members of a fused region share their region's figures). */
   readonly stats: ReadonlyMap<PlanNode, OperatorStats>;
+  readonly physical: PhysicalPlan;
+  readonly physicalStats: ReadonlyMap<PhysicalNode, PhysicalStats>;
+  /** Highest bytes of intermediate results held at once. */
+  readonly peakBytes: number;
+}
+
+export interface ExecuteOptions extends PhysicalOptions {
+  /** Stops the run (a CancelledError) between operators and inside long kernels. */
+  readonly signal?: AbortSignal;
+  /** Bytes of intermediate results the run may hold at once (default: three quarters of the machine's memory). */
+  readonly memoryLimit?: number;
 }
 
 /** Values bound while a loop body runs: the loop's state and inputs. */
@@ -56,63 +81,140 @@ interface LoopScope {
   readonly outer: LoopScope | null;
 }
 
-/**
- * Runs a plan. A subplan reached twice (a DAG after common-subexpression
- * elimination) runs once: results are memoized by node identity. Inside a loop body,
- * memoization is per iteration: the body runs afresh each time, as written.
- */
-export async function execute(plan: PlanNode): Promise<ExecutionOutcome> {
-  const stats = new Map<PlanNode, OperatorStats>();
+/** Plans (physically) and runs an optimized logical plan. */
+export async function execute(plan: PlanNode, options: ExecuteOptions = {}): Promise<ExecutionOutcome> {
+  // A run that names a provider or the GPU is planned on what actually loaded, not on what is expected to.
+  if (options.device === 'gpu' || (options.provider !== undefined && options.provider !== 'auto')) {
+    await Promise.all((options.providers ?? allProviders()).map((p) => p.prepare?.()));
+  }
+  return executePhysical(planPhysical(plan, options), options);
+}
 
-  async function run(node: PlanNode, memo: Map<PlanNode, NodeResult>, scope: LoopScope | null): Promise<NodeResult> {
-    const done = memo.get(node);
-    if (done) return done;
-    const inputs: NodeResult[] = [];
-    for (const input of node.inputs) inputs.push(await run(input, memo, scope));
-    const start = performance.now();
-    const result = node.kind === 'loop' ? await runLoop(node, inputs, scope) : await runOperator(node, inputs, scope);
-    record(node, result, performance.now() - start);
-    memo.set(node, result);
+export async function executePhysical(plan: PhysicalPlan, options: ExecuteOptions = {}): Promise<ExecutionOutcome> {
+  const { signal } = options;
+  const ledger = new MemoryLedger(options.memoryLimit ?? defaultMemoryLimit());
+  const stats = new Map<PlanNode, OperatorStats>();
+  const physicalStats = new Map<PhysicalNode, PhysicalStats>();
+
+  /** Runs one scope (the plan, or one iteration of a loop body), freeing each result after its last reader in the scope. */
+  async function runScope(root: PhysicalNode, scope: LoopScope | null): Promise<NodeResult> {
+    const remaining = new Map<PhysicalNode, number>();
+    const count = (n: PhysicalNode) => {
+      for (const c of n.inputs) {
+        const seen = remaining.has(c);
+        remaining.set(c, (remaining.get(c) ?? 0) + 1);
+        if (!seen) count(c);
+      }
+    };
+    count(root);
+    const memo = new Map<PhysicalNode, { result: NodeResult; bytes: number }>();
+
+    async function run(node: PhysicalNode): Promise<NodeResult> {
+      const done = memo.get(node);
+      if (done) return done.result;
+      const inputs: NodeResult[] = [];
+      for (const input of node.inputs) inputs.push(await run(input));
+      throwIfAborted(signal, node.operator);
+      const start = performance.now();
+      const outcome = await runNode(node, inputs, scope);
+      const bytes = resultBytes(outcome.result);
+      ledger.hold(bytes);
+      record(node, outcome, bytes, performance.now() - start);
+      memo.set(node, { result: outcome.result, bytes });
+      for (const input of node.inputs) {
+        const left = remaining.get(input)! - 1;
+        remaining.set(input, left);
+        if (left === 0) {
+          // Its last reader is done: drop it, so the garbage collector can take its buffers.
+          ledger.release(memo.get(input)!.bytes);
+          memo.delete(input);
+        }
+      }
+      return outcome.result;
+    }
+    const result = await run(root);
+    ledger.release(memo.get(root)!.bytes);
     return result;
   }
 
-  async function runLoop(node: Node<'loop'>, inputs: readonly NodeResult[], outer: LoopScope | null): Promise<NodeResult> {
-    const { loopId, iterations, body } = node.args;
+  interface Outcome {
+    readonly result: NodeResult;
+    readonly transferMs?: number;
+    readonly compiled?: boolean;
+    readonly ran?: string;
+  }
+
+  async function runNode(node: PhysicalNode, inputs: readonly NodeResult[], scope: LoopScope | null): Promise<Outcome> {
+    if (node.program) {
+      const provider = providerByName(node.provider);
+      const dense = inputs.map((r) => toDense(matrixOf(r, node)));
+      const shapes = programShapes(node.program, dense);
+      const own = shapes.slice(dense.length).reduce((s, m) => s + m.rows * m.cols * 8, 0);
+      ledger.check(node.operator, own);
+      ledger.touch(own);
+      const run = await provider.run(node.program, dense, { signal });
+      return { result: matrix(run.outputs[0]), transferMs: run.transferMs, compiled: run.compiled };
+    }
+    if (node.body) return { result: await runLoop(node, node.logical as Node<'loop'>, inputs, scope) };
+    let ran: string | undefined;
+    const ctx = operatorRun(node.operator, ledger, signal, (what) => (ran = what));
+    const result = await runOperator(node, inputs, scope, ctx);
+    return { result, ran };
+  }
+
+  async function runLoop(node: PhysicalNode, loop: Node<'loop'>, inputs: readonly NodeResult[], outer: LoopScope | null): Promise<NodeResult> {
+    const { loopId, iterations } = loop.args;
     let state = matrixOf(inputs[0], node);
     const loopInputs = inputs.slice(1).map((r) => matrixOf(r, node));
     for (let i = 0; i < iterations; i++) {
-      const scope: LoopScope = { loopId, state, inputs: loopInputs, outer };
-      state = matrixOf(await run(body, new Map(), scope), node);
+      throwIfAborted(signal, `${node.operator} ${loopId} (iteration ${i + 1} of ${iterations})`);
+      state = matrixOf(await runScope(node.body!, { loopId, state, inputs: loopInputs, outer }), node);
     }
-    return { kind: 'matrix', value: state };
+    return matrix(state);
   }
 
-  function record(node: PlanNode, result: NodeResult, timeMs: number): void {
-    const before = stats.get(node);
-    const shape =
-      result.kind === 'relation'
-        ? { rows: totalRows(result.batches), bytes: result.batches.reduce((s, b) => s + batchBytes(b), 0) }
-        : { rows: result.value.rows, cols: result.value.cols, bytes: matrixBytes(result.value) };
-    stats.set(node, { ...shape, timeMs: (before?.timeMs ?? 0) + timeMs, runs: (before?.runs ?? 0) + 1 });
+  function record(node: PhysicalNode, outcome: Outcome, bytes: number, timeMs: number): void {
+    const { result } = outcome;
+    const shape = result.kind === 'relation' ? { rows: totalRows(result.batches) } : { rows: result.value.rows, cols: result.value.cols };
+    const before = physicalStats.get(node);
+    physicalStats.set(node, {
+      ...shape,
+      bytes,
+      timeMs: (before?.timeMs ?? 0) + timeMs,
+      runs: (before?.runs ?? 0) + 1,
+      transferMs: (before?.transferMs ?? 0) + (outcome.transferMs ?? 0),
+      compiles: (before?.compiles ?? 0) + (outcome.compiled ? 1 : 0),
+      ran: outcome.ran ?? before?.ran,
+    });
+    // Logical view: the region's root carries its figures, members computed inside it count the run.
+    // A logical node can stand in several scopes (outside a loop and in its body): its runs add up.
+    for (const member of node.covers) {
+      const own = member === node.logical;
+      const prev = stats.get(member);
+      stats.set(member, {
+        ...shape,
+        timeMs: (prev?.timeMs ?? 0) + (own ? timeMs : 0),
+        bytes: own ? bytes : 0,
+        runs: (prev?.runs ?? 0) + 1,
+      });
+    }
   }
 
-  const result = await run(plan, new Map(), null);
-  return { result, stats };
+  const result = await runScope(plan.root, null);
+  return { result, stats, physical: plan, physicalStats, peakBytes: ledger.peak };
 }
 
-function matrixBytes(m: MatrixValue): number {
-  const csrBytes = (s: CsrMatrix) => s.indptr.byteLength + s.indices.byteLength + s.values.byteLength;
-  if (isHybrid(m)) return m.dense.data.byteLength + m.denseCols.byteLength + csrBytes(m.sparse);
-  return isCsr(m) ? csrBytes(m) : m.data.byteLength;
+function resultBytes(r: NodeResult): number {
+  return r.kind === 'relation' ? r.batches.reduce((s, b) => s + batchBytes(b), 0) : matrixBytes(r.value);
 }
 
-function matrixOf(r: NodeResult, node: PlanNode): MatrixValue {
-  if (r.kind !== 'matrix') throw new ExecutionError(node.kind, 'expected a matrix input');
+function matrixOf(r: NodeResult, node: PhysicalNode): MatrixValue {
+  if (r.kind !== 'matrix') throw new ExecutionError(node.operator, 'expected a matrix input');
   return r.value;
 }
 
-function batchesOf(r: NodeResult, node: PlanNode): readonly Batch[] {
-  if (r.kind !== 'relation') throw new ExecutionError(node.kind, 'expected a relation input');
+function batchesOf(r: NodeResult, node: PhysicalNode): readonly Batch[] {
+  if (r.kind !== 'relation') throw new ExecutionError(node.operator, 'expected a relation input');
   return r.batches;
 }
 
@@ -132,47 +234,74 @@ function boundLoopValue(node: Node<'loopState'> | Node<'loopInput'>, scope: Loop
   throw new ExecutionError(node.kind, `read outside the body of loop ${node.args.loopId}`);
 }
 
-async function runOperator(node: PlanNode, inputs: readonly NodeResult[], scope: LoopScope | null): Promise<NodeResult> {
+/** Dense output elements of a matrix operator, known from its inputs' shapes before it runs (null when it depends on data). */
+function denseOutputElements(node: PlanNode, inputs: readonly MatrixValue[]): number | null {
+  const [a, b] = inputs;
+  switch (node.kind) {
+    case 'matmul':
+      return a.rows * b.cols;
+    case 'crossprod':
+      return a.cols * (b ?? a).cols;
+    case 'transpose':
+    case 'elementwise':
+    case 'map':
+    case 'nearest':
+      return a.rows * a.cols;
+    case 'hstack':
+      return a.rows * inputs.reduce((s, m) => s + m.cols, 0);
+    case 'diag':
+      return a.rows * a.cols * a.rows * a.cols;
+    default:
+      return null;
+  }
+}
+
+async function runOperator(node: PhysicalNode, inputs: readonly NodeResult[], scope: LoopScope | null, run: OperatorRun): Promise<NodeResult> {
+  const logical = node.logical;
   const batches = (i: number) => batchesOf(inputs[i], node);
   const dense = (i: number): DenseMatrix => toDense(matrixOf(inputs[i], node));
-  switch (node.kind) {
+  switch (logical.kind) {
     case 'scan': {
-      const { source, columns } = node.args;
+      const { source, columns } = logical.args;
       return relation(await source.load(columns ?? source.schema.fields.map((f) => f.name)));
     }
     case 'filter':
-      return relation(runFilter(node, batches(0)));
+      return relation(runFilter(logical, batches(0)));
     case 'project':
-      return relation(runProject(node, batches(0)));
+      return relation(runProject(logical, batches(0)));
     case 'join':
-      return relation(runJoin(node, batches(0), batches(1)));
+      return relation(runJoin(logical, batches(0), batches(1), run));
     case 'aggregate':
-      return relation(runAggregate(node, batches(0)));
+      return relation(runAggregate(logical, batches(0), run));
     case 'sort':
-      return relation(runSort(node, batches(0)));
+      return relation(runSort(logical, batches(0)));
     case 'limit':
-      return relation(runLimit(node, batches(0)));
+      return relation(runLimit(logical, batches(0)));
     case 'distinct':
-      return relation(runDistinct(node, batches(0)));
+      return relation(runDistinct(logical, batches(0)));
     case 'union':
       return relation(runUnion(batches(0), batches(1)));
-    case 'toMatrix':
-      return matrix(runToMatrix(node, batches(0)));
+    case 'toMatrix': {
+      const rows = totalRows(batches(0));
+      run.reserve(rows * (logical.output.kind === 'matrix' ? logical.output.cols : 0) * (node.layout === 'dense' ? (logical.args.dtype === 'float32' ? 4 : 8) : 12));
+      return matrix(runToMatrix(logical, batches(0), node.layout === 'columns' ? 'dense' : node.layout));
+    }
     case 'appendColumns':
-      return relation(runAppendColumns(node, batches(0), dense(1)));
+      return relation(runAppendColumns(logical, batches(0), dense(1)));
     case 'matrixToRelation':
       return relation(runMatrixToRelation(dense(0)));
     case 'loopState':
     case 'loopInput':
-      return matrix(boundLoopValue(node, scope));
+      return matrix(boundLoopValue(logical, scope));
     case 'loop':
-      throw new ExecutionError('loop', 'loops run through execute()');
-    default:
-      return matrix(
-        runMatrixOperator(
-          node,
-          inputs.map((r) => matrixOf(r, node)),
-        ),
-      );
+      throw new ExecutionError('loop', 'loops run through their physical body');
+    default: {
+      const values = inputs.map((r) => matrixOf(r, node));
+      const elements = denseOutputElements(logical, values);
+      if (elements !== null) run.reserve(elements * (logical.output.kind === 'matrix' && logical.output.dtype === 'float32' ? 4 : 8));
+      const [a, b] = values;
+      if (logical.kind === 'matmul' && !isCsr(a) && !isHybrid(a)) return matrix(await gemmInPanels(a, toDense(b), run.checkCancelled));
+      return matrix(runMatrixOperator(logical, values));
+    }
   }
 }

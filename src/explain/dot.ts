@@ -1,4 +1,6 @@
+import { type PhysicalNode, physicalPostOrder } from '../physical/plan.js';
 import { type PlanNode, nodeLabel } from '../plan/node.js';
+import { placementText } from './physical.js';
 import type { ExplainReport } from './explain.js';
 import { formatBytes, formatCount, formatMs, formatOutput, formatRatio, formatShape, loopCost } from './text.js';
 
@@ -7,8 +9,12 @@ import { formatBytes, formatCount, formatMs, formatOutput, formatRatio, formatSh
  * box per operator (label, output, estimate, and actuals after analyze), an edge from
  * each input to the operator reading it, data flowing upwards. A subplan shared by
  * several readers is one box with several out-edges; a loop's body is drawn in a
- * dashed cluster joined to its Loop by a dashed `body` edge.
+ * dashed cluster joined to its Loop by a dashed `body` edge. Each box names the physical
+ * operator computing it and its provider, device and layout.
  */
+
+/** Operators placed on a native provider get a coloured border. */
+const PROVIDER_COLOR: Record<string, string> = { onnxruntime: '#b45309', tfjs: '#be185d' };
 
 const BRIDGE = new Set<string>(['toMatrix', 'appendColumns', 'matrixToRelation']);
 const LOOP = new Set<string>(['loop', 'loopState', 'loopInput']);
@@ -64,8 +70,13 @@ export function explainDot(report: ExplainReport): string {
     if (loop.kind === 'loop') claim(loop.args.body, loop);
   }
 
+  // Where each operator runs: the physical operator computing it (a fused region computes several).
+  const placedBy = new Map<PlanNode, PhysicalNode>();
+  for (const p of physicalPostOrder(report.physical.root)) for (const m of p.covers) placedBy.set(m, p);
   const nodeLine = (n: PlanNode, pad: string) => {
     const lines = [wrap(nodeLabel(n)), wrap(formatOutput(n.output))];
+    const p = placedBy.get(n);
+    if (p) lines.push(`#${p.id} ${p.operator} · ${placementText(p)}`);
     const e = estimates.optimized.nodes.get(n);
     const size = (rows: number, cols: number | undefined) => (n.output.kind === 'matrix' ? formatShape(rows, cols) : `${formatCount(rows)} rows`);
     const loop = n.kind === 'loop';
@@ -75,7 +86,8 @@ export function explainDot(report: ExplainReport): string {
       const runs = s.runs > 1 ? ` · ×${s.runs}` : '';
       lines.push(`actual ${size(s.rows, s.cols)} · ${loop ? 'Σ ' : ''}${formatMs(s.timeMs)} · ${formatBytes(s.bytes)}${runs}`);
     }
-    return `${pad}${ids.get(n)} [label=${quote(lines.join('\n'))}, fillcolor=${quote(fill(n))}];`;
+    const border = p && p.provider !== 'js' ? `, color=${quote(PROVIDER_COLOR[p.provider])}, penwidth=2` : '';
+    return `${pad}${ids.get(n)} [label=${quote(lines.join('\n'))}, fillcolor=${quote(fill(n))}${border}];`;
   };
 
   const out: string[] = [];

@@ -1,5 +1,8 @@
 import { TesseraError } from '../errors.js';
-import { type OperatorStats, execute } from '../exec/execute.js';
+import { type ExecuteOptions, type OperatorStats, type PhysicalStats, executePhysical } from '../exec/execute.js';
+import type { PhysicalNode, PhysicalPlan } from '../physical/plan.js';
+import { type PhysicalOptions, planPhysical } from '../physical/planner.js';
+import { physicalText } from './physical.js';
 import { type PlanNode } from '../plan/node.js';
 import { type PlanEstimate, estimatePlan } from '../optimizer/cost.js';
 import { type OptimizeOptions, type RuleFiring, DEFAULT_RULES, optimize } from '../optimizer/index.js';
@@ -14,7 +17,7 @@ import { type TreeGutter, loopCost, selfTimeMs, formatBytes, formatCount, format
  * As text for terminals, JSON for tools, or a DOT graph for people.
  */
 
-export interface ExplainOptions {
+export interface ExplainOptions extends PhysicalOptions {
   /** Also prints every operator's output type, the whole plan after each rule that changed it, and the rules that did not fire. */
   readonly verbose?: boolean;
   /** Runs the optimized plan and shows actual rows/shapes, times and bytes per operator (explain() then returns a Promise). */
@@ -39,12 +42,18 @@ export interface ExplainReport {
   readonly rulesTried: readonly string[];
   readonly rulesDisabled: readonly string[];
   readonly estimates: { readonly logical: PlanEstimate; readonly optimized: PlanEstimate };
+  /** How the optimized plan runs: provider, device, layout and algorithm per operator. */
+  readonly physical: PhysicalPlan;
   readonly analysis?: ExplainAnalysis;
 }
 
 export interface ExplainAnalysis {
   /** Per operator of the optimized plan that ran; a Loop's time includes its body's. */
   readonly stats: ReadonlyMap<PlanNode, OperatorStats>;
+  /** Per physical operator: time, transfer time, compiles and the variant that ran. */
+  readonly physicalStats: ReadonlyMap<PhysicalNode, PhysicalStats>;
+  /** Highest bytes of intermediate results held at once. */
+  readonly peakBytes: number;
   /** Wall time of the whole run, in milliseconds. */
   readonly totalMs: number;
 }
@@ -66,20 +75,21 @@ export function explainReport(plan: PlanNode, options: ExplainOptions = {}): Exp
     rulesTried: enabled ? rules.filter((r) => !disabled.has(r.name)).map((r) => r.name) : [],
     rulesDisabled: enabled ? rules.filter((r) => disabled.has(r.name)).map((r) => r.name) : [],
     estimates: { logical, optimized: result.plan === plan ? logical : estimatePlan(result.plan) },
+    physical: planPhysical(result.plan, options),
   };
 }
 
 /** Runs the report's optimized plan and adds what each operator did. */
-export async function analyzeReport(report: ExplainReport): Promise<ExplainReport> {
+export async function analyzeReport(report: ExplainReport, options: ExecuteOptions = {}): Promise<ExplainReport> {
   const start = performance.now();
-  const { stats } = await execute(report.optimized);
-  return { ...report, analysis: { stats, totalMs: performance.now() - start } };
+  const { stats, physicalStats, peakBytes } = await executePhysical(report.physical, options);
+  return { ...report, analysis: { stats, physicalStats, peakBytes, totalMs: performance.now() - start } };
 }
 
 /** Explains a plan; with `analyze: true` it runs the optimized plan first. */
 export async function explain(plan: PlanNode, options: ExplainOptions = {}): Promise<string> {
   const report = explainReport(plan, options);
-  return renderReport(options.analyze ? await analyzeReport(report) : report, options);
+  return renderReport(options.analyze ? await analyzeReport(report, options) : report, options);
 }
 
 /** Explains a plan without running it (`analyze` needs the asynchronous `explain`). */
@@ -193,6 +203,7 @@ export function explainText(report: ExplainReport, { verbose = false }: { verbos
   sections.push(`${title}${ran}\n${tree(optimized, estimates.optimized, { verbose, analysis })}`);
 
   sections.push(`Rules fired\n${rulesText(report, verbose)}`);
+  sections.push(physicalText(report.physical, analysis?.physicalStats, analysis?.totalMs));
 
   const b = estimates.logical.total;
   const a = estimates.optimized.total;
@@ -229,5 +240,8 @@ function analysisText(root: PlanNode, analysis: ExplainAnalysis): string {
   const result = s ? `${formatShape(s.rows, s.cols)} ${root.output.kind === 'matrix' ? 'matrix' : 'rows'}, ${formatBytes(s.bytes)}` : 'none';
   let operators = 0;
   for (const n of analysis.stats.keys()) operators += selfTimeMs(n, analysis.stats);
-  return `Actual: ran in ${formatMs(analysis.totalMs)} (operators ${formatMs(operators)}); result ${result}`;
+  let transfer = 0;
+  for (const p of analysis.physicalStats.values()) transfer += p.transferMs;
+  const moved = transfer > 0 ? `, moving data to and from providers ${formatMs(transfer)}` : '';
+  return `Actual: ran in ${formatMs(analysis.totalMs)} (operators ${formatMs(operators)}${moved}); result ${result}; peak intermediates ${formatBytes(analysis.peakBytes)}`;
 }

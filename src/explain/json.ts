@@ -3,6 +3,7 @@ import { type OutputType, type PlanNode, nodeLabel } from '../plan/node.js';
 import { type Estimate, type PlanEstimate, estimatePlan } from '../optimizer/cost.js';
 import { formatColumnType } from '../types/dtype.js';
 import type { ExplainReport } from './explain.js';
+import { type PhysicalJson, physicalJson } from './physical.js';
 import { sharedNodes } from './text.js';
 
 /**
@@ -48,7 +49,9 @@ export interface ExplainJson {
   /** Estimated total cost of the plan as built and optimized (cost-model units). */
   readonly cost: { readonly before: number; readonly after: number };
   readonly estimate: { readonly before: PlanEstimate['total']; readonly after: PlanEstimate['total'] };
-  readonly analyze?: { readonly totalMs: number };
+  /** How the optimized plan runs: provider, device, layout, algorithm and reason per physical operator (with analyze, what each did). */
+  readonly physical: PhysicalJson;
+  readonly analyze?: { readonly totalMs: number; readonly peakBytes: number };
 }
 
 export function outputJson(output: OutputType): ExplainJsonOutput {
@@ -97,6 +100,7 @@ export function explainJson(report: ExplainReport, { verbose = false }: { verbos
     }),
     cost: { before: estimates.logical.total.cost, after: estimates.optimized.total.cost },
     estimate: { before: estimates.logical.total, after: estimates.optimized.total },
-    ...(report.analysis ? { analyze: { totalMs: report.analysis.totalMs } } : {}),
+    physical: physicalJson(report.physical, report.analysis?.physicalStats),
+    ...(report.analysis ? { analyze: { totalMs: report.analysis.totalMs, peakBytes: report.analysis.peakBytes } } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { ExprNode } from '../plan/expr.js';
 import type { PlanNode } from '../plan/node.js';
 import { sourceColumn } from '../plan/provenance.js';
+import { toMatrixDensity, toMatrixLayout } from '../plan/bridge-operators.js';
 
 /**
  * The cost model: estimated rows, columns, floating-point operations and bytes per
@@ -20,6 +21,8 @@ export interface Estimate {
   readonly bytes: number;
   /** Cost of this operator alone. */
   readonly cost: number;
+  /** Expected fraction of non-zero entries of a matrix output (1 for relations and dense results). */
+  readonly density: number;
 }
 
 export interface PlanEstimate {
@@ -110,7 +113,7 @@ export function estimatePlan(root: PlanNode): PlanEstimate {
       const bound = scope.loopInputs[node.args.index];
       est = make(bound?.rows ?? node.args.rows ?? DEFAULT_ROWS, node.args.cols, 0, 0);
     } else {
-      est = estimateNode(node, inputs);
+      est = withDtype(node, estimateNode(node, inputs));
     }
     flops += est.flops * scope.weight;
     bytes += est.bytes * scope.weight;
@@ -123,9 +126,15 @@ export function estimatePlan(root: PlanNode): PlanEstimate {
   return { nodes, total: { flops, bytes, cost } };
 }
 
-function make(rows: number, cols: number, flops: number, touched: number): Estimate {
-  const bytes = rows * cols * 8;
-  return { rows, cols, flops, bytes, cost: flops + touched };
+function make(rows: number, cols: number, flops: number, touched: number, density = 1): Estimate {
+  // A sparse layout stores a value and a column index per non-zero (CSR).
+  const bytes = density < 1 ? rows * cols * density * 12 + rows * 4 : rows * cols * 8;
+  return { rows, cols, flops, bytes, cost: flops + touched, density };
+}
+
+/** float32 matrices hold half the bytes. */
+function withDtype(node: PlanNode, est: Estimate): Estimate {
+  return node.output.kind === 'matrix' && node.output.dtype === 'float32' ? { ...est, bytes: est.bytes / 2 } : est;
 }
 
 /** One operator, given its inputs' estimates. */
@@ -161,8 +170,10 @@ function estimateNode(node: PlanNode, inputs: readonly Estimate[]): Estimate {
       return make(a.rows, cols, 0, a.rows * cols);
     case 'union':
       return make(a.rows + b.rows, cols, 0, (a.rows + b.rows) * cols);
-    case 'toMatrix':
-      return make(a.rows, cols, 0, a.rows * cols);
+    case 'toMatrix': {
+      const layout = toMatrixLayout(node.args);
+      return make(a.rows, cols, 0, a.rows * cols, layout === 'dense' ? 1 : toMatrixDensity(node.args));
+    }
     case 'appendColumns':
       return make(a.rows, cols, 0, a.rows * cols);
     case 'matrixToRelation':
@@ -172,13 +183,14 @@ function estimateNode(node: PlanNode, inputs: readonly Estimate[]): Estimate {
     case 'loopState':
       return make(rowsOr(DEFAULT_ROWS), cols, 0, 0);
     case 'matmul': {
+      // Sparse kernels skip A's zeros.
       const rows = rowsOr(a.rows);
-      return make(rows, cols, 2 * rows * a.cols * cols, 0);
+      return make(rows, cols, 2 * rows * a.cols * a.density * cols, 0);
     }
     case 'crossprod': {
       const other = b ?? a;
-      // The symmetric kernel computes one triangle of XᵀX.
-      const flops = b ? 2 * a.rows * a.cols * other.cols : a.rows * a.cols * (a.cols + 1);
+      // The symmetric kernel computes one triangle of XᵀX; sparse kernels skip zeros.
+      const flops = b ? 2 * a.rows * a.cols * a.density * other.cols : a.rows * a.cols * a.density * (a.cols * a.density + 1);
       return make(a.cols, other.cols, flops, 0);
     }
     case 'transpose':

@@ -29,6 +29,45 @@ export interface BridgeArgs {
   matrixToRelation: { readonly names: readonly string[] };
 }
 
+export type SparseFeature = Extract<Feature, { encoding: 'onehot' | 'hash' }>;
+
+/** One-hot and hashed features: one non-zero per row in a block of columns. */
+export function isSparseFeature(f: Feature): f is SparseFeature {
+  return f.encoding === 'onehot' || f.encoding === 'hash';
+}
+
+/** How many matrix columns a feature becomes. */
+export function featureWidth(f: Feature): number {
+  return f.encoding === 'onehot' ? f.categories.length : f.encoding === 'hash' ? f.buckets : 1;
+}
+
+/** One-hot/hash columns (also more than half the width) before they stay CSR beside a dense block: fewer zeros do not repay the split. */
+const HYBRID_MIN_SPARSE_COLS = 16;
+
+/**
+ * The layout `toMatrix` encodes into: CSR when every feature is one-hot or hashed, a
+ * dense block beside a CSR block (hybrid) when such columns dominate the width, dense
+ * otherwise. CSR values are float64 only, so a float32 encoding stays dense.
+ */
+export function toMatrixLayout(args: BridgeArgs['toMatrix']): 'dense' | 'csr' | 'hybrid' {
+  const { features, intercept, dtype } = args;
+  if (dtype !== 'float64') return 'dense';
+  const width = features.reduce((s, f) => s + featureWidth(f), 0) + (intercept ? 1 : 0);
+  const sparseWidth = features.reduce((s, f) => s + (isSparseFeature(f) ? featureWidth(f) : 0), 0);
+  const allSparse = !intercept && features.every(isSparseFeature);
+  if (!intercept && features.every((f) => f.encoding === 'onehot')) return 'csr';
+  if (sparseWidth >= HYBRID_MIN_SPARSE_COLS && 2 * sparseWidth > width) return allSparse ? 'csr' : 'hybrid';
+  return 'dense';
+}
+
+/** Expected fraction of non-zero entries of a toMatrix result (one per row in each sparse block). */
+export function toMatrixDensity(args: BridgeArgs['toMatrix']): number {
+  const width = args.features.reduce((s, f) => s + featureWidth(f), 0) + (args.intercept ? 1 : 0);
+  if (width === 0) return 1;
+  const nonZeroPerRow = args.features.reduce((s, f) => s + (isSparseFeature(f) ? Math.min(1, featureWidth(f)) : 1), 0) + (args.intercept ? 1 : 0);
+  return nonZeroPerRow / width;
+}
+
 export function featureColumnNames(f: Feature): string[] {
   switch (f.encoding) {
     case 'numeric':

@@ -11,7 +11,9 @@ import {
   runSort,
   runUnion,
 } from '../../src/exec/operators/relational.js';
+import { MemoryLedger, type OperatorRun, operatorRun } from '../../src/exec/run-context.js';
 import { type Relation, count, fromColumns } from '../../src/index.js';
+import { jsOperator } from '../../src/physical/operators.js';
 import type { Node, PlanNode } from '../../src/plan/node.js';
 import { rng } from '../kernels/relational/fixtures.js';
 
@@ -32,6 +34,11 @@ async function runLazily(node: PlanNode, memo = new Map<PlanNode, Promise<readon
   return done;
 }
 
+/** The run context the executor gives an operator, with the algorithm the physical planner picks for it. */
+function runOf(node: PlanNode): OperatorRun {
+  return operatorRun(jsOperator(node, []).operator, new MemoryLedger(Number.MAX_SAFE_INTEGER), undefined, () => {});
+}
+
 async function runNode(node: PlanNode, memo: Map<PlanNode, Promise<readonly Batch[]>>): Promise<readonly Batch[]> {
   const inputs = await Promise.all(node.inputs.map((i) => runLazily(i, memo)));
   switch (node.kind) {
@@ -44,9 +51,9 @@ async function runNode(node: PlanNode, memo: Map<PlanNode, Promise<readonly Batc
     case 'project':
       return runProject(node as Node<'project'>, inputs[0]);
     case 'join':
-      return runJoin(node as Node<'join'>, inputs[0], inputs[1]);
+      return runJoin(node as Node<'join'>, inputs[0], inputs[1], runOf(node));
     case 'aggregate':
-      return runAggregate(node as Node<'aggregate'>, inputs[0]);
+      return runAggregate(node as Node<'aggregate'>, inputs[0], runOf(node));
     case 'sort':
       return runSort(node as Node<'sort'>, inputs[0]);
     case 'limit':

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { type Batch } from '../../src/data/batch.js';
 import { cellValue } from '../../src/data/column.js';
-import { execute } from '../../src/exec/execute.js';
+import { type ExecuteOptions, execute } from '../../src/exec/execute.js';
 import { toDense } from '../../src/exec/operators/matrix.js';
 import { formatTree } from '../../src/explain/text.js';
 import type { PlanNode } from '../../src/plan/node.js';
@@ -40,11 +40,12 @@ const sortKey = (row: Cell[]) => JSON.stringify(row.map((c) => (typeof c === 'nu
 
 /**
  * Runs both plans and expects the same result: relations as multisets of rows
- * (`ordered` compares sequences), matrices element by element, within a relative tolerance.
+ * (`ordered` compares sequences), matrices element by element, within a relative tolerance;
+ * `runB` places the second plan's work (e.g. on another provider).
  */
-export async function expectSameResult(a: PlanNode, b: PlanNode, options: { tolerance?: number; ordered?: boolean } = {}): Promise<void> {
+export async function expectSameResult(a: PlanNode, b: PlanNode, options: { tolerance?: number; ordered?: boolean; runB?: ExecuteOptions } = {}): Promise<void> {
   const tolerance = options.tolerance ?? 1e-9;
-  const [ra, rb] = [(await execute(a)).result, (await execute(b)).result];
+  const [ra, rb] = [(await execute(a)).result, (await execute(b, options.runB)).result];
   expect(ra.kind).toBe(rb.kind);
   if (ra.kind === 'matrix' && rb.kind === 'matrix') {
     const [ma, mb] = [toDense(ra.value), toDense(rb.value)];

@@ -4,43 +4,23 @@ import { ExecutionError } from '../../errors.js';
 import { type CsrMatrix } from '../../kernels/matrix/csr.js';
 import { type DenseMatrix, allocate } from '../../kernels/matrix/dense.js';
 import { type HybridMatrix, hybridMatrix } from '../../kernels/matrix/hybrid.js';
-import type { Feature } from '../../plan/bridge-operators.js';
+import { type Feature, type SparseFeature, featureWidth, isSparseFeature as isSparse } from '../../plan/bridge-operators.js';
 import { type Node, relationSchema } from '../../plan/node.js';
 import { resolverFor } from './relational.js';
 
-/** One-hot/hash columns (also more than half the width) before they stay CSR beside a dense block: fewer zeros do not repay the split. */
-const HYBRID_MIN_SPARSE_COLS = 16;
-
-type SparseFeature = Extract<Feature, { encoding: 'onehot' | 'hash' }>;
-
-function isSparse(f: Feature): f is SparseFeature {
-  return f.encoding === 'onehot' || f.encoding === 'hash';
-}
-
-function featureWidth(f: Feature): number {
-  return f.encoding === 'onehot' ? f.categories.length : f.encoding === 'hash' ? f.buckets : 1;
-}
-
 /**
- * Encodes the chosen relation columns into a matrix, one matrix row per relation row:
- * CSR when every feature is one-hot, dense and CSR blocks (HybridMatrix) when one-hot/hash
- * columns dominate, dense otherwise. CSR values are float64 only (kernels/matrix/csr.ts),
- * so a float32 encoding stays dense to keep the planned dtype.
+ * Encodes the chosen relation columns into a matrix, one matrix row per relation row,
+ * in the layout the physical planner chose (`toMatrixLayout`): CSR, dense and CSR
+ * blocks side by side (HybridMatrix), or dense.
  */
-export function runToMatrix(node: Node<'toMatrix'>, input: readonly Batch[]): DenseMatrix | CsrMatrix | HybridMatrix {
+export function runToMatrix(node: Node<'toMatrix'>, input: readonly Batch[], layout: 'dense' | 'csr' | 'hybrid'): DenseMatrix | CsrMatrix | HybridMatrix {
   const schema = relationSchema(node.inputs[0], node.kind);
   const batch = concatBatches(schema, input);
   const resolve = resolverFor(schema, 'toMatrix');
   const { features, intercept, dtype } = node.args;
   const columns = features.map((f) => batch.columns[resolve(f.column)]);
   const width = node.output.kind === 'matrix' ? node.output.cols : 0;
-  if (dtype === 'float64') {
-    const sparseWidth = features.reduce((s, f) => s + (isSparse(f) ? featureWidth(f) : 0), 0);
-    const oneHotOnly = !intercept && features.every((f) => f.encoding === 'onehot');
-    if (oneHotOnly || (sparseWidth >= HYBRID_MIN_SPARSE_COLS && 2 * sparseWidth > width)) {
-      return splitEncoding(features, intercept, columns, batch.length, width);
-    }
-  }
+  if (layout !== 'dense') return splitEncoding(features, intercept, columns, batch.length, width);
   const out = allocate(dtype, batch.length * width);
   let at = 0;
   features.forEach((f, k) => {

@@ -1,7 +1,7 @@
 import { ExecutionError } from '../../errors.js';
 import { mulberry32 } from '../../data/random.js';
 import { type CsrMatrix, csrCrossProduct, csrTimesDense, csrTransposeTimesDense } from '../../kernels/matrix/csr.js';
-import { type DenseMatrix, identity, transpose } from '../../kernels/matrix/dense.js';
+import { type DenseMatrix, allocate, identity, resultDtype, transpose } from '../../kernels/matrix/dense.js';
 import { crossProduct, crossProductWith } from '../../kernels/matrix/crossprod.js';
 import {
   type HybridMatrix,
@@ -42,6 +42,13 @@ export function isCsr(m: MatrixValue): m is CsrMatrix {
 
 export function isHybrid(m: MatrixValue): m is HybridMatrix {
   return 'sparse' in m;
+}
+
+/** Bytes held by a matrix value's buffers. */
+export function matrixBytes(m: MatrixValue): number {
+  const csrBytes = (s: CsrMatrix) => s.indptr.byteLength + s.indices.byteLength + s.values.byteLength;
+  if (isHybrid(m)) return m.dense.data.byteLength + m.denseCols.byteLength + csrBytes(m.sparse);
+  return isCsr(m) ? csrBytes(m) : m.data.byteLength;
 }
 
 export function toDense(m: MatrixValue): DenseMatrix {
@@ -157,5 +164,30 @@ export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]
     default:
       throw new ExecutionError(node.kind, 'not a matrix operator');
   }
+}
+
+
+/** Products above this many multiply-adds run in row panels, yielding to the event loop between panels. */
+const PANEL_WORK = 5e7;
+
+/**
+ * A dense product too long to hold the event loop: row panels of A times B, each into
+ * its rows of the output (the same arithmetic, element for element, as one call), with
+ * a yield and a cancellation check between panels.
+ */
+export async function gemmInPanels(a: DenseMatrix, b: DenseMatrix, checkCancelled: () => void): Promise<DenseMatrix> {
+  const work = a.rows * a.cols * b.cols;
+  if (work <= PANEL_WORK || a.rows < 2) return gemm(a, b);
+  const out: DenseMatrix = { rows: a.rows, cols: b.cols, data: allocate(resultDtype(a, b), a.rows * b.cols) };
+  const panel = Math.max(1, Math.floor((a.rows * PANEL_WORK) / work));
+  for (let r = 0; r < a.rows; r += panel) {
+    checkCancelled();
+    const end = Math.min(a.rows, r + panel);
+    const rowsOfA: DenseMatrix = { rows: end - r, cols: a.cols, data: a.data.subarray(r * a.cols, end * a.cols) };
+    gemm(rowsOfA, b, { out: { rows: end - r, cols: b.cols, data: out.data.subarray(r * b.cols, end * b.cols) } });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  checkCancelled();
+  return out;
 }
 

@@ -7,6 +7,7 @@ import { distinctRows, groupRows, joinIndices, sortIndices } from '../../kernels
 import { computeAggregate } from './aggregate.js';
 import { evaluate } from '../expression.js';
 import { fusedAggregate } from '../fused-aggregate.js';
+import type { OperatorRun } from '../run-context.js';
 
 /**
  * Relational operators over batches. Streaming operators (filter, project, limit,
@@ -69,7 +70,7 @@ export function runProject(node: Node<'project'>, input: readonly Batch[]): Batc
  * keys). A consumer that knows lazy columns (the fused aggregate) reads through the
  * indices; any other reads plain values (materialized on first access).
  */
-export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: readonly Batch[]): Batch[] {
+export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: readonly Batch[], run: OperatorRun): Batch[] {
   const leftSchema = relationSchema(node.inputs[0], node.kind);
   const rightSchema = relationSchema(node.inputs[1], node.kind);
   const left = concatBatches(leftSchema, leftIn);
@@ -77,7 +78,10 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
   const { how, leftKeys, rightKeys } = node.args;
   const lk = leftKeys.map((k) => left.columns[fieldIndex(leftSchema, k, 'join')]);
   const rk = rightKeys.map((k) => right.columns[fieldIndex(rightSchema, k, 'join')]);
-  const matches = joinIndices(lk, rk, how);
+  const matches = joinIndices(lk, rk, how, { keyIndexed: run.operator === 'KeyIndexedJoin' });
+  run.ran(matches.rightByKey !== null ? 'key-indexed: right rows looked up by key value' : matches.left === null && matches.right === null ? 'hash probe' : 'hash build and probe');
+  // The output's size is known now, before any output column is gathered.
+  run.reserve(matches.length * (leftSchema.fields.length + rightSchema.fields.length) * 8);
   // Index compositions shared by the columns of one side (lazy inputs of this join).
   const composedLeft = new Map<Int32Array, Int32Array>();
   const composedRight = new Map<Int32Array, Int32Array>();
@@ -101,12 +105,16 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
  * (`fusedAggregate`, which also reads join outputs through their index vectors); the
  * rest column at a time: group ids, evaluated arguments, one kernel per aggregate.
  */
-export function runAggregate(node: Node<'aggregate'>, input: readonly Batch[]): Batch[] {
+export function runAggregate(node: Node<'aggregate'>, input: readonly Batch[], run: OperatorRun): Batch[] {
   const schema = relationSchema(node.inputs[0], node.kind);
   const batch = concatBatches(schema, input);
   const resolve = resolverFor(schema, 'aggregate');
-  const fused = fusedAggregate(node.args.groupBy, node.args.aggregates, batch, resolve);
-  if (fused !== null) return [makeBatch(fused.columns, fused.groupCount)];
+  const fused = run.operator === 'FusedAggregate' ? fusedAggregate(node.args.groupBy, node.args.aggregates, batch, resolve) : null;
+  if (fused !== null) {
+    run.ran('fused: one generated loop');
+    return [makeBatch(fused.columns, fused.groupCount)];
+  }
+  run.ran(run.operator === 'FusedAggregate' ? 'column at a time (an argument or the input did not fit the generated loop)' : 'column at a time');
   const keys = node.args.groupBy.map((g) => batch.columns[resolve(g)]);
   const groups = groupRows(keys, batch.length);
   const keyColumns = keys.map((k) => gatherColumn(k, groups.firstRow));

@@ -65,7 +65,12 @@ export interface JoinIndices {
   readonly rightHasMissing: boolean;
 }
 
-export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Column[], how: JoinKind): JoinIndices {
+export interface JoinOptions {
+  /** Try the key-indexed path (unique, dense integer keys) before hashing; the physical planner decides. Default true. */
+  readonly keyIndexed?: boolean;
+}
+
+export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Column[], how: JoinKind, options: JoinOptions = {}): JoinIndices {
   if (leftKeys.length === 0 || leftKeys.length !== rightKeys.length) {
     throw new RangeError(`hashJoin: expected the same non-zero number of left and right keys, got ${leftKeys.length} and ${rightKeys.length}`);
   }
@@ -73,7 +78,7 @@ export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Col
   const nl = leftKeys[0].length;
   const nr = rightKeys[0].length;
   const integer = lk.length === 1 && isIntegerKey(leftKeys[0].dtype) && isIntegerKey(rightKeys[0].dtype);
-  if (integer && (how === 'inner' || how === 'left')) {
+  if (integer && options.keyIndexed !== false && (how === 'inner' || how === 'left')) {
     const direct = directJoin(lk[0], rk[0], nl, nr, how);
     if (direct !== null) return direct;
   }

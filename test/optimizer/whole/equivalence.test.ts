@@ -6,7 +6,8 @@
  * (relations as multisets, or in order when the plan ends in a total sort; matrices
  * element by element, within a tolerance scaled to the computation); optimizing again
  * gives the same plan (by digest); matrix column names survive. For a subset of seeds,
- * also with each rule of DEFAULT_RULES switched off in turn, and with each rule alone.
+ * also with each rule of DEFAULT_RULES switched off in turn, with each rule alone, and
+ * with the optimized plan's matrix work forced onto every other provider that loads.
  *
  * Knobs (environment):
  *   TESSERA_FUZZ_CASES=n     number of seeds (default 400)
@@ -17,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execute } from '../../../src/exec/execute.js';
 import { DEFAULT_RULES, type OptimizeResult, type PlanNode, type Rule, optimize, planDigest } from '../../../src/index.js';
+import type { ProviderName } from '../../../src/providers/provider.js';
+import { OTHER_PROVIDERS } from '../../support/providers.js';
 import { expectSameResult, planText } from '../../support/plans.js';
 import { type CaseShape, type GeneratedCase, generateCase } from './generate.js';
 
@@ -49,6 +52,8 @@ const shapes = new Map<CaseShape, number>();
 let runtimeErrors = 0;
 let secondPassFirings = 0;
 let comparisons = 0;
+/** Comparisons run with matrix work forced onto each other provider. */
+const providerRuns = new Map<string, number>();
 /** Matrix results whose column names the rewrite changed (collected, checked once at the end). */
 const renamed: string[] = [];
 const bump = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
@@ -59,6 +64,7 @@ afterAll(() => {
     `[optimizer fuzz] ${cases.length} generated pipelines (${[...shapes.entries()].map(([k, v]) => `${k} ${v}`).join(', ')}), ${comparisons} plan comparisons`,
     `[optimizer fuzz] DEFAULT_RULES: ${DEFAULT_RULES.map((r) => r.name).join(', ')}`,
     `[optimizer fuzz] rules fired (cases): ${list(fired)}`,
+    `[optimizer fuzz] optimized plans rerun on other providers: ${list(providerRuns)}`,
     `[optimizer fuzz] plans that fail at run time as built (and the same way optimized): ${runtimeErrors}; second optimize fired but kept the digest: ${secondPassFirings}`,
   ];
   console.log(lines.join('\n'));
@@ -109,6 +115,19 @@ async function expectEquivalent(c: GeneratedCase, after: OptimizeResult, label: 
       throw failure(c, label, after, `the plan as built fails at run time (${(before as Error).message}) but the optimized plan ${optimized === undefined ? 'runs' : `fails differently (${(optimized as Error).message})`}`);
     }
     throw failure(c, label, after, e);
+  }
+}
+
+/** The optimized plan with its matrix work forced onto `provider` gives the as-built plan's result on the JS kernels. */
+async function expectOnProvider(c: GeneratedCase, after: OptimizeResult, provider: ProviderName): Promise<void> {
+  if ((await runs(c.plan)) !== undefined) return;
+  comparisons++;
+  providerRuns.set(provider, (providerRuns.get(provider) ?? 0) + 1);
+  try {
+    // Native kernels sum in another order, TF.js in float32: a tolerance to match.
+    await expectSameResult(c.plan, after.plan, { tolerance: Math.max(c.tolerance, provider === 'tfjs' ? 1e-3 : 1e-8), ordered: c.ordered, runB: { provider } });
+  } catch (e) {
+    throw failure(c, `optimized on ${provider}`, after, e);
   }
 }
 
@@ -168,6 +187,7 @@ describe('optimize(plan) ≡ plan, with DEFAULT_RULES', () => {
     expectStable(c, result, 'optimize');
 
     if (!isSubsetSeed(c.seed)) return;
+    for (const provider of OTHER_PROVIDERS) await expectOnProvider(c, result, provider);
     const full = planDigest(result.plan);
     const built = planDigest(c.plan);
     for (const rule of DEFAULT_RULES) {

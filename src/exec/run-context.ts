@@ -1,0 +1,88 @@
+import { totalmem } from 'node:os';
+import { ExecutionError } from '../errors.js';
+import { throwIfAborted } from '../providers/abort.js';
+
+/**
+ * What an operator may ask of the run while it works: whether it has been cancelled,
+ * whether the memory it is about to take fits the budget, and a place to say which
+ * variant of its algorithm actually ran (explain analyze shows it).
+ */
+
+/** A run that would hold more than its memory limit: raised before the allocation, naming the operator. */
+export class MemoryLimitError extends ExecutionError {
+  constructor(
+    operator: string,
+    readonly requestedBytes: number,
+    readonly liveBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(
+      operator,
+      `needs ${mb(requestedBytes)} with ${mb(liveBytes)} already held, over the memory limit of ${mb(limitBytes)}; ` +
+        'filter or project earlier, or raise collect({ memoryLimit })',
+    );
+  }
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
+}
+
+/** The default memory limit: three quarters of this machine's memory. */
+export function defaultMemoryLimit(): number {
+  return Math.floor(totalmem() * 0.75);
+}
+
+/** Bytes held by live intermediate results, against a limit; tracks the peak. */
+export class MemoryLedger {
+  private live = 0;
+  private peakBytes = 0;
+
+  constructor(readonly limit: number) {
+    if (!(limit > 0)) throw new ExecutionError('collect', `memoryLimit must be a positive number of bytes, got ${limit}`);
+  }
+
+  /** Throws before `bytes` more would pass the limit. */
+  check(operator: string, bytes: number): void {
+    if (this.live + bytes > this.limit) throw new MemoryLimitError(operator, bytes, this.live, this.limit);
+  }
+
+  hold(bytes: number): void {
+    this.live += bytes;
+    if (this.live > this.peakBytes) this.peakBytes = this.live;
+  }
+
+  release(bytes: number): void {
+    this.live -= bytes;
+  }
+
+  /** A transient high-water mark (e.g. a provider's intermediates) that is not held afterwards. */
+  touch(bytes: number): void {
+    if (this.live + bytes > this.peakBytes) this.peakBytes = this.live + bytes;
+  }
+
+  get peak(): number {
+    return this.peakBytes;
+  }
+}
+
+/** The run as one operator sees it. */
+export interface OperatorRun {
+  /** The physical operator's name the planner chose (e.g. `KeyIndexedJoin`). */
+  readonly operator: string;
+  /** Records which variant of the algorithm ran. */
+  ran(what: string): void;
+  /** Throws a MemoryLimitError when `bytes` more would pass the run's memory limit. */
+  reserve(bytes: number): void;
+  /** Throws a CancelledError when the run's signal has fired. */
+  checkCancelled(): void;
+}
+
+export function operatorRun(operator: string, ledger: MemoryLedger, signal: AbortSignal | undefined, onRan: (what: string) => void): OperatorRun {
+  return {
+    operator,
+    ran: onRan,
+    reserve: (bytes) => ledger.check(operator, bytes),
+    checkCancelled: () => throwIfAborted(signal, operator),
+  };
+}

@@ -1,0 +1,109 @@
+import { toMatrixLayout } from '../plan/bridge-operators.js';
+import { type PlanNode, operatorDef } from '../plan/node.js';
+import { isIntegerKey } from '../kernels/relational/hash.js';
+import type { Layout } from './plan.js';
+
+/**
+ * How Tessera's own (JS) kernels run each logical operator: the physical operator's
+ * name, its algorithm and output layout, given the layouts of its inputs. These are
+ * static choices made from the plan's types, keys and encoders; where a kernel adapts
+ * to the data (a key-indexed join needs dense unique keys, the fused aggregate needs
+ * expressions it can compile), the algorithm says so and explain analyze reports what
+ * actually ran.
+ */
+
+export interface JsOperator {
+  readonly operator: string;
+  readonly algorithm: string;
+  readonly layout: Layout;
+}
+
+function joinOperator(node: Extract<PlanNode, { kind: 'join' }>): JsOperator {
+  const { how, leftKeys } = node.args;
+  const left = node.inputs[0].output;
+  const right = node.inputs[1].output;
+  const keyType = (out: typeof left, name: string) => (out.kind === 'relation' ? out.schema.fields.find((f) => f.name === name)?.dtype : undefined);
+  const lt = keyType(left, leftKeys[0]);
+  const rt = keyType(right, node.args.rightKeys[0]);
+  const intKey = leftKeys.length === 1 && lt !== undefined && rt !== undefined && isIntegerKey(lt) && isIntegerKey(rt);
+  if (how === 'semi' || how === 'anti') return { operator: how === 'semi' ? 'HashSemiJoin' : 'HashAntiJoin', algorithm: 'hash build on the right keys, probe the left', layout: 'columns' };
+  if (intKey) {
+    return {
+      operator: 'KeyIndexedJoin',
+      algorithm: 'right rows indexed by key value when the keys are unique and dense, else a hash join; output columns gathered lazily',
+      layout: 'columns',
+    };
+  }
+  return { operator: 'HashJoin', algorithm: `hash build on the right ${leftKeys.length > 1 ? 'composite ' : ''}keys, probe the left; output columns gathered lazily`, layout: 'columns' };
+}
+
+const FUSABLE_AGGREGATES = new Set(['count', 'sum', 'mean']);
+
+function aggregateOperator(node: Extract<PlanNode, { kind: 'aggregate' }>): JsOperator {
+  const fusable = node.args.aggregates.every((a) => FUSABLE_AGGREGATES.has(a.aggregate.fn));
+  if (fusable) {
+    return { operator: 'FusedAggregate', algorithm: 'one generated loop over the rows (reads join outputs through their indices); column-at-a-time when an argument does not compile', layout: 'columns' };
+  }
+  return { operator: 'HashAggregate', algorithm: 'group ids by hashing the keys, one kernel per aggregate', layout: 'columns' };
+}
+
+/** Output layout of a JS matrix kernel, given its inputs' layouts. */
+function matrixOutputLayout(node: PlanNode, inputs: readonly Layout[]): Layout {
+  switch (node.kind) {
+    case 'toMatrix':
+      return toMatrixLayout(node.args);
+    case 'selectCols':
+      // A hybrid matrix keeps a CSR block when only one-hot/hash columns are selected; the executor reports the actual layout.
+      return inputs[0] === 'hybrid' ? 'hybrid' : 'dense';
+    default:
+      return 'dense';
+  }
+}
+
+function matrixAlgorithm(node: PlanNode, inputs: readonly Layout[]): string {
+  const a = inputs[0];
+  switch (node.kind) {
+    case 'matmul':
+      return a === 'csr' ? 'CSR × dense, skipping zeros (dense GEMM when B holds NaN/±Inf)' : a === 'hybrid' ? 'dense block GEMM + CSR block product' : 'packed 4×4 register-tiled GEMM';
+    case 'crossprod':
+      if (node.inputs.length === 1) return a === 'csr' ? 'CSR cross-product' : a === 'hybrid' ? 'blockwise DᵀD, DᵀS, SᵀS' : 'symmetric XᵀX, one triangle';
+      return a === 'csr' ? 'CSRᵀ × dense' : a === 'hybrid' ? 'blockwise XᵀY' : 'column-panel XᵀY';
+    case 'solve':
+      return node.args.method === 'auto' ? 'Cholesky, LU with partial pivoting when not positive definite' : node.args.method === 'cholesky' ? 'Cholesky' : 'LU with partial pivoting';
+    case 'lstsq':
+      return 'normal equations with ridge (Cholesky), Householder QR when ill-conditioned';
+    case 'inverse':
+      return 'LU with partial pivoting';
+    case 'toMatrix': {
+      const layout = toMatrixLayout(node.args);
+      return layout === 'dense' ? 'encode into a dense row-major block' : layout === 'csr' ? 'encode one-hot/hash columns as CSR' : 'numeric columns dense, one-hot/hash columns CSR';
+    }
+    case 'reduce':
+      return a === 'hybrid' ? 'blockwise reduction' : 'one pass, float64 accumulators';
+    case 'loop':
+      return `${node.args.iterations} iterations of the body`;
+    default:
+      return 'element loop over typed arrays';
+  }
+}
+
+const RELATIONAL_ALGORITHMS: Partial<Record<PlanNode['kind'], string>> = {
+  scan: 'read the needed columns from the source',
+  filter: 'evaluate the predicate per batch, gather the selected rows',
+  project: 'evaluate expressions column at a time',
+  sort: 'index sort on the keys, then one gather',
+  limit: 'slice batches',
+  distinct: 'hash rows, keep first occurrences',
+  union: 'concatenate batches',
+  appendColumns: 'append matrix columns to their rows',
+  matrixToRelation: 'one float64 column per matrix column',
+};
+
+/** How the JS kernels run `node`, given its inputs' output layouts. */
+export function jsOperator(node: PlanNode, inputs: readonly Layout[]): JsOperator {
+  if (node.kind === 'join') return joinOperator(node);
+  if (node.kind === 'aggregate') return aggregateOperator(node);
+  const name = operatorDef(node.kind).name.replace(/\s+/g, '');
+  if (node.output.kind === 'relation') return { operator: name, algorithm: RELATIONAL_ALGORITHMS[node.kind] ?? '', layout: 'columns' };
+  return { operator: name, algorithm: matrixAlgorithm(node, inputs), layout: matrixOutputLayout(node, inputs) };
+}

@@ -49,6 +49,9 @@ export interface RunOptions {
   iterations?: number;
 }
 
+/** Pause before each timed run (not timed). */
+const SETTLE_MS = 150;
+
 /** Median of a non-empty list. */
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -73,6 +76,9 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<Bench
     for (let round = 0; round <= rounds; round++) {
       for (const system of c.systems) {
         if (failed.has(system.name)) continue;
+        // Let the previous system's worker threads go idle first: BLAS pools spin-wait after a call
+        // and would steal a core from whichever system runs next.
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         try {
           const start = performance.now();
           lastResult.set(system.name, await system.run());

@@ -1,5 +1,5 @@
 /**
- * W3 — a hybrid expression (after the HADAD hybrid queries), DESIGN.md §6.
+ * W3 — a hybrid expression (after the HADAD hybrid queries), docs/workloads.md.
  *
  *   M      = toMatrix(f1..f100) over A ⋈ B where active        (m × 100, m ≈ rows / 2)
  *   score  = rowSums(M·W) + M·P·Q·v                            (m × 1, next to the ids)

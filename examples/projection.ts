@@ -1,5 +1,5 @@
 /**
- * W4 — projection and selection through a product, DESIGN.md §6.
+ * W4 — projection and selection through a product, docs/workloads.md.
  *
  *   X      = toMatrix(f1..f64) over customers                  (n × 64)
  *   scores = (X·W)[:, 4 columns] next to each customer, for the customers of segment seg3

@@ -5,10 +5,10 @@ import type { BenchCase, Suite } from '../harness.js';
 
 /**
  * cross-algebra: the optimizer's rewrites across the relational/matrix boundary
- * (DESIGN.md §6, W3 and W4), each measured in one run against
+ * (docs/workloads.md, W3 and W4), each measured in one run against
  *
  *  - `tessera-unoptimized`: the same engine running the plan as built
- *    (`{ optimize: false }`), peer (c) of DESIGN §6 — it isolates the optimizer's gain;
+ *    (`{ optimize: false }`), a peer of docs/workloads.md — it isolates the optimizer's gain;
  *  - `glue-typed-arrays` (W4 only): the pipeline people glue together by hand, peer (b):
  *    materialize X (rows × 64, row-major Float64Array) from the columns, multiply by W
  *    with a straightforward i-k-j triple loop over typed arrays (no blocking), then keep
@@ -20,13 +20,13 @@ import type { BenchCase, Suite } from '../harness.js';
  * Data generation, plan building and the glue's input extraction happen while a case is
  * built, outside the timed `run`; `tessera`'s timed run includes its optimizer pass.
  *
- * Sizes. DESIGN §6's full sizes are W3: 50,000 rows (≈25,000 active) × 100 features,
+ * Sizes. docs/workloads.md's full sizes are W3: 50,000 rows (≈25,000 active) × 100 features,
  * wide = 5,000; W4: 1,000,000 customers × 64 features, W 64 × 512. On the 2-core
  * benchmark machine the slowest system at those sizes takes ~18 s per run (W3,
  * unoptimized) and ~16 s (W4, unoptimized) to ~70 s (W4, glue: ~0.5 G multiply-adds/s,
  * plus a 4 GB n × 512 product) per run, i.e. minutes per case with the harness's
  * 1 warm-up + 5 timed iterations. So the full run uses fewer rows, keeping every other
- * dimension at its DESIGN size, so that the slowest system takes 8–9 s per run (under a
+ * dimension at its full size, so that the slowest system takes 8–9 s per run (under a
  * minute per case): W3 at 25,000 rows (≈12,500 active; wide stays 5,000), W4 at 125,000
  * customers. Every system's work is linear in the row count, so the ratios are about those
  * of the full size; the row count is recorded in each case. `--quick` uses small sizes
@@ -97,7 +97,7 @@ function compareRelations(reference: unknown, other: unknown): string {
 
 /** W3: rowSums(M·W) + M·P·Q·v next to the ids of A ⋈ B where active. */
 function hybridCase(quick: boolean): BenchCase {
-  // Full: DESIGN §6 has 50,000 rows; halved so that the unoptimized plan runs ~9 s per run, not ~18 s.
+  // Full: docs/workloads.md has 50,000 rows; halved so that the unoptimized plan runs ~9 s per run, not ~18 s.
   const size = quick ? { rows: 4_000, features: 100, wide: 1_000 } : { rows: 25_000, features: 100, wide: 5_000 };
   const { pipeline } = buildHybrid(size);
   return {
@@ -175,7 +175,7 @@ function glueProjection(input: ProjectionInput): Columns {
 
 /** W4: (X·W)[:, 4 columns] next to each customer, for the customers of segment seg3. */
 async function projectionCase(quick: boolean): Promise<BenchCase> {
-  // Full: DESIGN §6 has 1,000,000 customers; an eighth keeps the glue (the slowest system)
+  // Full: docs/workloads.md has 1,000,000 customers; an eighth keeps the glue (the slowest system)
   // at ~10 s per run instead of about a minute, and its n × 512 product at 0.5 GB, not 4 GB.
   const rows = quick ? 4_000 : 125_000;
   const { customers, W, scores } = buildProjection(rows);

@@ -49,7 +49,7 @@ export function physicalText(plan: PhysicalPlan, stats?: ReadonlyMap<PhysicalNod
     const children = childrenOf(node);
     const bar = `${childPrefix}${children.length > 0 ? '│ ' : '  '}    `;
     if (node.algorithm) rows.push({ cells: null, text: `${bar}how: ${node.algorithm}` });
-    rows.push({ cells: null, text: `${bar}why: ${node.reason}` });
+    if (node.reason) rows.push({ cells: null, text: `${bar}why: ${node.reason}` });
     if (s) {
       const extra = [s.ran ? `ran: ${s.ran}` : '', s.compiles > 0 ? `compiled ${s.compiles}×` : '', s.runs > 1 ? `runs ×${s.runs}` : '', `output ${formatBytes(s.bytes)}`].filter(Boolean);
       rows.push({ cells: null, text: `${bar}${extra.join(' · ')}` });

@@ -16,6 +16,8 @@ export interface JsOperator {
   readonly operator: string;
   readonly algorithm: string;
   readonly layout: Layout;
+  /** Why this algorithm, where there was a choice ('' where there was none). */
+  readonly reason: string;
 }
 
 function joinOperator(node: Extract<PlanNode, { kind: 'join' }>): JsOperator {
@@ -26,15 +28,21 @@ function joinOperator(node: Extract<PlanNode, { kind: 'join' }>): JsOperator {
   const lt = keyType(left, leftKeys[0]);
   const rt = keyType(right, node.args.rightKeys[0]);
   const intKey = leftKeys.length === 1 && lt !== undefined && rt !== undefined && isIntegerKey(lt) && isIntegerKey(rt);
-  if (how === 'semi' || how === 'anti') return { operator: how === 'semi' ? 'HashSemiJoin' : 'HashAntiJoin', algorithm: 'hash build on the right keys, probe the left', layout: 'columns' };
+  if (how === 'semi' || how === 'anti') return { operator: how === 'semi' ? 'HashSemiJoin' : 'HashAntiJoin', algorithm: 'hash the right keys, probe the left', layout: 'columns', reason: '' };
   if (intKey) {
     return {
       operator: 'KeyIndexedJoin',
-      algorithm: 'right rows indexed by key value when the keys are unique and dense, else a hash join; output columns gathered lazily',
+      algorithm: 'look right rows up by key value when the keys are unique and dense, else hash; lazy output columns',
       layout: 'columns',
+      reason: 'one integer key',
     };
   }
-  return { operator: 'HashJoin', algorithm: `hash build on the right ${leftKeys.length > 1 ? 'composite ' : ''}keys, probe the left; output columns gathered lazily`, layout: 'columns' };
+  return {
+    operator: 'HashJoin',
+    algorithm: 'hash the right keys, probe the left; lazy output columns',
+    layout: 'columns',
+    reason: leftKeys.length > 1 ? 'composite key' : 'key is not an integer',
+  };
 }
 
 const FUSABLE_AGGREGATES = new Set(['count', 'sum', 'mean']);
@@ -42,9 +50,9 @@ const FUSABLE_AGGREGATES = new Set(['count', 'sum', 'mean']);
 function aggregateOperator(node: Extract<PlanNode, { kind: 'aggregate' }>): JsOperator {
   const fusable = node.args.aggregates.every((a) => FUSABLE_AGGREGATES.has(a.aggregate.fn));
   if (fusable) {
-    return { operator: 'FusedAggregate', algorithm: 'one generated loop over the rows (reads join outputs through their indices); column-at-a-time when an argument does not compile', layout: 'columns' };
+    return { operator: 'FusedAggregate', algorithm: 'one generated loop over the rows, column at a time when an argument does not compile', layout: 'columns', reason: 'count, sum and mean only' };
   }
-  return { operator: 'HashAggregate', algorithm: 'group ids by hashing the keys, one kernel per aggregate', layout: 'columns' };
+  return { operator: 'HashAggregate', algorithm: 'hash the keys to group ids, one kernel per aggregate', layout: 'columns', reason: 'min, max or count distinct: no generated loop' };
 }
 
 /** Output layout of a JS matrix kernel, given its inputs' layouts. */
@@ -82,6 +90,10 @@ function matrixAlgorithm(node: PlanNode, inputs: readonly Layout[]): string {
       return a === 'hybrid' ? 'blockwise reduction' : 'one pass, float64 accumulators';
     case 'loop':
       return `${node.args.iterations} iterations of the body`;
+    case 'matrixLiteral':
+    case 'loopState':
+    case 'loopInput':
+      return '';
     default:
       return 'element loop over typed arrays';
   }
@@ -104,6 +116,8 @@ export function jsOperator(node: PlanNode, inputs: readonly Layout[]): JsOperato
   if (node.kind === 'join') return joinOperator(node);
   if (node.kind === 'aggregate') return aggregateOperator(node);
   const name = operatorDef(node.kind).name.replace(/\s+/g, '');
-  if (node.output.kind === 'relation') return { operator: name, algorithm: RELATIONAL_ALGORITHMS[node.kind] ?? '', layout: 'columns' };
-  return { operator: name, algorithm: matrixAlgorithm(node, inputs), layout: matrixOutputLayout(node, inputs) };
+  if (node.output.kind === 'relation') return { operator: name, algorithm: RELATIONAL_ALGORITHMS[node.kind] ?? '', layout: 'columns', reason: '' };
+  const layout = matrixOutputLayout(node, inputs);
+  const reason = node.kind === 'toMatrix' && layout !== 'dense' ? 'one-hot/hash columns dominate the width' : '';
+  return { operator: name, algorithm: matrixAlgorithm(node, inputs), layout, reason };
 }

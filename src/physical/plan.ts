@@ -29,7 +29,7 @@ export interface PhysicalNode {
   readonly dtype?: MatrixDType;
   /** What runs, e.g. `key-indexed join on unique int key`, `packed 4×4 GEMM`. */
   readonly algorithm: string;
-  /** Why the planner chose this provider and algorithm, in one short sentence. */
+  /** Why the planner chose this provider and algorithm, in one short sentence ('' where there was no choice). */
   readonly reason: string;
   readonly inputs: readonly PhysicalNode[];
   /** Provider regions: the dense program the provider runs; inputs are its inputs in order. */

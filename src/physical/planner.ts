@@ -58,10 +58,11 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
       const step = isMatrix(node) ? probeStep(node) : null;
       const inputs = node.inputs.map(est);
       const jsMs = operatorMs(js, node, step, est(node), inputs);
-      if (step === null) return { provider: 'js', reason: isMatrix(node) ? 'no dense-program form: Tessera kernel' : 'relational: Tessera kernel over Arrow-layout columns', ms: jsMs };
+      // No choice of provider: the algorithm's own reason (if any) is what explain shows.
+      if (step === null) return { provider: 'js', reason: '', ms: jsMs };
       if (node.inputs.some((c) => layouts.get(c) !== 'dense')) return { provider: 'js', reason: 'sparse operand: the CSR/hybrid kernel skips zeros', ms: jsMs };
       let best: Placed = { provider: 'js', reason: '', ms: jsMs };
-      const options: string[] = [`js ${fmt(jsMs)}`];
+      const quotes: string[] = [`js ${fmt(jsMs)}`];
       for (const p of providers) {
         if (p.name === 'js') continue;
         if (!p.supports(step)) {
@@ -71,11 +72,11 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
         const joins = node.inputs.some((c) => placed.get(c)?.provider === p.name);
         const start = joins ? 0 : p.profile.callMs + p.profile.compileMs / weight;
         const ms = operatorMs(p, node, step, est(node), inputs) + start;
-        options.push(`${p.name} ${fmt(ms)}`);
+        quotes.push(`${p.name} ${fmt(ms)}`);
         if (p.name === forced) return { provider: p.name, reason: `${request.provider !== 'auto' ? 'provider' : 'device'} requested`, ms };
         if (ms < best.ms) best = { provider: p.name, reason: '', ms };
       }
-      const why = options.length > 1 ? `est. ${options.join(' vs ')}` : 'the only provider for dense work here';
+      const why = quotes.length > 1 ? `est. ${quotes.join(' vs ')}` : 'the only provider for dense work here';
       return { ...best, reason: `cheapest (${why})` };
     }
 
@@ -145,7 +146,7 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
           layout: op.layout,
           dtype: isMatrix(node) ? node.output.dtype : undefined,
           algorithm: op.algorithm,
-          reason: p.reason,
+          reason: [p.reason, op.reason].filter(Boolean).join('; '),
           inputs,
           body,
           estimatedMs: node.output.kind === 'relation' ? est(node).cost / JS_VALUES_PER_MS : p.ms,
@@ -160,8 +161,7 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
   }
 
   const root = planScope(plan, 1);
-  const hasMatrixWork = estimatesHaveMatrix(plan);
-  return { root, request, notices: hasMatrixWork ? notices : [], estimatedMs: totalMs };
+  return { root, request, notices: hasDenseWork(plan) ? notices : [], estimatedMs: totalMs };
 }
 
 function fmt(ms: number): string {
@@ -195,6 +195,7 @@ export function countReaders(root: PlanNode): Map<PlanNode, number> {
   return readers;
 }
 
-function estimatesHaveMatrix(plan: PlanNode): boolean {
-  return scopeOrder(plan).some((n) => isMatrix(n) && probeStep(n) !== null) || scopeOrder(plan).some((n) => n.kind === 'loop');
+/** Whether any operator could run on a provider (loops: their bodies may): only then do missing providers matter. */
+function hasDenseWork(plan: PlanNode): boolean {
+  return scopeOrder(plan).some((n) => n.kind === 'loop' || (isMatrix(n) && probeStep(n) !== null));
 }

@@ -1,6 +1,6 @@
 /**
  * W4 (examples/projection.ts): R5 (columns and rows) make the pipeline cost about 1% of
- * the naive plan (DESIGN.md §6) — here required ≤ 2% — and give the same rows.
+ * the naive plan (docs/workloads.md) — here required ≤ 2% — and give the same rows.
  */
 import { describe, expect, it } from 'vitest';
 import pipeline, { build } from '../../examples/projection.js';

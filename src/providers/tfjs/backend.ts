@@ -149,7 +149,7 @@ function unavailable(detail: string, attempts: BackendReport['attempts'] = [], i
 /** Why nothing can be tried, or undefined when some route is installed. */
 function missingReason(): string | undefined {
   const found = detect();
-  if (!found.core) return '@tensorflow/tfjs-core is not installed.';
+  if (!found.core) return 'TF.js is not installed (an optional peer of Tessera): npm install @tensorflow/tfjs-core @tensorflow/tfjs-backend-wasm, or @tensorflow/tfjs-node-gpu for CUDA (docs/gpu.md).';
   if (found.routes.length > 0) return undefined;
   const cpu = found.cpuBackend ? 'only the plain JS cpu backend is installed, which is slower than Tessera\'s own kernels' : 'no TF.js backend is installed';
   return `TF.js is unavailable: ${cpu}; install @tensorflow/tfjs-backend-wasm, @tensorflow/tfjs-node or @tensorflow/tfjs-node-gpu.`;

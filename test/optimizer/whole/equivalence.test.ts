@@ -1,6 +1,6 @@
 /**
  * Whole-optimizer equivalence over generated mixed relational/matrix pipelines
- * (DESIGN.md §8: optimized plan ≡ plan as built, per rule and for the whole optimizer).
+ * (docs/workloads.md, correctness oracles: optimized plan ≡ plan as built, per rule and for the whole optimizer).
  *
  * For every seed 1..N: the plan as built and `optimize(plan).plan` give the same result
  * (relations as multisets, or in order when the plan ends in a total sort; matrices

@@ -1,6 +1,6 @@
 /**
  * A seeded generator of random mixed relational / matrix pipelines, for whole-optimizer
- * equivalence tests (optimized plan ≡ plan as built, DESIGN.md §8).
+ * equivalence tests (optimized plan ≡ plan as built, docs/workloads.md, correctness oracles).
  *
  * Each seed builds three small tables with nulls (a fact table with a foreign key, a
  * dimension with a declared primary key, and a many-to-many side table), then:

@@ -21,7 +21,7 @@ export type SchemaSpec = { readonly [name: string]: ColSpec };
 
 export type BaseOf<C extends ColSpec> = C extends `${infer D extends DType}?` ? D : C;
 export type IsNullable<C extends ColSpec> = C extends `${string}?` ? true : false;
-export type AsNullable<C extends ColSpec> = `${BaseOf<C>}?`;
+export type AsNullable<C extends ColSpec> = C extends `${DType}?` ? C : C extends DType ? `${C}?` : never;
 export type WithNullability<D extends DType, N extends boolean> = N extends true ? `${D}?` : D;
 /** Nullable when either input is. */
 export type EitherNullable<A extends ColSpec, B extends ColSpec> = IsNullable<A> extends true ? true : IsNullable<B>;

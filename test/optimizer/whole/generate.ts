@@ -474,7 +474,7 @@ class Builder {
         [3, () => dim],
         [2, () => dim.filter((r) => this.predicate(dim, r, 1))],
         [1, () => dim.select('dk', ...this.rng.subset(['d1', 'd2', 'dcat', 'dn'], 1, 3))],
-        [1, () => dim.withColumn('d1', (r) => r.d1.mul(2).add(r.d2))],
+        [1, () => dim.withColumn('d1', (r) => r.d1.mul(2).add(r.d2)) as Rel],
       ] as const)();
       on = { left: ['fk'], right: ['dk'] };
     } else if (target === 'self') {

@@ -86,6 +86,15 @@ describe('tessera explain', () => {
     expect(throws.stderr).toBe(`tessera explain: '${join(tmp, 'throws.mjs')}' failed to load: Error: bad data\n`);
   });
 
+  it('places matrix work as --provider and --device say, and rejects values it does not know', () => {
+    const json = JSON.parse(tessera('explain', fixture, '--json', '--provider', 'js', '--device', 'cpu').stdout) as ExplainJson;
+    expect(json.physical.request).toEqual({ device: 'cpu', provider: 'js' });
+    const bad = tessera('explain', fixture, '--provider', 'cuda');
+    expect([bad.status, bad.stderr]).toEqual([2, "tessera explain: --provider expects one of auto, js, onnxruntime, tfjs, got 'cuda'\n"]);
+    const missing = tessera('explain', fixture, '--device');
+    expect([missing.status, missing.stderr]).toEqual([2, 'tessera explain: --device expects one of auto, cpu, gpu\n']);
+  });
+
   it('exits with 1 and one line when the pipeline of a module throws a TesseraError of its own copy of Tessera', () => {
     // The module gets its own instances of Tessera's classes (tsx loads it apart), so this
     // relies on the TesseraError brand rather than on the prototype chain.

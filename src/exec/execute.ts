@@ -84,8 +84,10 @@ interface LoopScope {
 /** Plans (physically) and runs an optimized logical plan. */
 export async function execute(plan: PlanNode, options: ExecuteOptions = {}): Promise<ExecutionOutcome> {
   // A run that names a provider or the GPU is planned on what actually loaded, not on what is expected to.
-  if (options.device === 'gpu' || (options.provider !== undefined && options.provider !== 'auto')) {
-    await Promise.all((options.providers ?? allProviders()).map((p) => p.prepare?.()));
+  const named = options.provider !== undefined && options.provider !== 'auto' ? options.provider : undefined;
+  if (options.device === 'gpu' || named !== undefined) {
+    const providers = (options.providers ?? allProviders()).filter((p) => named === undefined || p.name === named);
+    await Promise.all(providers.map((p) => p.prepare?.()));
   }
   return executePhysical(planPhysical(plan, options), options);
 }

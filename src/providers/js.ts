@@ -2,8 +2,7 @@ import { crossProduct, crossProductWith } from '../kernels/matrix/crossprod.js';
 import { type DenseMatrix, transpose } from '../kernels/matrix/dense.js';
 import { broadcastBinary, mapElements, reduceMatrix, selectColumns } from '../kernels/matrix/elementwise.js';
 import { gemm } from '../kernels/matrix/gemm.js';
-import type { MatrixDType } from '../plan/matrix-operators.js';
-import { type DenseProgram, type DenseStep, type ProgramRun } from './program.js';
+import { type DenseProgram, type DenseStep, type ProgramRun, castTo } from './program.js';
 import type { MatrixProvider, ProviderStatus, RunProgramOptions } from './provider.js';
 import { throwIfAborted } from './abort.js';
 
@@ -14,12 +13,6 @@ import { throwIfAborted } from './abort.js';
  * interpreter runs a whole dense program, for tests and for the benchmark's
  * `tessera-js` system.
  */
-
-function castTo(m: DenseMatrix, dtype: MatrixDType): DenseMatrix {
-  const is32 = m.data instanceof Float32Array;
-  if (is32 === (dtype === 'float32')) return m;
-  return { rows: m.rows, cols: m.cols, data: dtype === 'float32' ? Float32Array.from(m.data) : Float64Array.from(m.data) };
-}
 
 /** One step on the JS kernels; operands are cast to the step's dtype first. */
 export function runDenseStepJs(step: DenseStep, values: readonly DenseMatrix[]): DenseMatrix {

@@ -112,6 +112,12 @@ export function programShapes(p: DenseProgram, inputs: readonly { rows: number; 
   return shapes;
 }
 
+/** m in `dtype`: m itself when it already is, else a converted copy. */
+export function castTo(m: DenseMatrix, dtype: MatrixDType): DenseMatrix {
+  if ((m.data instanceof Float32Array) === (dtype === 'float32')) return m;
+  return copyAs(m, dtype);
+}
+
 /** A fresh copy of m in `dtype`: a provider's outputs never alias its inputs or each other. */
 export function copyAs(m: DenseMatrix, dtype: MatrixDType): DenseMatrix {
   return { rows: m.rows, cols: m.cols, data: dtype === 'float32' ? Float32Array.from(m.data) : Float64Array.from(m.data) };

@@ -10,7 +10,7 @@ import { ExecutionError } from '../../errors.js';
 import type { DenseMatrix, FloatArray } from '../../kernels/matrix/dense.js';
 import type { MatrixDType } from '../../plan/matrix-operators.js';
 import { throwIfAborted } from '../abort.js';
-import { type DenseProgram, type ProgramRun, copyAs, programFingerprint, programShapes, stepOperands } from '../program.js';
+import { type DenseProgram, type ProgramRun, castTo, copyAs, programFingerprint, programShapes, stepOperands } from '../program.js';
 import type { MatrixProvider, ProviderProfile, ProviderStatus, RunProgramOptions } from '../provider.js';
 import { type OrtModules, THREADS, loadOrt } from './load.js';
 import { type CompiledModel, compilable, compileModel } from './model.js';
@@ -81,15 +81,9 @@ function checkProgram(program: DenseProgram, inputs: readonly DenseMatrix[]): { 
   return shapes;
 }
 
-/** m's values in `dtype`, without a copy when they already are. */
-function asDtype(m: DenseMatrix, dtype: MatrixDType): FloatArray {
-  if (dtype === 'float64') return m.data instanceof Float64Array ? m.data : Float64Array.from(m.data);
-  return m.data instanceof Float32Array ? m.data : Float32Array.from(m.data);
-}
-
 /** Wraps m without copying (the binding reads typed-array views in place, byteOffset included). */
 function tensor(ort: OrtModules['ort'], m: DenseMatrix, dtype: MatrixDType): Ort.Tensor {
-  const data = asDtype(m, dtype);
+  const { data } = castTo(m, dtype);
   return data instanceof Float64Array ? new ort.Tensor(data, [m.rows, m.cols]) : new ort.Tensor(data, [m.rows, m.cols]);
 }
 

@@ -9,6 +9,7 @@ import { programShapes } from '../providers/program.js';
 import { allProviders, providerByName } from '../providers/registry.js';
 import { runAppendColumns, runMatrixToRelation, runToMatrix } from './operators/bridge.js';
 import { type MatrixValue, gemmInPanels, isCsr, isHybrid, matrixBytes, runMatrixOperator, toDense } from './operators/matrix.js';
+import { runKeyMap } from './operators/keyed.js';
 import { runAggregate, runDistinct, runFilter, runJoin, runLimit, runProject, runSort, runUnion } from './operators/relational.js';
 import { MemoryLedger, type OperatorRun, defaultMemoryLimit, operatorRun } from './run-context.js';
 
@@ -251,6 +252,12 @@ function denseOutputElements(node: PlanNode, inputs: readonly MatrixValue[]): nu
       return a.rows * a.cols;
     case 'hstack':
       return a.rows * inputs.reduce((s, m) => s + m.cols, 0);
+    case 'vstack':
+      return a.cols * inputs.reduce((s, m) => s + m.rows, 0);
+    case 'gatherByKey':
+      return a.rows * b.cols;
+    case 'scatterByKey':
+      return a.cols * b.cols;
     case 'diag':
       return a.rows * a.cols * a.rows * a.cols;
     default:
@@ -286,8 +293,10 @@ async function runOperator(node: PhysicalNode, inputs: readonly NodeResult[], sc
     case 'toMatrix': {
       const rows = totalRows(batches(0));
       run.reserve(rows * (logical.output.kind === 'matrix' ? logical.output.cols : 0) * (node.layout === 'dense' ? (logical.args.dtype === 'float32' ? 4 : 8) : 12));
-      return matrix(runToMatrix(logical, batches(0), node.layout === 'columns' ? 'dense' : node.layout));
+      return matrix(runToMatrix(logical, batches(0), node.layout === 'columns' ? 'dense' : node.layout, node.operator === 'JoinToMatrix'));
     }
+    case 'keyMap':
+      return matrix(runKeyMap(logical, batches(0), batches(1), run));
     case 'appendColumns':
       return relation(runAppendColumns(logical, batches(0), dense(1)));
     case 'matrixToRelation':

@@ -1,6 +1,6 @@
 import { PlanError, ShapeError } from '../errors.js';
 import { type MatrixDType, matrix, matrixInput, shapeText } from './matrix-operators.js';
-import { type OperatorDefs, type PlanNode, planDigest } from './node.js';
+import { type OperatorDefs, type PlanNode, makeNode, planDigest, withInputs } from './node.js';
 
 /**
  * The loop of iterative learners: `iterations` times, state ← body(state), starting
@@ -27,6 +27,28 @@ export function readsLoopState(node: PlanNode, loopId: string): boolean {
   if (node.kind === 'loopState') return node.args.loopId === loopId;
   if (node.kind === 'loop' && readsLoopState(node.args.body, loopId)) return true;
   return node.inputs.some((c) => readsLoopState(c, loopId));
+}
+
+/**
+ * `root` with loop `loopId`'s inputs replaced by `values[index]`, inside nested loop
+ * bodies too. Callers that bind several parts of one body share `memo`.
+ */
+export function bindLoopInputs(root: PlanNode, loopId: string, values: readonly PlanNode[], memo = new Map<PlanNode, PlanNode>()): PlanNode {
+  const visit = (n: PlanNode): PlanNode => {
+    let out = memo.get(n);
+    if (out) return out;
+    if (n.kind === 'loopInput' && n.args.loopId === loopId) out = values[n.args.index];
+    else {
+      out = withInputs(n, n.inputs.map(visit));
+      if (out.kind === 'loop') {
+        const inner = visit(out.args.body);
+        if (inner !== out.args.body) out = makeNode('loop', { ...out.args, body: inner }, out.inputs);
+      }
+    }
+    memo.set(n, out);
+    return out;
+  };
+  return visit(root);
 }
 
 export const LOOP_OPERATORS: OperatorDefs<LoopArgs> = {

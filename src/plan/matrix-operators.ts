@@ -47,6 +47,9 @@ export interface MatrixArgs {
   sampleRows: { readonly count: number; readonly seed: number };
   nearest: Record<string, never>;
   hstack: Record<string, never>;
+  vstack: Record<string, never>;
+  /** Rows start..end−1. */
+  sliceRows: { readonly start: number; readonly end: number };
 }
 
 export function matrixInput(inputs: readonly PlanNode[], i: number, operator: string): MatrixOutput {
@@ -299,5 +302,30 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
     },
     label: none,
     digest: none,
+  },
+  vstack: {
+    name: 'VStack',
+    arity: 'any',
+    derive(_args, inputs) {
+      if (inputs.length === 0) throw new PlanError('vstack', 'expected at least one matrix');
+      const ms = inputs.map((_, i) => matrixInput(inputs, i, 'vstack'));
+      if (ms.some((m) => m.cols !== ms[0].cols)) throw new ShapeError('vstack', `column counts differ: ${ms.map(shapeText).join(', ')}`);
+      const rows = ms.every((m) => m.rows !== null) ? ms.reduce((s, m) => s + m.rows!, 0) : null;
+      return matrix(rows, ms[0].cols, resultType(...ms), ms[0].columnNames);
+    },
+    label: none,
+    digest: none,
+  },
+  sliceRows: {
+    name: 'SliceRows',
+    arity: 1,
+    derive({ start, end }, inputs) {
+      const m = matrixInput(inputs, 0, 'sliceRows');
+      if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start) throw new PlanError('sliceRows', `expected rows 0 ≤ start ≤ end, got ${start}..${end}`);
+      if (m.rows === null || end > m.rows) throw new ShapeError('sliceRows', `rows ${start}..${end - 1} are outside ${inputs[0].kind} (${shapeText(m)})`);
+      return matrix(end - start, m.cols, m.dtype, m.columnNames);
+    },
+    label: ({ start, end }) => `${start}..${end - 1}`,
+    digest: ({ start, end }) => `${start};${end}`,
   },
 };

@@ -1,6 +1,7 @@
 import { PlanError } from '../errors.js';
 import type { RelationSchema } from '../types/schema.js';
 import { type BridgeArgs, BRIDGE_OPERATORS } from './bridge-operators.js';
+import { type KeyedArgs, KEYED_OPERATORS } from './keyed-operators.js';
 import { type LoopArgs, LOOP_OPERATORS } from './loop-operators.js';
 import { type MatrixArgs, MATRIX_OPERATORS } from './matrix-operators.js';
 import { type RelationalArgs, RELATIONAL_OPERATORS } from './relational-operators.js';
@@ -31,7 +32,7 @@ export interface MatrixOutput {
 
 export type OutputType = RelationOutput | MatrixOutput;
 
-export type NodeArgs = RelationalArgs & MatrixArgs & BridgeArgs & LoopArgs;
+export type NodeArgs = RelationalArgs & MatrixArgs & BridgeArgs & KeyedArgs & LoopArgs;
 export type NodeKind = keyof NodeArgs;
 
 export interface Node<K extends NodeKind> {
@@ -65,7 +66,7 @@ export type OperatorDefs<A> = { readonly [K in keyof A & NodeKind]: OperatorDef<
 let operators: OperatorDefs<NodeArgs> | undefined;
 
 export function operatorDef<K extends NodeKind>(kind: K): OperatorDef<K> {
-  operators ??= { ...RELATIONAL_OPERATORS, ...MATRIX_OPERATORS, ...BRIDGE_OPERATORS, ...LOOP_OPERATORS } as unknown as OperatorDefs<NodeArgs>;
+  operators ??= { ...RELATIONAL_OPERATORS, ...MATRIX_OPERATORS, ...BRIDGE_OPERATORS, ...KEYED_OPERATORS, ...LOOP_OPERATORS } as unknown as OperatorDefs<NodeArgs>;
   return operators[kind] as OperatorDef<K>;
 }
 

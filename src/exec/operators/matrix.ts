@@ -16,6 +16,7 @@ import {
   broadcastBinary,
   diagonal,
   hstackMatrices,
+  vstackMatrices,
   mapElements,
   nearestIndicator,
   reduceMatrix,
@@ -23,6 +24,7 @@ import {
   selectRows,
 } from '../../kernels/matrix/elementwise.js';
 import { gemm } from '../../kernels/matrix/gemm.js';
+import { csrSelectRows, gatherRows, rowsPerKey, scatterRows } from '../../kernels/matrix/keyed.js';
 import { inverse } from '../../kernels/matrix/lu.js';
 import { leastSquares, solve } from '../../kernels/matrix/solve.js';
 import { cholesky, choleskySolve } from '../../kernels/matrix/cholesky.js';
@@ -91,6 +93,12 @@ function allFinite(m: DenseMatrix): boolean {
   return true;
 }
 
+/** The key map operand of a keyed operator (always CSR: KeyMap builds it so). */
+function keyOf(node: PlanNode, m: MatrixValue): CsrMatrix {
+  if (!isCsr(m)) throw new ExecutionError(node.kind, 'expected a key map (CSR) as the first input');
+  return m;
+}
+
 /** Runs one matrix operator on its evaluated inputs. */
 export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]): MatrixValue {
   const dense = (i: number) => toDense(inputs[i]);
@@ -154,13 +162,28 @@ export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]
     case 'filterRows':
       return selectRows(dense(0), maskRows(dense(1)));
     case 'sampleRows': {
-      const m = dense(0);
-      return selectRows(m, sampleRowIndices(m.rows, node.args.count, node.args.seed));
+      // A key map stays a key map (sampling is pushed through gathers onto K).
+      const m = inputs[0];
+      const rows = sampleRowIndices(m.rows, node.args.count, node.args.seed);
+      return isCsr(m) ? csrSelectRows(m, rows) : selectRows(toDense(m), rows);
     }
     case 'nearest':
       return nearestIndicator(dense(0));
     case 'hstack':
       return hstackMatrices(inputs.map(toDense));
+    case 'vstack':
+      return vstackMatrices(inputs.map(toDense));
+    case 'sliceRows': {
+      const m = dense(0);
+      const { start, end } = node.args;
+      return { rows: end - start, cols: m.cols, data: m.data.slice(start * m.cols, end * m.cols) };
+    }
+    case 'gatherByKey':
+      return gatherRows(keyOf(node, inputs[0]), dense(1));
+    case 'scatterByKey':
+      return scatterRows(keyOf(node, inputs[0]), dense(1));
+    case 'keyCounts':
+      return rowsPerKey(keyOf(node, inputs[0]));
     default:
       throw new ExecutionError(node.kind, 'not a matrix operator');
   }

@@ -200,6 +200,20 @@ export function hstackMatrices(ms: readonly DenseMatrix[]): DenseMatrix {
   return { rows, cols, data: out };
 }
 
+/** Rows of each matrix one under the other (same column count). */
+export function vstackMatrices(ms: readonly DenseMatrix[]): DenseMatrix {
+  const cols = ms[0].cols;
+  for (const m of ms) if (m.cols !== cols) throw new ShapeMismatchError(`vstack: column counts differ: ${ms.map(shapeOf).join(', ')}`);
+  const rows = ms.reduce((s, m) => s + m.rows, 0);
+  const out: FloatArray = allocate(resultDtype(...ms), rows * cols);
+  let at = 0;
+  for (const m of ms) {
+    out.set(m.data, at);
+    at += m.data.length;
+  }
+  return { rows, cols, data: out };
+}
+
 /** A diagonal matrix with v's entries. */
 export function diagonal(v: DenseMatrix): DenseMatrix {
   const n = v.data.length;

@@ -60,6 +60,8 @@ function matrixOutputLayout(node: PlanNode, inputs: readonly Layout[]): Layout {
   switch (node.kind) {
     case 'toMatrix':
       return toMatrixLayout(node.args);
+    case 'keyMap':
+      return 'csr';
     case 'selectCols':
       // A hybrid matrix keeps a CSR block when only one-hot/hash columns are selected; the executor reports the actual layout.
       return inputs[0] === 'hybrid' ? 'hybrid' : 'dense';
@@ -88,6 +90,17 @@ function matrixAlgorithm(node: PlanNode, inputs: readonly Layout[]): string {
     }
     case 'reduce':
       return a === 'hybrid' ? 'blockwise reduction' : 'one pass, float64 accumulators';
+    case 'keyMap':
+      return "look each row's key up in the dimension (by key value when the keys are dense integers, else hashed); K as CSR, one entry per row";
+    case 'gatherByKey':
+      return 'copy dimension row K[i] into row i: no arithmetic';
+    case 'scatterByKey':
+      return "add each row into its key's row in row order (a group-by-sum on the key), float64 accumulators";
+    case 'keyCounts':
+      return 'count rows per key';
+    case 'vstack':
+    case 'sliceRows':
+      return 'copy rows';
     case 'loop':
       return `${node.args.iterations} iterations of the body`;
     case 'matrixLiteral':
@@ -111,10 +124,34 @@ const RELATIONAL_ALGORITHMS: Partial<Record<PlanNode['kind'], string>> = {
   matrixToRelation: 'one float64 column per matrix column',
 };
 
+/**
+ * R10, join → blocks: a toMatrix over a join reads the join's output columns through
+ * the join's row index (late gather of only the encoded columns), so no joined column
+ * is materialized between the join and the matrix.
+ */
+function joinToMatrixOperator(node: Extract<PlanNode, { kind: 'toMatrix' }>): JsOperator {
+  const layout = toMatrixLayout(node.args);
+  return {
+    operator: 'JoinToMatrix',
+    algorithm: `encode the join's rows straight into the ${layout === 'dense' ? 'dense block' : layout === 'csr' ? 'CSR block' : 'dense and CSR blocks'}, reading each column through the join index; one-hot slots found once per dimension row`,
+    layout,
+    reason: "the input is a join: its index and the needed columns only, no joined table",
+  };
+}
+
+/** Choices the caller can switch off (benchmarks and tests compare against the plain operators). */
+export interface OperatorOptions {
+  /** false encodes a join's output like any relation (gathering every joined column first), instead of JoinToMatrix. */
+  readonly joinBlocks?: boolean;
+}
+
 /** How the JS kernels run `node`, given its inputs' output layouts. */
-export function jsOperator(node: PlanNode, inputs: readonly Layout[]): JsOperator {
+export function jsOperator(node: PlanNode, inputs: readonly Layout[], options: OperatorOptions = {}): JsOperator {
   if (node.kind === 'join') return joinOperator(node);
   if (node.kind === 'aggregate') return aggregateOperator(node);
+  if (node.kind === 'toMatrix' && node.inputs[0].kind === 'join' && node.inputs[0].args.how !== 'semi' && node.inputs[0].args.how !== 'anti' && options.joinBlocks !== false) {
+    return joinToMatrixOperator(node);
+  }
   const name = operatorDef(node.kind).name.replace(/\s+/g, '');
   if (node.output.kind === 'relation') return { operator: name, algorithm: RELATIONAL_ALGORITHMS[node.kind] ?? '', layout: 'columns', reason: '' };
   const layout = matrixOutputLayout(node, inputs);

@@ -57,7 +57,8 @@ export function operatorMs(provider: MatrixProvider, node: PlanNode, step: Dense
 }
 
 function inputElements(inputs: readonly Estimate[]): number {
-  return inputs.reduce((s, e) => s + e.rows * e.cols, 0);
+  // A sparse operand (e.g. a key map) is read by its non-zeros.
+  return inputs.reduce((s, e) => s + e.rows * e.cols * e.density, 0);
 }
 
 /** The providers a run may place matrix work on, after the request; throws when a named provider or the GPU is not usable. */

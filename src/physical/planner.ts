@@ -25,6 +25,8 @@ export interface PhysicalOptions {
   readonly provider?: ProviderName | 'auto';
   /** The providers to choose from (default: every provider Tessera knows; tests narrow it). */
   readonly providers?: readonly MatrixProvider[];
+  /** false: a toMatrix over a join gathers the joined columns first (no JoinToMatrix); for comparisons. */
+  readonly joinBlocks?: boolean;
 }
 
 interface Placed {
@@ -41,6 +43,7 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
   const forced = request.provider !== 'auto' ? request.provider : request.device === 'gpu' ? gpu?.name : undefined;
   const estimates = estimatePlan(plan).nodes;
   const js = byName.get('js')!;
+  const operatorOptions = { joinBlocks: options.joinBlocks };
   let nextId = 0;
   let totalMs = 0;
 
@@ -86,7 +89,7 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
       const p = place(node);
       placed.set(node, p);
       if (p.provider === 'js') {
-        layouts.set(node, jsOperator(node, node.inputs.map((c) => layouts.get(c) ?? 'dense')).layout);
+        layouts.set(node, jsOperator(node, node.inputs.map((c) => layouts.get(c) ?? 'dense'), operatorOptions).layout);
         continue;
       }
       layouts.set(node, 'dense');
@@ -134,7 +137,7 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
         };
       } else {
         const inputs = node.inputs.map(build);
-        const op = jsOperator(node, node.inputs.map((c) => layouts.get(c) ?? 'dense'));
+        const op = jsOperator(node, node.inputs.map((c) => layouts.get(c) ?? 'dense'), operatorOptions);
         const body = node.kind === 'loop' ? planScope(node.args.body, weight * node.args.iterations) : undefined;
         phys = {
           id: ++nextId,

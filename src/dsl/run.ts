@@ -17,12 +17,24 @@ import { type OptimizeOptions, optimize } from '../optimizer/index.js';
 export interface RunOptions extends ExecuteOptions {
   /** false runs the plan as built; an object switches single rules off (`{ disabled: ['r7-matrix-chain'] }`). */
   readonly optimize?: boolean | OptimizeOptions;
+  /**
+   * true materializes every join a matrix is built over, as a table, before encoding it:
+   * no factorized plans (R14 off) and no join → blocks (R10). For comparisons.
+   */
+  readonly materializeJoins?: boolean;
 }
 
 /** The plan that actually runs under `options`. */
 export function planToRun<P extends PlanNode>(plan: P, options: RunOptions = {}): P {
   if (options.optimize === false) return plan;
-  return optimize(plan, options.optimize === true || options.optimize === undefined ? {} : options.optimize).plan as P;
+  const chosen = options.optimize === true || options.optimize === undefined ? {} : options.optimize;
+  const disabled = [...(chosen.disabled ?? []), ...(options.materializeJoins ? ['r14-factorize-joins'] : [])];
+  return optimize(plan, { ...chosen, disabled }).plan as P;
+}
+
+/** Executor options implied by run options (join → blocks off when joins are materialized). */
+export function executeOptions(options: RunOptions): ExecuteOptions {
+  return options.materializeJoins ? { ...options, joinBlocks: false } : options;
 }
 
 /** A collected matrix: row-major values with the names of its columns. */
@@ -36,7 +48,7 @@ export interface MatrixResultValue {
 }
 
 async function relationBatches(plan: RelationNode, options: RunOptions): Promise<readonly Batch[]> {
-  return batchesOf((await execute(planToRun(plan, options), options)).result);
+  return batchesOf((await execute(planToRun(plan, options), executeOptions(options))).result);
 }
 
 function batchesOf(r: NodeResult): readonly Batch[] {
@@ -68,7 +80,7 @@ export async function collectPlanRows(plan: RelationNode, options: RunOptions = 
 
 /** Runs a matrix plan to a dense matrix. */
 export async function collectMatrix(plan: MatrixNode, options: RunOptions = {}): Promise<MatrixResultValue> {
-  const { result } = await execute(planToRun(plan, options), options);
+  const { result } = await execute(planToRun(plan, options), executeOptions(options));
   if (result.kind !== 'matrix') throw new ExecutionError('collect', 'expected a matrix result');
   const m = toDense(result.value);
   return {

@@ -1,6 +1,7 @@
 import type { OperatorStats } from '../exec/execute.js';
 import { type OutputType, type PlanNode, nodeLabel } from '../plan/node.js';
 import { type Estimate, type PlanEstimate, estimatePlan } from '../optimizer/cost.js';
+import type { PlanDecision } from '../optimizer/pass.js';
 import { formatColumnType } from '../types/dtype.js';
 import type { ExplainReport } from './explain.js';
 import { type PhysicalJson, physicalJson } from './physical.js';
@@ -46,6 +47,8 @@ export interface ExplainJson {
   readonly rulesFired: readonly string[];
   /** Each firing: the rule, the operators it rewrote, the estimated total cost after it (and with verbose, the whole plan after it). */
   readonly trace: readonly { readonly rule: string; readonly matched: readonly string[]; readonly costAfter: number; readonly plan?: ExplainJsonNode }[];
+  /** Choices between whole-plan alternatives, each with every alternative's estimated cost. */
+  readonly decisions: readonly PlanDecision[];
   /** Estimated total cost of the plan as built and optimized (cost-model units). */
   readonly cost: { readonly before: number; readonly after: number };
   readonly estimate: { readonly before: PlanEstimate['total']; readonly after: PlanEstimate['total'] };
@@ -98,6 +101,7 @@ export function explainJson(report: ExplainReport, { verbose = false }: { verbos
       const est = t.plan === optimized ? estimates.optimized : estimatePlan(t.plan);
       return { rule: t.rule, matched: t.matched, costAfter: est.total.cost, ...(verbose ? { plan: tree(t.plan, est, false) } : {}) };
     }),
+    decisions: report.decisions,
     cost: { before: estimates.logical.total.cost, after: estimates.optimized.total.cost },
     estimate: { before: estimates.logical.total, after: estimates.optimized.total },
     physical: physicalJson(report.physical, report.analysis?.physicalStats),

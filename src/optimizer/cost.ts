@@ -31,6 +31,13 @@ export interface PlanEstimate {
   readonly total: { readonly flops: number; readonly bytes: number; readonly cost: number };
 }
 
+/**
+ * Cost of a value read from or written to a row found through a key (the keyed
+ * operators), relative to a value touched in order: a likely cache miss per row and
+ * no vector loads. Measured on 1M-row gathers and scatters against sequential copies.
+ */
+const RANDOM_ACCESS = 4;
+
 /** Row count assumed for a source without statistics. */
 export const DEFAULT_ROWS = 1000;
 
@@ -223,6 +230,21 @@ function estimateNode(node: PlanNode, inputs: readonly Estimate[]): Estimate {
       const rows = rowsOr(a.rows);
       return make(rows, cols, 0, rows * cols);
     }
+    case 'vstack': {
+      const rows = inputs.reduce((s, e) => s + e.rows, 0);
+      return make(rows, cols, 0, rows * cols);
+    }
+    case 'sliceRows':
+      return make(node.args.end - node.args.start, cols, 0, (node.args.end - node.args.start) * cols);
+    case 'keyMap':
+      // Build a table of the dimension's keys, look every joined row's key up: K in CSR, one entry per row.
+      return make(a.rows, cols, 0, a.rows * RANDOM_ACCESS + b.rows, 1 / Math.max(cols, 1));
+    case 'gatherByKey':
+      return make(a.rows, cols, 0, a.rows * cols * RANDOM_ACCESS);
+    case 'scatterByKey':
+      return make(a.cols, cols, 0, b.rows * cols * RANDOM_ACCESS);
+    case 'keyCounts':
+      return make(a.cols, 1, 0, a.rows * RANDOM_ACCESS);
     case 'loop':
     case 'loopInput':
       return make(rowsOr(DEFAULT_ROWS), cols, 0, 0);

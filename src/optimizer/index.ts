@@ -14,6 +14,15 @@ import { matrixPredicateToFilter } from './rules/r9-matrix-predicate-to-filter.j
 import { loopInvariantHoisting } from './rules/r11-loop-invariant-hoisting.js';
 import { transposeFolding } from './rules/r12-transpose-folding.js';
 import { commonSubexpressions } from './rules/r13-common-subexpressions.js';
+import { productsThroughKeyGathers } from './rules/r1-products-through-key-gathers.js';
+import { crossProductsThroughKeyGathers } from './rules/r2-cross-products-through-key-gathers.js';
+import { sumsThroughKeyGathers } from './rules/r2-sums-through-key-gathers.js';
+import { gramByBlocks } from './rules/r3-gram-by-blocks.js';
+import { rowSamplingThroughKeyGathers } from './rules/r5-row-sampling-through-key-gathers.js';
+import { mapsThroughKeyGathers } from './rules/r8-maps-through-key-gathers.js';
+import type { PlanDecision, PlanPass } from './pass.js';
+import { factorizeJoins } from './passes/r14-factorize-joins.js';
+import { estimatePlan } from './cost.js';
 
 /**
  * The cross-algebra optimizer: an ordered list of rules, applied to a fixed point.
@@ -24,6 +33,8 @@ import { commonSubexpressions } from './rules/r13-common-subexpressions.js';
  * products, then chain order by cost, then transposes into cross-products, which
  * must come after chain ordering so Aᵀ·B is not frozen first); and last, sharing of
  * equal subplans. Loop-invariant hoisting runs before projection pushdown (see below).
+ * The R1–R3/R8 rules for factorized join matrices come before the algebraic rewrites;
+ * they fire only on the forms the R14 pass introduces.
  */
 export const DEFAULT_RULES: readonly Rule[] = [
   constantFolding,
@@ -37,17 +48,59 @@ export const DEFAULT_RULES: readonly Rule[] = [
   loopInvariantHoisting,
   projectionPushdown,
   limitPushdown,
+  productsThroughKeyGathers,
+  crossProductsThroughKeyGathers,
+  gramByBlocks,
+  mapsThroughKeyGathers,
+  sumsThroughKeyGathers,
+  rowSamplingThroughKeyGathers,
   sumsThroughProducts,
   matrixChain,
   transposeFolding,
   commonSubexpressions,
 ];
 
-/** Optimizes a plan with the default rules (or `rules`), some of which may be switched off by name. */
-export function optimize(plan: PlanNode, options: OptimizeOptions & { rules?: readonly Rule[] } = {}): OptimizeResult {
-  return runRules(plan, options.rules ?? DEFAULT_RULES, options);
+/** Whole-plan passes, run in order after the rules reach their fixed point. */
+export const DEFAULT_PASSES: readonly PlanPass[] = [factorizeJoins];
+
+export interface OptimizeOutcome extends OptimizeResult {
+  /** Choices the passes made between whole-plan alternatives, with their estimated costs. */
+  readonly decisions: readonly PlanDecision[];
+}
+
+/**
+ * Optimizes a plan with the default rules (or `rules`) to a fixed point, then runs the
+ * whole-plan passes; rules and passes can be switched off by name.
+ */
+export function optimize(plan: PlanNode, options: OptimizeOptions & { rules?: readonly Rule[]; passes?: readonly PlanPass[] } = {}): OptimizeOutcome {
+  const rules = options.rules ?? DEFAULT_RULES;
+  const disabled = new Set(options.disabled ?? []);
+  const first = runRules(plan, rules, options);
+  const trace = [...first.trace];
+  const decisions: PlanDecision[] = [];
+  let current = first.plan;
+  let passes = first.passes;
+  for (const pass of options.passes ?? DEFAULT_PASSES) {
+    if (disabled.has(pass.name)) continue;
+    const context = {
+      rewrite: (p: PlanNode) => {
+        const r = runRules(p, rules, options);
+        passes += r.passes;
+        return r.plan;
+      },
+      cost: (p: PlanNode) => estimatePlan(p).total.cost,
+    };
+    const result = pass.run(current, context);
+    decisions.push(...result.decisions);
+    if (result.plan !== current) {
+      trace.push({ rule: pass.name, matched: result.decisions.filter((d) => d.rewrote).map((d) => d.site), plan: result.plan });
+      current = result.plan;
+    }
+  }
+  return { plan: current, trace, passes, decisions };
 }
 
 export { type OptimizeOptions, type OptimizeResult, type RuleFiring, RuleInvariantError } from './driver.js';
 export type { Rule, RuleContext } from './rule.js';
+export type { PlanPass, PassContext, PassResult, PlanDecision } from './pass.js';
 export { estimatePlan, type Estimate, type PlanEstimate } from './cost.js';

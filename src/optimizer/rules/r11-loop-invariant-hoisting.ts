@@ -1,6 +1,7 @@
 import { type Node, type PlanNode, isMatrix, makeNode, planDigest, withInputs } from '../../plan/node.js';
-import { readsLoopState } from '../../plan/loop-operators.js';
+import { bindLoopInputs, readsLoopState } from '../../plan/loop-operators.js';
 import type { Rule } from '../rule.js';
+import { isFactorized } from '../factorized/forms.js';
 
 /**
  * R11 — loop-invariant hoisting.
@@ -12,7 +13,8 @@ import type { Rule } from '../rule.js';
  * same value in every iteration, so computing it once, before the loop, as a new loop
  * input, changes nothing; this loop's inputs that S reads are replaced by the plans
  * that compute them. Equal subplans (by digest) become one input, and a subplan equal
- * to an existing input reuses it. Precondition: at least one iteration (with none,
+ * to an existing input reuses it. A factorized join matrix (K·D blocks) is not hoisted
+ * whole, only its blocks: the body's products push into them. Precondition: at least one iteration (with none,
  * the body never runs and hoisting would add work).
  *
  * Why it pays: iterations cost only their variant part, e.g. in logistic regression
@@ -47,21 +49,7 @@ function hoist(loop: Node<'loop'>): PlanNode | null {
 
   // An invariant subplan as computed outside the loop: this loop's inputs replaced by their plans.
   const outsideMemo = new Map<PlanNode, PlanNode>();
-  const outside = (n: PlanNode): PlanNode => {
-    let out = outsideMemo.get(n);
-    if (!out) {
-      if (n.kind === 'loopInput' && n.args.loopId === loopId) out = inputs[n.args.index];
-      else {
-        out = withInputs(n, n.inputs.map(outside));
-        if (out.kind === 'loop') {
-          const inner = outside(out.args.body);
-          if (inner !== out.args.body) out = makeNode('loop', { ...out.args, body: inner }, out.inputs);
-        }
-      }
-      outsideMemo.set(n, out);
-    }
-    return out;
-  };
+  const outside = (n: PlanNode): PlanNode => bindLoopInputs(n, loopId, inputs, outsideMemo);
 
   let hoisted = 0;
   const memo = new Map<PlanNode, PlanNode>();
@@ -69,7 +57,7 @@ function hoist(loop: Node<'loop'>): PlanNode | null {
     let out = memo.get(n);
     if (!out) {
       if (LEAVES.has(n.kind)) out = n;
-      else if (!variant(n) && isMatrix(n)) {
+      else if (!variant(n) && isMatrix(n) && !isFactorized(n)) {
         const value = outside(n);
         const digest = planDigest(value);
         let index = indexOf.get(digest);
@@ -81,7 +69,9 @@ function hoist(loop: Node<'loop'>): PlanNode | null {
         out = makeNode('loopInput', { loopId, index, rows, cols, dtype }, []);
         hoisted++;
       } else {
-        // Variant (or a relation, which cannot be a loop input): look for invariant parts inside.
+        // Variant (or a relation, which cannot be a loop input), or a factorized join matrix,
+        // whose blocks are hoisted instead (as one input it would be the joined matrix): look
+        // for invariant parts inside.
         // A nested loop's own body is left to this rule applied at that loop.
         out = withInputs(n, n.inputs.map(rewrite));
       }

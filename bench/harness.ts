@@ -1,12 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureSystemMemory } from './memory.js';
 
 /**
  * The benchmark harness. A suite yields cases; each case lists the systems to time
  * on the same data in the same run. Data generation and loading happen while a case is
- * being built, outside the timed `run`. The first system is the reference: every
- * other system's result is checked against it.
+ * being built (or in its `setup`), outside the timed `run`. The first system is the
+ * reference: every other system's result is checked against it. Suites that ask for it
+ * (`measurePeakMemory`) also get each system's peak memory, measured in a separate
+ * process per system (bench/memory.ts).
  */
 
 export interface BenchSystem {
@@ -23,13 +26,24 @@ export interface BenchCase {
   systems: BenchSystem[];
   /** "ok" or a short mismatch message, given the reference system's result and another's. */
   check?: (reference: unknown, other: unknown) => string;
+  /**
+   * Preparation awaited before the case's first round (not timed): generating and loading
+   * data here rather than before yielding lets a memory-measurement child skip the cases
+   * before the one it measures cheaply (it never sets them up, and calls their teardown).
+   */
+  setup?: () => void | Promise<void>;
   teardown?: () => void | Promise<void>;
 }
 
 export interface Suite {
   name: string;
   description: string;
+  /** The same cases, in the same order, for the same `quick` (memory children rebuild case i by its index). */
   cases(opts: { quick: boolean }): AsyncIterable<BenchCase> | Iterable<BenchCase>;
+  /** Measure each system's peak memory in a child process of its own (opt-in; `--no-memory` skips it). */
+  measurePeakMemory?: boolean;
+  /** Called with all of the suite's records after its last case (e.g. to print ratios). */
+  summarize?: (records: readonly BenchRecord[]) => void;
 }
 
 export interface BenchRecord {
@@ -41,12 +55,20 @@ export interface BenchRecord {
   min_s: number;
   runs: number;
   check: string;
+  /** High-water RSS (MiB) of a process that built the case and ran this system once (bench/memory.ts). */
+  peak_rss_mb?: number;
+  /** Growth of the high-water RSS (MiB) during that run, over the loaded case. */
+  run_peak_growth_mb?: number;
 }
 
 export interface RunOptions {
   quick: boolean;
   /** Timed rounds (at least 5); each round runs every system once. */
   iterations?: number;
+  /** false skips peak-memory measurement even where the suite asks for it (default true). */
+  memory?: boolean;
+  /** URL of the module whose default export is the suite: memory children import it. */
+  suiteModule?: string;
 }
 
 /** Pause before each timed run (not timed). */
@@ -68,8 +90,13 @@ function median(xs: readonly number[]): number {
 export async function runSuite(suite: Suite, options: RunOptions): Promise<BenchRecord[]> {
   const records: BenchRecord[] = [];
   const rounds = Math.max(options.iterations ?? 5, 5);
+  const measureMemory = suite.measurePeakMemory === true && options.memory !== false;
+  if (measureMemory && options.suiteModule === undefined) throw new Error(`${suite.name}: peak memory needs options.suiteModule`);
   console.log(`# ${suite.name}${options.quick ? ' (quick)' : ''}: ${suite.description}`);
+  let caseIndex = -1;
   for await (const c of suite.cases({ quick: options.quick })) {
+    caseIndex++;
+    await c.setup?.();
     const lastResult = new Map<string, unknown>();
     const times = new Map<string, number[]>(c.systems.map((s) => [s.name, []]));
     const failed = new Map<string, string>();
@@ -94,6 +121,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<Bench
     const reference = c.systems[0];
     if (failed.has(reference.name)) throw new Error(`${suite.name}/${c.workload}: the reference ${reference.name} failed: ${failed.get(reference.name)}`);
     const refValue = reference.result ? await reference.result() : lastResult.get(reference.name);
+    const caseRecords: BenchRecord[] = [];
     for (const [i, system] of c.systems.entries()) {
       const error = failed.get(system.name);
       const value = error === undefined ? (system.result ? await system.result() : lastResult.get(system.name)) : undefined;
@@ -101,7 +129,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<Bench
       const samples = times.get(system.name)!;
       // A system whose result is wrong is reported, not timed.
       const timed = check === 'ok' && samples.length > 0;
-      records.push({
+      caseRecords.push({
         suite: suite.name,
         workload: c.workload,
         case: c.case,
@@ -112,9 +140,26 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<Bench
         check,
       });
     }
+    // After the timed rounds, so the children's work never overlaps a timed run.
+    if (measureMemory) {
+      for (const [systemIndex, system] of c.systems.entries()) {
+        if (failed.has(system.name)) continue;
+        process.stderr.write(`[${suite.name}] ${c.workload} ${JSON.stringify(c.case)}: peak memory of ${system.name} (own process)... `);
+        try {
+          const m = await measureSystemMemory({ suiteModule: options.suiteModule!, quick: options.quick, caseIndex, systemIndex, systemName: system.name });
+          caseRecords[systemIndex].peak_rss_mb = m.peakRssMb;
+          caseRecords[systemIndex].run_peak_growth_mb = m.runPeakGrowthMb;
+          process.stderr.write(`${m.peakRssMb.toFixed(0)} MiB, run +${m.runPeakGrowthMb.toFixed(0)} MiB\n`);
+        } catch (e) {
+          process.stderr.write(`not measured: ${e instanceof Error ? e.message : String(e)}\n`);
+        }
+      }
+    }
+    records.push(...caseRecords);
     await c.teardown?.();
-    printCase(records.filter((r) => r.workload === c.workload && JSON.stringify(r.case) === JSON.stringify(c.case)));
+    printCase(caseRecords);
   }
+  suite.summarize?.(records);
   writeResults(suite.name, records);
   return records;
 }
@@ -130,6 +175,7 @@ function printCase(rows: readonly BenchRecord[]): void {
       'min s': Number(r.min_s.toPrecision(4)),
       runs: r.runs,
       [`× ${ref.system}`]: Number((r.median_s / ref.median_s).toPrecision(3)),
+      ...(r.peak_rss_mb !== undefined ? { 'peak RSS MiB': Math.round(r.peak_rss_mb), 'run +MiB': Math.round(r.run_peak_growth_mb ?? NaN) } : {}),
       check: r.check,
     })),
   );

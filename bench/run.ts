@@ -3,7 +3,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Suite, runSuite } from './harness.js';
 
-/** `npm run bench -- <suite> [--quick]`: runs one suite (or `all`). */
+/**
+ * `npm run bench -- <suite> [--quick] [--no-memory]`: runs one suite (or `all`).
+ * `--no-memory` skips the per-system peak-memory children of suites that measure it.
+ */
 const suitesDir = join(dirname(fileURLToPath(import.meta.url)), 'suites');
 const available = readdirSync(suitesDir)
   .filter((f) => f.endsWith('.ts'))
@@ -12,9 +15,10 @@ const available = readdirSync(suitesDir)
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const memory = !args.includes('--no-memory');
 const names = args.filter((a) => !a.startsWith('--'));
 if (names.length === 0) {
-  console.error(`usage: npm run bench -- <suite|all> [--quick]\nsuites: ${available.join(', ')}`);
+  console.error(`usage: npm run bench -- <suite|all> [--quick] [--no-memory]\nsuites: ${available.join(', ')}`);
   process.exit(2);
 }
 const chosen = names.includes('all') ? available : names;
@@ -23,6 +27,7 @@ for (const name of chosen) {
     console.error(`unknown suite '${name}'; suites: ${available.join(', ')}`);
     process.exit(2);
   }
-  const mod = (await import(pathToFileURL(join(suitesDir, `${name}.ts`)).href)) as { default: Suite };
-  await runSuite(mod.default, { quick });
+  const suiteModule = pathToFileURL(join(suitesDir, `${name}.ts`)).href;
+  const mod = (await import(suiteModule)) as { default: Suite };
+  await runSuite(mod.default, { quick, memory, suiteModule });
 }

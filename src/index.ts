@@ -30,6 +30,7 @@ export type { PhysicalPlan, PhysicalNode, Layout } from './physical/plan.js';
 export { planPhysical, type PhysicalOptions } from './physical/planner.js';
 export { ProviderUnavailableError } from './physical/placement.js';
 export { MemoryLimitError } from './exec/run-context.js';
+export { setBufferPoolLimit, bufferPoolBytes } from './data/buffer-pool.js';
 export { CancelledError } from './providers/abort.js';
 
 // Plans and the optimizer, for tools and rule authors.

@@ -1,4 +1,5 @@
 import { type Batch, batchBytes, totalRows } from '../data/batch.js';
+import { disownBuffer, isPooled, recycleBuffer } from '../data/buffer-pool.js';
 import { ExecutionError } from '../errors.js';
 import type { DenseMatrix } from '../kernels/matrix/dense.js';
 import type { Node, PlanNode } from '../plan/node.js';
@@ -98,6 +99,7 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
   const ledger = new MemoryLedger(options.memoryLimit ?? defaultMemoryLimit());
   const stats = new Map<PlanNode, OperatorStats>();
   const physicalStats = new Map<PhysicalNode, PhysicalStats>();
+  const buffers = new BufferHolders();
 
   /** Runs one scope (the plan, or one iteration of a loop body), freeing each result after its last reader in the scope. */
   async function runScope(root: PhysicalNode, scope: LoopScope | null): Promise<NodeResult> {
@@ -122,21 +124,26 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
       const outcome = await runNode(node, inputs, scope);
       const bytes = resultBytes(outcome.result);
       ledger.hold(bytes);
+      buffers.hold(outcome.result);
       record(node, outcome, bytes, performance.now() - start);
       memo.set(node, { result: outcome.result, bytes });
       for (const input of node.inputs) {
         const left = remaining.get(input)! - 1;
         remaining.set(input, left);
         if (left === 0) {
-          // Its last reader is done: drop it, so the garbage collector can take its buffers.
-          ledger.release(memo.get(input)!.bytes);
+          // Its last reader is done: drop it; buffers no other live result shares go back to the pool.
+          const { result, bytes } = memo.get(input)!;
+          ledger.release(bytes);
+          buffers.drop(result, true);
           memo.delete(input);
         }
       }
       return outcome.result;
     }
     const result = await run(root);
+    // The scope's result lives on (the loop's next state, or the run's result): not recycled.
     ledger.release(memo.get(root)!.bytes);
+    buffers.drop(result, false);
     return result;
   }
 
@@ -204,7 +211,44 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
   }
 
   const result = await runScope(plan.root, null);
+  buffers.release(result);
   return { result, stats, physical: plan, physicalStats, peakBytes: ledger.peak };
+}
+
+/**
+ * How many live results of a run refer to each pooled buffer (an operator may pass its
+ * input through, or wrap it): a buffer goes back to the pool (src/data/buffer-pool.ts)
+ * only when the last of them is dropped.
+ */
+class BufferHolders {
+  private readonly count = new Map<ArrayBufferLike, number>();
+
+  hold(r: NodeResult): void {
+    for (const b of pooledBuffers(r)) this.count.set(b, (this.count.get(b) ?? 0) + 1);
+  }
+
+  drop(r: NodeResult, recycle: boolean): void {
+    for (const b of pooledBuffers(r)) {
+      const left = this.count.get(b)! - 1;
+      if (left > 0) this.count.set(b, left);
+      else {
+        this.count.delete(b);
+        if (recycle) recycleBuffer(b);
+      }
+    }
+  }
+
+  /** The run's result leaves for the caller: its buffers are never pooled again. */
+  release(r: NodeResult): void {
+    for (const b of pooledBuffers(r)) disownBuffer(b);
+  }
+}
+
+function pooledBuffers(r: NodeResult): ArrayBufferLike[] {
+  if (r.kind !== 'matrix') return [];
+  const m = r.value;
+  const arrays = 'dense' in m ? [m.dense.data, m.sparse.indptr, m.sparse.indices, m.sparse.values] : 'indptr' in m ? [m.indptr, m.indices, m.values] : [m.data];
+  return arrays.map((a) => a.buffer).filter(isPooled);
 }
 
 function resultBytes(r: NodeResult): number {

@@ -5,6 +5,7 @@
  * accumulate in float64 (JS numbers) whatever the storage dtype; float32 only
  * narrows what is stored.
  */
+import { takeFloatArray } from '../../data/buffer-pool.js';
 import { ShapeMismatchError } from './errors.js';
 
 export type Dtype = 'float64' | 'float32';
@@ -26,8 +27,9 @@ export function resultDtype(...inputs: { data: FloatArray }[]): Dtype {
   return inputs.every((m) => m.data instanceof Float32Array) ? 'float32' : 'float64';
 }
 
+/** A zeroed array for a kernel's output; large ones are reused buffers (src/data/buffer-pool.ts). */
 export function allocate(dtype: Dtype, length: number): FloatArray {
-  return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+  return takeFloatArray(dtype, length);
 }
 
 /** "3×4", used in error messages. */

@@ -60,7 +60,7 @@ export function gatherRows(k: CsrMatrix, m: DenseMatrix): DenseMatrix {
 export function scatterRows(k: CsrMatrix, g: DenseMatrix): DenseMatrix {
   if (k.rows !== g.rows) throw new ShapeMismatchError(`scatterRows: the key map has ${k.rows} rows but the scattered matrix has ${g.rows}`);
   const c = g.cols;
-  const acc = new Float64Array(k.cols * c);
+  const acc = allocate('float64', k.cols * c);
   const src = g.data;
   const { indptr, indices } = k;
   if (c === 1) {

@@ -302,6 +302,8 @@ function denseOutputElements(node: PlanNode, inputs: readonly MatrixValue[]): nu
       return a.rows * b.cols;
     case 'scatterByKey':
       return a.cols * b.cols;
+    case 'referencedRows':
+      return b.rows * b.cols;
     case 'diag':
       return a.rows * a.cols * a.rows * a.cols;
     default:

@@ -60,7 +60,7 @@ export const DEFAULT_RULES: readonly Rule[] = [
   commonSubexpressions,
 ];
 
-/** Whole-plan passes, run in order after the rules reach their fixed point. */
+/** Whole-plan passes, run in order after the rules reach their fixed point (src/optimizer/pass.ts). */
 export const DEFAULT_PASSES: readonly PlanPass[] = [factorizeJoins];
 
 export interface OptimizeOutcome extends OptimizeResult {
@@ -70,7 +70,9 @@ export interface OptimizeOutcome extends OptimizeResult {
 
 /**
  * Optimizes a plan with the default rules (or `rules`) to a fixed point, then runs the
- * whole-plan passes; rules and passes can be switched off by name.
+ * whole-plan passes, each on the plan as built (with the earlier passes' changes) and
+ * each comparing alternatives taken through the rules; rules and passes can be
+ * switched off by name.
  */
 export function optimize(plan: PlanNode, options: OptimizeOptions & { rules?: readonly Rule[]; passes?: readonly PlanPass[] } = {}): OptimizeOutcome {
   const rules = options.rules ?? DEFAULT_RULES;
@@ -78,23 +80,23 @@ export function optimize(plan: PlanNode, options: OptimizeOptions & { rules?: re
   const first = runRules(plan, rules, options);
   const trace = [...first.trace];
   const decisions: PlanDecision[] = [];
+  let source = plan;
   let current = first.plan;
   let passes = first.passes;
+  const rewrite = (p: PlanNode) => {
+    const r = runRules(p, rules, options);
+    passes += r.passes;
+    return r.plan;
+  };
+  const cost = (p: PlanNode) => estimatePlan(p).total.cost;
   for (const pass of options.passes ?? DEFAULT_PASSES) {
     if (disabled.has(pass.name)) continue;
-    const context = {
-      rewrite: (p: PlanNode) => {
-        const r = runRules(p, rules, options);
-        passes += r.passes;
-        return r.plan;
-      },
-      cost: (p: PlanNode) => estimatePlan(p).total.cost,
-    };
-    const result = pass.run(current, context);
+    const result = pass.run(source, { optimized: current, rewrite, cost });
     decisions.push(...result.decisions);
-    if (result.plan !== current) {
-      trace.push({ rule: pass.name, matched: result.decisions.filter((d) => d.rewrote).map((d) => d.site), plan: result.plan });
-      current = result.plan;
+    if (result.plan !== source) {
+      source = result.plan;
+      current = result.optimized;
+      trace.push({ rule: pass.name, matched: result.decisions.filter((d) => d.rewrote).map((d) => d.site), plan: current });
     }
   }
   return { plan: current, trace, passes, decisions };

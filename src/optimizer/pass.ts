@@ -3,8 +3,9 @@ import type { PlanNode } from '../plan/node.js';
 /**
  * A whole-plan pass: a rewrite that needs the whole plan at once (to compare complete
  * alternatives by cost), as opposed to a rule, which is offered one node at a time.
- * Passes run after the rules reach their fixed point and may run the rules again on
- * the alternatives they build (`context.rewrite`).
+ * A pass rewrites the plan as built, before the rules narrowed it (projection pushdown
+ * drops the join keys a factorized form reads), and prices each alternative after
+ * taking it through the rules (`context.rewrite`).
  */
 export interface PlanPass {
   /** Stable name, used in traces and to switch the pass off. */
@@ -14,6 +15,8 @@ export interface PlanPass {
 }
 
 export interface PassContext {
+  /** The plan given to the pass after the rules: the alternative to beat. */
+  readonly optimized: PlanNode;
   /** The active rules applied to a fixed point. */
   rewrite(plan: PlanNode): PlanNode;
   /** Estimated cost of a whole plan (cost model units). */
@@ -21,7 +24,10 @@ export interface PassContext {
 }
 
 export interface PassResult {
+  /** The plan as built with the pass's changes (the input itself when it changed nothing). */
   readonly plan: PlanNode;
+  /** `plan` after the rules. */
+  readonly optimized: PlanNode;
   readonly decisions: readonly PlanDecision[];
 }
 

@@ -98,6 +98,8 @@ function matrixAlgorithm(node: PlanNode, inputs: readonly Layout[]): string {
       return "add each row into its key's row in row order (a group-by-sum on the key), float64 accumulators";
     case 'keyCounts':
       return 'count rows per key';
+    case 'referencedRows':
+      return 'copy the rows some key refers to, zeros elsewhere';
     case 'vstack':
     case 'sliceRows':
       return 'copy rows';

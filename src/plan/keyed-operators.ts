@@ -1,7 +1,7 @@
 import { PlanError, ShapeError, TypeMismatchError } from '../errors.js';
 import { isInteger } from '../types/dtype.js';
 import { requireField } from '../types/schema.js';
-import { matrix, matrixInput, shapeText } from './matrix-operators.js';
+import { type MatrixDType, matrix, matrixInput, shapeText } from './matrix-operators.js';
 import { type OperatorDefs, type PlanNode, makeNode, relationSchema } from './node.js';
 import { staticRowCount } from './bridge-operators.js';
 import { sourceColumn } from './provenance.js';
@@ -18,6 +18,10 @@ import { sourceColumn } from './provenance.js';
  *   gatherByKey(K, M)   K·M: row i is row K[i] of M (a gather, no arithmetic)
  *   scatterByKey(K, G)  Kᵀ·G: a group-by-sum of G's rows on the key (|D| rows)
  *   keyCounts(K)        Kᵀ·1: how many joined rows each D row has (|D|×1)
+ *   referencedRows(K, M) M with the rows no joined row refers to as zeros: what a
+ *                       product weighted by the key (Mᵀ·Kᵀ·G, Mᵀ·diag(Kᵀ·1)·M) may read,
+ *                       so a NaN or infinity in a row the join never reaches stays out
+ *                       of the result, as it does when the join is materialized
  */
 
 export interface KeyedArgs {
@@ -25,7 +29,8 @@ export interface KeyedArgs {
   keyMap: { readonly factKeys: readonly string[]; readonly dimKeys: readonly string[] };
   gatherByKey: Record<string, never>;
   scatterByKey: Record<string, never>;
-  keyCounts: Record<string, never>;
+  keyCounts: { readonly dtype: MatrixDType };
+  referencedRows: Record<string, never>;
 }
 
 /** How a key is known to be unique in a relation: declared, or proved from source statistics; null when it is not known. */
@@ -57,6 +62,14 @@ function keyInput(inputs: readonly PlanNode[], operator: string) {
   const k = matrixInput(inputs, 0, operator);
   if (!isKeyMap(inputs[0])) throw new PlanError(operator, `input 1 must be a KeyMap, got ${inputs[0].kind}`);
   return k;
+}
+
+/** K and a matrix over the dimension's rows (M of K·M), checked to match. */
+function dimensionOperands(inputs: readonly PlanNode[], operator: string) {
+  const k = keyInput(inputs, operator);
+  const m = matrixInput(inputs, 1, operator);
+  if (m.rows !== null && m.rows !== k.cols) throw new ShapeError(operator, `the key map indexes ${k.cols} rows but ${inputs[1].kind} has ${shapeText(m)}`);
+  return { k, m };
 }
 
 const none = () => '';
@@ -92,9 +105,7 @@ export const KEYED_OPERATORS: OperatorDefs<KeyedArgs> = {
     name: 'GatherByKey',
     arity: 2,
     derive(_args, inputs) {
-      const k = keyInput(inputs, 'gatherByKey');
-      const m = matrixInput(inputs, 1, 'gatherByKey');
-      if (m.rows !== null && m.rows !== k.cols) throw new ShapeError('gatherByKey', `the key map indexes ${k.cols} rows but ${inputs[1].kind} has ${shapeText(m)}`);
+      const { k, m } = dimensionOperands(inputs, 'gatherByKey');
       return matrix(k.rows, m.cols, m.dtype, m.columnNames, k.rowOrigin);
     },
     label: none,
@@ -115,9 +126,19 @@ export const KEYED_OPERATORS: OperatorDefs<KeyedArgs> = {
   keyCounts: {
     name: 'KeyCounts',
     arity: 1,
-    derive(_args, inputs) {
+    derive({ dtype }, inputs) {
       const k = keyInput(inputs, 'keyCounts');
-      return matrix(k.cols, 1, 'float64', ['count']);
+      return matrix(k.cols, 1, dtype, ['count']);
+    },
+    label: ({ dtype }) => (dtype === 'float64' ? '' : dtype),
+    digest: ({ dtype }) => dtype,
+  },
+  referencedRows: {
+    name: 'ReferencedRows',
+    arity: 2,
+    derive(_args, inputs) {
+      const { k, m } = dimensionOperands(inputs, 'referencedRows');
+      return matrix(k.cols, m.cols, m.dtype, m.columnNames);
     },
     label: none,
     digest: none,
@@ -134,7 +155,17 @@ export function scatterByKey(k: PlanNode, g: PlanNode): PlanNode {
   return makeNode('scatterByKey', {}, [k, g]);
 }
 
-/** Kᵀ·1. */
-export function keyCounts(k: PlanNode): PlanNode {
-  return makeNode('keyCounts', {}, [k]);
+/** Kᵀ·1, in the dtype of the matrix it will weigh. */
+export function keyCounts(k: PlanNode, dtype: MatrixDType = 'float64'): PlanNode {
+  return makeNode('keyCounts', { dtype }, [k]);
+}
+
+/** M's rows, zero where no row of K refers to them. */
+export function referencedRows(k: PlanNode, m: PlanNode): PlanNode {
+  return makeNode('referencedRows', {}, [k, m]);
+}
+
+/** The dtype of a matrix node. */
+export function dtypeOfNode(m: PlanNode): MatrixDType {
+  return m.output.kind === 'matrix' ? m.output.dtype : 'float64';
 }

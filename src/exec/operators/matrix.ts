@@ -24,7 +24,7 @@ import {
   selectRows,
 } from '../../kernels/matrix/elementwise.js';
 import { gemm } from '../../kernels/matrix/gemm.js';
-import { csrSelectRows, gatherRows, rowsPerKey, scatterRows } from '../../kernels/matrix/keyed.js';
+import { csrSelectRows, gatherRows, rowsPerKey, scatterRows, zeroUnreferencedRows } from '../../kernels/matrix/keyed.js';
 import { inverse } from '../../kernels/matrix/lu.js';
 import { leastSquares, solve } from '../../kernels/matrix/solve.js';
 import { cholesky, choleskySolve } from '../../kernels/matrix/cholesky.js';
@@ -183,7 +183,9 @@ export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]
     case 'scatterByKey':
       return scatterRows(keyOf(node, inputs[0]), dense(1));
     case 'keyCounts':
-      return rowsPerKey(keyOf(node, inputs[0]));
+      return rowsPerKey(keyOf(node, inputs[0]), node.args.dtype);
+    case 'referencedRows':
+      return zeroUnreferencedRows(keyOf(node, inputs[0]), dense(1));
     default:
       throw new ExecutionError(node.kind, 'not a matrix operator');
   }

@@ -1,5 +1,5 @@
 import type { CsrMatrix } from './csr.js';
-import { type DenseMatrix, allocate, dtypeOf } from './dense.js';
+import { type DenseMatrix, type Dtype, allocate, dtypeOf } from './dense.js';
 import { ShapeMismatchError } from './errors.js';
 
 /**
@@ -77,11 +77,27 @@ export function scatterRows(k: CsrMatrix, g: DenseMatrix): DenseMatrix {
 }
 
 /** Kᵀ·1: the number of rows per key (dimRows × 1). */
-export function rowsPerKey(k: CsrMatrix): DenseMatrix {
-  const counts = new Float64Array(k.cols);
+export function rowsPerKey(k: CsrMatrix, dtype: Dtype = 'float64'): DenseMatrix {
+  const counts = allocate(dtype, k.cols);
   const { indptr, indices } = k;
   for (let i = 0; i < k.rows; i++) if (indptr[i + 1] > indptr[i]) counts[indices[indptr[i]]] += 1;
   return { rows: k.cols, cols: 1, data: counts };
+}
+
+/** M with the rows no row of K refers to set to zero (whatever they held: NaN, ±∞). */
+export function zeroUnreferencedRows(k: CsrMatrix, m: DenseMatrix): DenseMatrix {
+  checkKey('zeroUnreferencedRows', k, m.rows, 'the matrix');
+  const referenced = new Uint8Array(k.cols);
+  const { indptr, indices } = k;
+  for (let i = 0; i < k.rows; i++) if (indptr[i + 1] > indptr[i]) referenced[indices[indptr[i]]] = 1;
+  const c = m.cols;
+  const out = allocate(dtypeOf(m), m.rows * c);
+  const src = m.data;
+  for (let r = 0; r < m.rows; r++) {
+    if (referenced[r] === 0) continue;
+    for (let j = r * c; j < (r + 1) * c; j++) out[j] = src[j];
+  }
+  return { rows: m.rows, cols: c, data: out };
 }
 
 /** Rows `indices` of a CSR matrix (e.g. sampled rows of a key map). */

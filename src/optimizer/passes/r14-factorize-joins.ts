@@ -9,8 +9,8 @@ import type { PassContext, PassResult, PlanDecision, PlanPass } from '../pass.js
 /**
  * R14 — factorize or materialize, by cost.
  *
- * For each toMatrix over primary-key/foreign-key joins (factorized/star-join.ts), the
- * pass builds the whole plan with that matrix in factorized form, lets the rules push
+ * For each toMatrix over primary-key/foreign-key joins (factorized/star-join.ts) in the
+ * plan as built, the pass builds the whole plan with that matrix in factorized form, lets the rules push
  * the plan's operators into the blocks (R1–R3, R8, then chain order, hoisting and
  * sharing as usual) and keeps the plan only when the cost model prices it below the
  * plan with the joined matrix (itself encoded straight from the join, R10). Where a
@@ -29,8 +29,9 @@ export const factorizeJoins: PlanPass = {
   description: 'replaces a matrix over primary-key/foreign-key joins by blocks over the dimensions (K·D) where the cost model says the whole plan gets cheaper',
   run(plan: PlanNode, context: PassContext): PassResult {
     const decisions: PlanDecision[] = [];
-    let current = plan;
-    let currentCost = context.cost(plan);
+    let source = plan;
+    let current = context.optimized;
+    let currentCost = context.cost(current);
     for (const candidate of candidates(plan)) {
       const site = `${nodeLabel(candidate)} over ${nodeLabel(candidate.inputs[0])}`;
       const factorized = factorizeToMatrix(candidate);
@@ -39,9 +40,10 @@ export const factorizeJoins: PlanPass = {
         continue;
       }
       const ratios = ratioNotes(candidate, factorized.dimensions.map((d) => d.rows), factorized);
+      const substituted = substitute(source, candidate, factorized.form);
       let alternative: PlanNode;
       try {
-        alternative = context.rewrite(substitute(current, candidate, factorized.form));
+        alternative = context.rewrite(substituted);
       } catch (e) {
         // A reader that needs the joined rows' identity (e.g. appendColumns onto the join) rejects the blocks.
         if (!(e instanceof PlanError)) throw e;
@@ -62,11 +64,12 @@ export const factorizeJoins: PlanPass = {
         why: [...ratios, ...factorized.dimensions.map((d) => `${nodeLabel(d.dim)}: key unique by ${d.proof}`)],
       });
       if (take) {
+        source = substituted;
         current = alternative;
         currentCost = cost;
       }
     }
-    return { plan: current, decisions };
+    return { plan: source, optimized: current, decisions };
   },
 };
 

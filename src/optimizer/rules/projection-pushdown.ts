@@ -180,6 +180,8 @@ function inputNeeds(node: PlanNode, need: Needs): (Needs | undefined)[] {
       return [need, need];
     case 'toMatrix':
       return [new Set(node.args.features.map((f) => f.column))];
+    case 'keyMap':
+      return [new Set(node.args.factKeys), new Set(node.args.dimKeys)];
     case 'appendColumns': {
       const relation = new Set(namesOf(node.inputs[0]));
       return [new Set([...need].filter((c) => relation.has(c))), undefined];

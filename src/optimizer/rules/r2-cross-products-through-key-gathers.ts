@@ -1,4 +1,4 @@
-import { keyCounts, gatherByKey, scatterByKey } from '../../plan/keyed-operators.js';
+import { dtypeOfNode, gatherByKey, keyCounts, referencedRows, scatterByKey } from '../../plan/keyed-operators.js';
 import { type PlanNode, makeNode, planEquals } from '../../plan/node.js';
 import { blocks, isFactorized } from '../factorized/forms.js';
 import type { Rule } from '../rule.js';
@@ -27,8 +27,8 @@ export const crossProductsThroughKeyGathers: Rule = {
     if (a.kind === 'hstack' && isFactorized(a)) return makeNode('vstack', {}, blocks(a).map(({ block }) => cross(block, b)));
     if (b.kind === 'hstack' && isFactorized(b)) return makeNode('hstack', {}, blocks(b).map(({ block }) => cross(a, block)));
     if (a.kind === 'gatherByKey' && b.kind === 'gatherByKey') return crossOfGathers(a, b);
-    if (a.kind === 'gatherByKey') return cross(a.inputs[1], scatterByKey(a.inputs[0], b));
-    if (b.kind === 'gatherByKey') return cross(scatterByKey(b.inputs[0], a), b.inputs[1]);
+    if (a.kind === 'gatherByKey') return cross(referenced(a), scatterByKey(a.inputs[0], b));
+    if (b.kind === 'gatherByKey') return cross(scatterByKey(b.inputs[0], a), referenced(b));
     return null;
   },
 };
@@ -41,11 +41,16 @@ function cols(m: PlanNode): number {
   return m.output.kind === 'matrix' ? m.output.cols : 0;
 }
 
+/** A gather's dimension matrix with the rows its key never refers to zeroed: they get weight 0, and 0·NaN would be NaN. */
+function referenced(gather: PlanNode): PlanNode {
+  return referencedRows(gather.inputs[0], gather.inputs[1]);
+}
+
 function crossOfGathers(a: PlanNode, b: PlanNode): PlanNode {
   const [ka, d] = a.inputs;
   const [kb, e] = b.inputs;
-  if (planEquals(ka, kb)) return cross(d, makeNode('elementwise', { op: 'mul' }, [e, keyCounts(ka)]));
+  if (planEquals(ka, kb)) return cross(referenced(a), makeNode('elementwise', { op: 'mul' }, [referenced(b), keyCounts(ka, dtypeOfNode(e))]));
   // Gather the narrower block to the joined rows and scatter it onto the other key: n·min(d, e) values move.
-  if (cols(e) <= cols(d)) return cross(d, scatterByKey(ka, gatherByKey(kb, e)));
-  return makeNode('transpose', {}, [cross(e, scatterByKey(kb, gatherByKey(ka, d)))]);
+  if (cols(e) <= cols(d)) return cross(referenced(a), scatterByKey(ka, gatherByKey(kb, e)));
+  return cross(scatterByKey(kb, gatherByKey(ka, d)), referenced(b));
 }

@@ -1,4 +1,4 @@
-import { gatherByKey, keyCounts } from '../../plan/keyed-operators.js';
+import { dtypeOfNode, gatherByKey, keyCounts, referencedRows } from '../../plan/keyed-operators.js';
 import { type PlanNode, makeNode } from '../../plan/node.js';
 import { isFactorized, sumOf } from '../factorized/forms.js';
 import type { Rule } from '../rule.js';
@@ -30,8 +30,10 @@ export const sumsThroughKeyGathers: Rule = {
     if (t.kind === 'gatherByKey') {
       const [k, d] = t.inputs;
       if (axis === 'rows') return gatherByKey(k, reduce(d));
-      const weighted = makeNode('crossprod', {}, [keyCounts(k), d]);
-      return op === 'sum' ? weighted : makeNode('elementwise', { op: 'div' }, [weighted, reduce(keyCounts(k), 'sum', 'all')]);
+      // Rows no key refers to have weight 0: zeroed, so a NaN there stays out (0·NaN is NaN).
+      const counts = keyCounts(k, dtypeOfNode(d));
+      const weighted = makeNode('crossprod', {}, [counts, referencedRows(k, d)]);
+      return op === 'sum' ? weighted : makeNode('elementwise', { op: 'div' }, [weighted, reduce(counts, 'sum', 'all')]);
     }
     if (axis === 'cols') return makeNode('hstack', {}, t.inputs.map((b) => reduce(b)));
     // Row means would divide by the total width: only sums split over the blocks.

@@ -1,4 +1,4 @@
-import { keyCounts } from '../../plan/keyed-operators.js';
+import { dtypeOfNode, keyCounts, referencedRows } from '../../plan/keyed-operators.js';
 import { type PlanNode, makeNode } from '../../plan/node.js';
 import { blocks, isFactorized } from '../factorized/forms.js';
 import type { Rule } from '../rule.js';
@@ -24,8 +24,10 @@ export const gramByBlocks: Rule = {
     if (node.kind !== 'crossprod' || node.inputs.length !== 1) return null;
     const t = node.inputs[0];
     if (t.kind === 'gatherByKey') {
+      // Rows no key refers to have weight 0: zeroed, so a NaN there stays out (0·NaN is NaN).
       const [k, d] = t.inputs;
-      return makeNode('crossprod', {}, [d, makeNode('elementwise', { op: 'mul' }, [d, keyCounts(k)])]);
+      const used = referencedRows(k, d);
+      return makeNode('crossprod', {}, [used, makeNode('elementwise', { op: 'mul' }, [used, keyCounts(k, dtypeOfNode(d))])]);
     }
     if (t.kind !== 'hstack' || !isFactorized(t)) return null;
     const parts = blocks(t).map((b) => b.block);

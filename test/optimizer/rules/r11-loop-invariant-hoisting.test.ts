@@ -11,6 +11,8 @@ import { loopInvariantHoisting } from '../../../src/optimizer/rules/r11-loop-inv
 import { newLoopId } from '../../../src/plan/loop-operators.js';
 import { type MatrixNode, type PlanNode, makeNode } from '../../../src/plan/node.js';
 import { rng } from '../../matrix/reference.js';
+import { isFactorized } from '../../../src/optimizer/factorized/forms.js';
+import { factorized, gathered, starSchema } from '../../support/factorized.js';
 import { applyRule, expectSameResult, planText } from '../../support/plans.js';
 
 /** Plan text with loop ids normalized (they come from a global counter). */
@@ -262,5 +264,119 @@ describe('r11-loop-invariant-hoisting', () => {
       expect(after.fired).toBe(true);
       await expectSameResult(w.plan, after.plan, { tolerance: 1e-12 });
     }
+  });
+
+  describe('a factorized join matrix in the body', () => {
+    /** Logistic regression over S ⋈ R with T in factorized form: [S block, K·R block]. */
+    function factorizedLearner(steps = 3) {
+      const { joined } = starSchema(7, 50);
+      const T = factorized(joined.toMatrix(['s1', 'r1', 'r2'], { intercept: true }));
+      const y = joined.toMatrix(['s2']).gt(2.5);
+      return { joined, y, before: logisticRegression(T, y, { steps }).plan };
+    }
+
+    it('hoists its blocks (fact block, key map, dimension matrix) as loop inputs, not the stacked or gathered matrix', async () => {
+      const { joined, y, before } = factorizedLearner();
+      const after = applyRule(before, loopInvariantHoisting);
+      expect(after.fired).toBe(true);
+      expect(text(after.plan)).toMatchInlineSnapshot(`
+        "Loop L × 3
+        ├─ Matrix zeros(4×1)
+        ├─ ToMatrix s1
+        │  └─ Join inner on rid
+        │     ├─ Scan S
+        │     └─ Scan R
+        ├─ KeyMap rid
+        │  ├─ Join inner on rid
+        │  │  ├─ Scan S
+        │  │  └─ Scan R
+        │  └─ Scan R
+        ├─ ToMatrix r1, r2, intercept
+        │  └─ Scan R
+        ├─ Map gt(2.5)
+        │  └─ ToMatrix s2
+        │     └─ Join inner on rid
+        │        ├─ Scan S
+        │        └─ Scan R
+        └─ Reduce count
+           └─ Map gt(2.5)
+              └─ ToMatrix s2
+                 └─ Join inner on rid
+                    ├─ Scan S
+                    └─ Scan R"
+      `);
+      // The body reads the same form over loop inputs, in both products.
+      expect(bodyText(after.plan)).toMatchInlineSnapshot(`
+        "Elementwise sub
+        ├─ LoopState L
+        └─ Map scale(0.1)
+           └─ Elementwise div
+              ├─ CrossProd
+              │  ├─ HStack
+              │  │  ├─ LoopInput L[1]
+              │  │  └─ GatherByKey
+              │  │     ├─ LoopInput L[2]
+              │  │     └─ LoopInput L[3]
+              │  └─ Elementwise sub
+              │     ├─ Map sigmoid
+              │     │  └─ MatMul
+              │     │     ├─ HStack
+              │     │     │  ├─ LoopInput L[1]
+              │     │     │  └─ GatherByKey
+              │     │     │     ├─ LoopInput L[2]
+              │     │     │     └─ LoopInput L[3]
+              │     │     └─ LoopState L
+              │     └─ LoopInput L[4]
+              └─ LoopInput L[5]"
+      `);
+      expect(after.plan.inputs.map((n) => n.kind)).toEqual(['matrixLiteral', 'toMatrix', 'keyMap', 'toMatrix', 'map', 'reduce']);
+      expect(after.plan.inputs.filter((n) => isFactorized(n) || n.kind === 'hstack')).toEqual([]);
+      await expectSameResult(before, after.plan, { tolerance: 1e-12 });
+      // And the weights of the learner over the joined matrix.
+      const joinedPlan = logisticRegression(joined.toMatrix(['s1', 'r1', 'r2'], { intercept: true }), y, { steps: 3 }).plan;
+      await expectSameResult(joinedPlan, after.plan, { tolerance: 1e-12 });
+      expect(applyRule(after.plan, loopInvariantHoisting).fired).toBe(false);
+    });
+
+    it('hoists a bare gather\'s key map and dimension matrix; an invariant expression over the factorized matrix is hoisted whole', async () => {
+      const { joined, stores } = starSchema(8, 30);
+      const G = gathered(joined, stores, { fact: ['rid'], dim: ['rid'] }, stores.toMatrix(['r1', 'r2']));
+      const before = iterate(matrix([[0, 0]]), 4, (s) => s.scale(0.5).add(G.colMeans()).sub(G.sigmoid().colSums().scale(0.01))).plan;
+      const after = applyRule(before, loopInvariantHoisting);
+      expect(after.fired).toBe(true);
+      // colMeans(K·D) and colSums(σ(K·D))·0.01 do not read the state: each is one input (the rules then push into them).
+      expect(after.plan.inputs.map((n) => n.kind)).toEqual(['matrixLiteral', 'reduce', 'map']);
+      await expectSameResult(before, after.plan, { tolerance: 1e-12 });
+      // A body that multiplies K·D by the state keeps the gather, over its two hoisted blocks.
+      const w = iterate(matrix([[1], [1]]), 3, (s) => s.sub(G.crossprod(G.matmul(s)).scale(0.001))).plan;
+      const hoisted = applyRule(w, loopInvariantHoisting);
+      expect(hoisted.fired).toBe(true);
+      expect(text(hoisted.plan)).toMatchInlineSnapshot(`
+        "Loop L × 3
+        ├─ Matrix 2×1
+        ├─ KeyMap rid
+        │  ├─ Join inner on rid
+        │  │  ├─ Scan S
+        │  │  └─ Scan R
+        │  └─ Scan R
+        └─ ToMatrix r1, r2
+           └─ Scan R"
+      `);
+      expect(bodyText(hoisted.plan)).toMatchInlineSnapshot(`
+        "Elementwise sub
+        ├─ LoopState L
+        └─ Map scale(0.001)
+           └─ CrossProd
+              ├─ GatherByKey
+              │  ├─ LoopInput L[1]
+              │  └─ LoopInput L[2]
+              └─ MatMul
+                 ├─ GatherByKey
+                 │  ├─ LoopInput L[1]
+                 │  └─ LoopInput L[2]
+                 └─ LoopState L"
+      `);
+      await expectSameResult(w, hoisted.plan, { tolerance: 1e-12 });
+    });
   });
 });

@@ -24,12 +24,28 @@ export interface RunOptions extends ExecuteOptions {
   readonly materializeJoins?: boolean;
 }
 
+/**
+ * Optimized plans by the plan as built and the optimizer's options: plans are immutable
+ * and their sources too, so a pipeline collected again (a served model, a benchmark
+ * round) runs the plan chosen the first time instead of planning again, as a prepared
+ * statement does. Weak: the entry goes with the plan.
+ */
+const optimizedPlans = new WeakMap<PlanNode, Map<string, PlanNode>>();
+
 /** The plan that actually runs under `options`. */
 export function planToRun<P extends PlanNode>(plan: P, options: RunOptions = {}): P {
   if (options.optimize === false) return plan;
   const chosen = options.optimize === true || options.optimize === undefined ? {} : options.optimize;
-  const disabled = [...(chosen.disabled ?? []), ...(options.materializeJoins ? ['r14-factorize-joins'] : [])];
-  return optimize(plan, { ...chosen, disabled }).plan as P;
+  const disabled = [...(chosen.disabled ?? []), ...(options.materializeJoins ? ['r14-factorize-joins'] : [])].sort();
+  const key = JSON.stringify({ ...chosen, disabled });
+  let cached = optimizedPlans.get(plan);
+  if (!cached) optimizedPlans.set(plan, (cached = new Map()));
+  let optimized = cached.get(key);
+  if (!optimized) {
+    optimized = optimize(plan, { ...chosen, disabled }).plan;
+    cached.set(key, optimized);
+  }
+  return optimized as P;
 }
 
 /** Executor options implied by run options (join → blocks off when joins are materialized). */

@@ -28,7 +28,7 @@ export interface Estimate {
 export interface PlanEstimate {
   readonly nodes: ReadonlyMap<PlanNode, Estimate>;
   /** Sums over the plan (each shared node once; loop bodies times their iterations). */
-  readonly total: { readonly flops: number; readonly bytes: number; readonly cost: number };
+  readonly total: { readonly flops: number; readonly bytes: number; readonly cost: number; readonly operatorRuns: number };
 }
 
 /**
@@ -104,6 +104,7 @@ export function estimatePlan(root: PlanNode): PlanEstimate {
   let flops = 0;
   let bytes = 0;
   let cost = 0;
+  let operatorRuns = 0;
 
   /** A plan, or a loop body: a shared node is counted once per run of its scope, `weight` times. */
   interface Scope {
@@ -125,6 +126,7 @@ export function estimatePlan(root: PlanNode): PlanEstimate {
       est = make(bound?.rows ?? node.args.rows ?? DEFAULT_ROWS, node.args.cols, 0, 0);
     } else {
       est = withDtype(node, estimateNode(node, inputs));
+      operatorRuns += scope.weight;
     }
     flops += est.flops * scope.weight;
     bytes += est.bytes * scope.weight;
@@ -134,7 +136,7 @@ export function estimatePlan(root: PlanNode): PlanEstimate {
     return est;
   };
   visit(root, { memo: nodes, loopInputs: [], weight: 1 });
-  return { nodes, total: { flops, bytes, cost } };
+  return { nodes, total: { flops, bytes, cost, operatorRuns } };
 }
 
 function make(rows: number, cols: number, flops: number, touched: number, density = 1): Estimate {

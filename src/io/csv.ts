@@ -1,3 +1,28 @@
+/**
+ * CSV sources. The dialect, and how it compares with DuckDB's read_csv:
+ *
+ * - Fields follow RFC 4180: a field may be quoted, `""` in a quoted field is a quote,
+ *   and a quoted field may hold delimiters and line ends. A quoted field is never null.
+ * - Lines end in LF, CRLF or CR alone. The first line end outside quotes sets the kind:
+ *   LF and CRLF may then mix (DuckDB rejects that mix; nothing is ambiguous in it), but a
+ *   lone CR in an LF/CRLF file, or an LF in a CR file, is an error naming the line
+ *   (DuckDB rejects mixed line ends too): it could be data or a line end, and guessing
+ *   either way could change a value or a row count silently.
+ * - The line end of the last line is optional and never starts an extra row.
+ * - Blank lines: in a one-column file (after its header, or its first row without one) a
+ *   blank line is a row with one empty field, so a null by default: `a\n1\n\n3\n` reads as
+ *   [1, null, 3], as DuckDB reads it and as DuckDB's and pandas' writers write a null.
+ *   In a file of several columns a blank line is skipped, as DuckDB skips it (a row of
+ *   nulls there is written `,`). Blank lines before the header (or first row) are
+ *   skipped in every file, as DuckDB skips them.
+ * - Integers are kept exact or refused, never rounded: a column whose values are all
+ *   integers infers as int32 or int64 even when a value lies beyond ±2^53, the exact
+ *   range of Tessera's int64 (a float64), and loading such a value raises a SourceError
+ *   naming the line, the column and the value, as the Parquet and Arrow readers do. (Two
+ *   ids that differ beyond 2^53 would otherwise merge into one float.) Declare the column
+ *   'string' to keep such ids, or 'float64' to accept rounding. DuckDB infers BIGINT
+ *   there, or DOUBLE beyond ±2^63; Tessera refuses both.
+ */
 import { basename } from 'node:path';
 import { type Column, DictionaryBuilder, allocValues, makeColumn } from '../data/column.js';
 import { SourceError } from '../errors.js';
@@ -53,7 +78,10 @@ interface Tokens {
   readonly header: string[] | null;
 }
 
-/** RFC 4180: quoted fields, "" escapes, LF or CRLF line ends, newlines inside quotes. Blank lines are skipped. */
+/**
+ * RFC 4180 fields (see the rules at the top of this file), as offsets. Every row is
+ * checked to have the header's (or the first row's) number of fields.
+ */
 function tokenize(text: string, delimiter: number, hasHeader: boolean, file: string): Tokens {
   const starts = new IntList();
   const ends = new IntList();
@@ -63,12 +91,41 @@ function tokenize(text: string, delimiter: number, hasHeader: boolean, file: str
   let header: string[] | null = null;
   let width = -1;
   let line = 1;
+  /** The file's line end, known from its first one outside quotes: LF (LF or CRLF) or CR. */
+  let eol: 'lf' | 'cr' | null = null;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // byte-order mark
   const colName = (k: number) => (header ? header[k] : `column${k}`) ?? `column${k}`;
+  /**
+   * The length of the line end at `at` (0 when there is none), fixing the file's kind
+   * of line end at the first one. A lone CR in a file whose lines end in LF or CRLF, or
+   * an LF in one whose lines end in CR, is ambiguous (data or a line end: RFC 4180 wants
+   * such a field quoted) and is an error, not a guess; a CR at the very end of the file
+   * ends its last line in either kind.
+   */
+  const lineEnd = (at: number): number => {
+    const c = text.charCodeAt(at);
+    if (c === LF) {
+      if (eol === 'cr') throw new SourceError(file, `line ${line}: a line feed outside quotes in a file whose lines end in CR alone (mixed line ends; quote a field that holds one)`);
+      eol = 'lf';
+      return 1;
+    }
+    if (c !== CR) return 0;
+    if (text.charCodeAt(at + 1) === LF) {
+      if (eol === 'cr') throw new SourceError(file, `line ${line}: a CRLF line end in a file whose lines end in CR alone (mixed line ends)`);
+      eol = 'lf';
+      return 2;
+    }
+    if (at + 1 === len) return 1;
+    if (eol === 'lf') throw new SourceError(file, `line ${line}: a carriage return outside quotes in a file whose lines end in LF or CRLF (mixed line ends; quote a field that holds one)`);
+    eol = 'cr';
+    return 1;
+  };
   while (i < len) {
-    const c0 = text.charCodeAt(i);
-    if (c0 === LF || (c0 === CR && text.charCodeAt(i + 1) === LF)) {
-      i += c0 === CR ? 2 : 1;
+    // A blank line: a row with one empty field in a one-column file (DuckDB's and pandas'
+    // writers write a null that way), skipped otherwise (as DuckDB's read_csv does).
+    const blank = lineEnd(i);
+    if (blank > 0 && width !== 1) {
+      i += blank;
       line++;
       continue;
     }
@@ -85,7 +142,8 @@ function tokenize(text: string, delimiter: number, hasHeader: boolean, file: str
         for (;;) {
           const q = text.indexOf('"', i);
           if (q < 0) throw new SourceError(file, `line ${quoteLine}, column '${colName(fields)}': unterminated quoted field`);
-          for (let k = i; k < q; k++) if (text.charCodeAt(k) === LF) line++;
+          const newline = eol === 'cr' ? CR : LF;
+          for (let k = i; k < q; k++) if (text.charCodeAt(k) === newline) line++;
           if (text.charCodeAt(q + 1) === QUOTE) {
             flag = 2;
             i = q + 2;
@@ -100,7 +158,7 @@ function tokenize(text: string, delimiter: number, hasHeader: boolean, file: str
           throw new SourceError(file, `line ${line}, column '${colName(fields)}': unexpected character after a closing quote`);
         }
       } else {
-        for (let c = text.charCodeAt(i); i < len && c !== delimiter && c !== LF && !(c === CR && (i + 1 === len || text.charCodeAt(i + 1) === LF)); c = text.charCodeAt(++i));
+        for (let c = text.charCodeAt(i); i < len && c !== delimiter && c !== LF && c !== CR; c = text.charCodeAt(++i));
         end = i;
       }
       starts.push(start);
@@ -111,9 +169,8 @@ function tokenize(text: string, delimiter: number, hasHeader: boolean, file: str
         i++;
         continue;
       }
-      if (text.charCodeAt(i) === CR) i++;
-      if (text.charCodeAt(i) === LF) {
-        i++;
+      if (i < len) {
+        i += lineEnd(i);
         line++;
       }
       break;
@@ -184,6 +241,26 @@ function parseDays(s: string): number | undefined {
   return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
 }
 
+const INT64_LIMIT = 2 ** 53;
+
+/** Whether the integer text `s`, which Number() reads as `v`, is within ±2^53 (and so `v` is exact). */
+function withinInt64(s: string, v: number): boolean {
+  const a = Math.abs(v);
+  if (a !== INT64_LIMIT) return a < INT64_LIMIT;
+  const b = BigInt(s); // 2^53 + 1 also reads as 2^53
+  return b === 9007199254740992n || b === -9007199254740992n;
+}
+
+/** Why `s` does not parse as `dtype`, when it is an integer out of range, for the error. */
+function outOfRange(dtype: DType, s: string): string {
+  if (!INT.test(s)) return '';
+  if (dtype === 'int32') return ' (outside the int32 range)';
+  if (dtype === 'int64') {
+    return " (beyond ±2^53, the exact range of int64; declare the column 'string' to keep it exact, or 'float64' to accept rounding)";
+  }
+  return '';
+}
+
 /** The numeric storage value of `s` as `dtype`, or undefined when it does not parse (strings are handled apart). */
 function parseAs(dtype: DType, s: string): number | undefined {
   switch (dtype) {
@@ -192,8 +269,9 @@ function parseAs(dtype: DType, s: string): number | undefined {
       return (v | 0) === v ? v : undefined;
     }
     case 'int64': {
-      const v = INT.test(s) ? Number(s) : NaN;
-      return Number.isSafeInteger(v) ? v : undefined;
+      if (!INT.test(s)) return undefined;
+      const v = Number(s);
+      return withinInt64(s, v) ? v : undefined;
     }
     case 'float64':
     case 'float32':
@@ -212,11 +290,15 @@ function parseAs(dtype: DType, s: string): number | undefined {
 /** Inference order: the first dtype every non-null value parses as; string when none does. */
 const INFER_ORDER: readonly DType[] = ['int32', 'int64', 'float64', 'bool', 'date'];
 
-/** The dtypes `s` parses as, as a bit mask over INFER_ORDER (one or two regex tests). */
+/**
+ * The dtypes `s` parses as, as a bit mask over INFER_ORDER (one or two regex tests).
+ * Every integer counts as an int64, also one beyond ±2^53: a column of integers infers
+ * as int64, whose load then refuses that value, rather than as a float64 rounding it.
+ */
 function accepted(s: string): number {
   if (INT.test(s)) {
     const v = Number(s);
-    return ((v | 0) === v ? 1 : 0) | (Number.isSafeInteger(v) ? 2 : 0) | 4;
+    return ((v | 0) === v ? 1 : 0) | 2 | 4;
   }
   if (parseFloat64(s) !== undefined) return 4;
   if (BOOL.test(s)) return 8;
@@ -287,7 +369,7 @@ export function csvSource(path: string, opts: CsvSourceOptions = {}): TableSourc
       if (dict) values[r] = dict.code(s);
       else {
         const v = parseAs(field.dtype, s);
-        if (v === undefined) throw failAt(r, field.name, `cannot parse '${s}' as ${field.dtype}`);
+        if (v === undefined) throw failAt(r, field.name, `cannot parse '${s}' as ${field.dtype}${outOfRange(field.dtype, s)}`);
         values[r] = v;
       }
     }

@@ -1,6 +1,7 @@
 import { TypeMismatchError } from '../errors.js';
 import { type ColumnType, isNumeric } from '../types/dtype.js';
-import { type ExprNode, exprDigest, exprToString } from './expr.js';
+import { type DigestValue, encodeDigest } from './digest.js';
+import { type ExprNode, exprKey, exprToString } from './expr.js';
 
 /** Aggregate functions of a group-by. `count` with no argument counts rows. */
 export type AggregateFn = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'countDistinct';
@@ -42,6 +43,12 @@ export function aggregateToString(a: AggregateExpr): string {
   return a.fn === 'countDistinct' ? `count(DISTINCT ${exprToString(a.arg)})` : `${a.fn}(${exprToString(a.arg)})`;
 }
 
+/** An aggregate as a digest value (src/plan/digest.ts): function, argument (null for count(*)) and type. */
+export function aggregateKey(a: AggregateExpr): DigestValue {
+  return [a.fn, a.arg ? exprKey(a.arg) : null, [a.type.dtype, a.type.nullable]];
+}
+
+/** Canonical text of an aggregate: equal digests mean equal aggregates. */
 export function aggregateDigest(a: AggregateExpr): string {
-  return `${a.fn}(${a.arg ? exprDigest(a.arg) : '*'})`;
+  return encodeDigest(aggregateKey(a));
 }

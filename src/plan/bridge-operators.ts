@@ -120,7 +120,7 @@ export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
     },
     label: ({ features, intercept, dtype }) =>
       `${listText(features.map((f) => (f.encoding === 'numeric' ? f.column : f.encoding === 'onehot' ? `onehot(${f.column}: ${f.categories.length})` : f.encoding === 'hash' ? `hash(${f.column}, ${f.buckets})` : `standardize(${f.column})`)))}${intercept ? ', intercept' : ''}${dtype === 'float32' ? ' float32' : ''}`,
-    digest: ({ features, intercept, dtype }) => `${JSON.stringify(features)};${intercept};${dtype}`,
+    digest: ({ features, intercept, dtype }) => [features, intercept, dtype],
   },
   appendColumns: {
     name: 'AppendColumns',
@@ -137,7 +137,7 @@ export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
       return { kind: 'relation', schema: { fields, primaryKey: schema.primaryKey } };
     },
     label: ({ names }) => listText(names),
-    digest: ({ names }) => names.join(','),
+    digest: ({ names }) => [names],
   },
   matrixToRelation: {
     name: 'MatrixToRelation',
@@ -149,7 +149,7 @@ export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
       return { kind: 'relation', schema: { fields: names.map((name) => ({ name, dtype: 'float64', nullable: false })) } };
     },
     label: ({ names }) => listText(names),
-    digest: ({ names }) => names.join(','),
+    digest: ({ names }) => [names],
   },
 };
 

@@ -9,6 +9,7 @@ import {
 } from '../types/dtype.js';
 import { type RelationSchema, fieldNames, findField } from '../types/schema.js';
 import { dateToDays, daysToIsoDate } from '../types/date.js';
+import { type DigestValue, encodeDigest } from './digest.js';
 
 /**
  * Scalar expressions: immutable plan values with a resolved output type.
@@ -255,21 +256,21 @@ export function numberText(v: unknown): string {
   return Object.is(v, -0) ? '-0' : String(v);
 }
 
-function literalToString(e: Extract<ExprNode, { kind: 'literal' }>, typed: boolean): string {
-  const suffix = typed ? `::${e.type.dtype}` : '';
-  if (e.value === null) return `NULL${suffix}`;
+function literalToString(e: Extract<ExprNode, { kind: 'literal' }>): string {
+  if (e.value === null) return 'NULL';
   if (e.type.dtype === 'string') return `'${String(e.value).replace(/'/g, "''")}'`;
   if (e.type.dtype === 'date') return `DATE '${daysToIsoDate(e.value as number)}'`;
-  return `${numberText(e.value)}${suffix}`;
+  return numberText(e.value);
 }
 
-function render(e: ExprNode, typed: boolean): string {
-  const r = (x: ExprNode) => render(x, typed);
+/** SQL-like text of an expression, as explain prints it (for people: names are not quoted, so it is no identity). */
+export function exprToString(e: ExprNode): string {
+  const r = exprToString;
   switch (e.kind) {
     case 'column':
       return e.name;
     case 'literal':
-      return literalToString(e, typed);
+      return literalToString(e);
     case 'binary':
       return `(${r(e.left)} ${SYMBOL[e.op]} ${r(e.right)})`;
     case 'unary':
@@ -286,14 +287,34 @@ function render(e: ExprNode, typed: boolean): string {
   }
 }
 
-/** SQL-like text of an expression, as explain prints it. */
-export function exprToString(e: ExprNode): string {
-  return render(e, false);
+/**
+ * An expression as a digest value (src/plan/digest.ts): a tagged list per node holding
+ * its operator, its operands and its type, with names and literal values as values, never
+ * as text, so a column named `(a + 1)` and the expression a + 1 stay apart.
+ */
+export function exprKey(e: ExprNode): DigestValue {
+  const type = [e.type.dtype, e.type.nullable];
+  switch (e.kind) {
+    case 'column':
+      return ['column', e.name, type];
+    case 'literal':
+      return ['literal', e.value, type];
+    case 'binary':
+      return ['binary', e.op, exprKey(e.left), exprKey(e.right), type];
+    case 'unary':
+      return ['unary', e.op, exprKey(e.arg), type];
+    case 'coalesce':
+      return ['coalesce', e.args.map(exprKey), type];
+    case 'cast':
+      return ['cast', exprKey(e.arg), type];
+    case 'case':
+      return ['case', e.branches.map((b) => [exprKey(b.when), exprKey(b.then)]), exprKey(e.otherwise), type];
+  }
 }
 
-/** Canonical text that keeps literal types apart: equal digests mean equal expressions. */
+/** Canonical text of an expression: equal digests mean structurally equal expressions, types included. */
 export function exprDigest(e: ExprNode): string {
-  return render(e, true);
+  return encodeDigest(exprKey(e));
 }
 
 /** The immediate sub-expressions of `e`. */

@@ -73,6 +73,7 @@ function dimensionOperands(inputs: readonly PlanNode[], operator: string) {
 }
 
 const none = () => '';
+const noArgs = () => [];
 
 export const KEYED_OPERATORS: OperatorDefs<KeyedArgs> = {
   keyMap: {
@@ -99,7 +100,7 @@ export const KEYED_OPERATORS: OperatorDefs<KeyedArgs> = {
       return matrix(staticRowCount(inputs[0]), dimRows, 'float64', undefined, inputs[0]);
     },
     label: ({ factKeys, dimKeys }) => factKeys.map((k, i) => (k === dimKeys[i] ? k : `${k} → ${dimKeys[i]}`)).join(', '),
-    digest: ({ factKeys, dimKeys }) => `${JSON.stringify(factKeys)};${JSON.stringify(dimKeys)}`,
+    digest: ({ factKeys, dimKeys }) => [factKeys, dimKeys],
   },
   gatherByKey: {
     name: 'GatherByKey',
@@ -109,7 +110,7 @@ export const KEYED_OPERATORS: OperatorDefs<KeyedArgs> = {
       return matrix(k.rows, m.cols, m.dtype, m.columnNames, k.rowOrigin);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
   scatterByKey: {
     name: 'ScatterByKey',
@@ -121,7 +122,7 @@ export const KEYED_OPERATORS: OperatorDefs<KeyedArgs> = {
       return matrix(k.cols, g.cols, g.dtype, g.columnNames);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
   keyCounts: {
     name: 'KeyCounts',
@@ -131,7 +132,7 @@ export const KEYED_OPERATORS: OperatorDefs<KeyedArgs> = {
       return matrix(k.cols, 1, dtype, ['count']);
     },
     label: ({ dtype }) => (dtype === 'float64' ? '' : dtype),
-    digest: ({ dtype }) => dtype,
+    digest: ({ dtype }) => [dtype],
   },
   referencedRows: {
     name: 'ReferencedRows',
@@ -141,7 +142,7 @@ export const KEYED_OPERATORS: OperatorDefs<KeyedArgs> = {
       return matrix(k.cols, m.cols, m.dtype, m.columnNames);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
 };
 

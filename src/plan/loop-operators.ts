@@ -1,6 +1,6 @@
 import { PlanError, ShapeError } from '../errors.js';
 import { type MatrixDType, matrix, matrixInput, shapeText } from './matrix-operators.js';
-import { type OperatorDefs, type PlanNode, makeNode, planDigest, withInputs } from './node.js';
+import { type OperatorDefs, type PlanNode, makeNode, nestedPlan, withInputs } from './node.js';
 
 /**
  * The loop of iterative learners: `iterations` times, state ← body(state), starting
@@ -10,8 +10,24 @@ import { type OperatorDefs, type PlanNode, makeNode, planDigest, withInputs } fr
  * which is what loop-invariant hoisting (R11) turns into loop inputs.
  */
 
+/**
+ * A check the executor runs on a loop's state: before the first iteration and after
+ * each, every value must be finite, else an ExecutionError of `operator` (a learner)
+ * says `expected`. Learners set it so that a fit never returns NaN weights silently
+ * (zero rows make the mean gradient 0/0; NaN inputs or divergence poison the state).
+ */
+export interface LoopGuard {
+  /** Who raises the error (e.g. 'logisticRegression'). */
+  readonly operator: string;
+  /** What the state holds, for the message (e.g. 'the weights'). */
+  readonly state: string;
+  /** What the inputs must be for the state to stay finite. */
+  readonly expected: string;
+}
+
 export interface LoopArgs {
-  loop: { readonly loopId: string; readonly iterations: number; readonly body: PlanNode };
+  /** `guard`: see LoopGuard; rewrites keep it (they copy a loop's args). */
+  loop: { readonly loopId: string; readonly iterations: number; readonly body: PlanNode; readonly guard?: LoopGuard };
   loopState: { readonly loopId: string; readonly rows: number; readonly cols: number; readonly dtype: MatrixDType };
   loopInput: { readonly loopId: string; readonly index: number; readonly rows: number | null; readonly cols: number; readonly dtype: MatrixDType };
 }
@@ -70,21 +86,22 @@ export const LOOP_OPERATORS: OperatorDefs<LoopArgs> = {
       return matrix(init.rows, init.cols, init.dtype, init.columnNames);
     },
     label: ({ iterations, loopId }) => `${loopId} × ${iterations}`,
-    digest: ({ loopId, iterations, body }) => `${loopId};${iterations};${planDigest(body)}`,
+    // The guard changes what a run does (an error instead of a non-finite state), so it is part of the loop.
+    digest: ({ loopId, iterations, body, guard }) => [loopId, iterations, nestedPlan(body), guard ? { ...guard } : null],
   },
   loopState: {
     name: 'LoopState',
     arity: 0,
     derive: ({ rows, cols, dtype }) => matrix(rows, cols, dtype),
     label: ({ loopId }) => loopId,
-    digest: ({ loopId, rows, cols, dtype }) => `${loopId};${rows};${cols};${dtype}`,
+    digest: ({ loopId, rows, cols, dtype }) => [loopId, rows, cols, dtype],
   },
   loopInput: {
     name: 'LoopInput',
     arity: 0,
     derive: ({ rows, cols, dtype }) => matrix(rows, cols, dtype),
     label: ({ loopId, index }) => `${loopId}[${index}]`,
-    digest: ({ loopId, index, rows, cols, dtype }) => `${loopId};${index};${rows};${cols};${dtype}`,
+    digest: ({ loopId, index, rows, cols, dtype }) => [loopId, index, rows, cols, dtype],
   },
 };
 

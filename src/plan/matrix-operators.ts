@@ -63,7 +63,22 @@ export function shapeText(m: { rows: number | null; cols: number }): string {
 }
 
 export function matrix(rows: number | null, cols: number, dtype: MatrixDType, columnNames?: readonly string[], rowOrigin?: PlanNode): OutputType {
-  return { kind: 'matrix', rows, cols, dtype, columnNames: columnNames ?? Array.from({ length: cols }, (_, j) => `c${j}`), rowOrigin };
+  return { kind: 'matrix', rows, cols, dtype, columnNames: columnNames ?? defaultColumnNames(cols), rowOrigin };
+}
+
+/**
+ * c0, c1, …: one frozen array per width, shared by every node of that width (a key map
+ * has a column per dimension row: building 100,000 names per node made planning slow).
+ */
+const defaultNames = new Map<number, readonly string[]>();
+function defaultColumnNames(cols: number): readonly string[] {
+  let names = defaultNames.get(cols);
+  if (!names) {
+    if (defaultNames.size >= 64) defaultNames.delete(defaultNames.keys().next().value!);
+    names = Object.freeze(Array.from({ length: cols }, (_, j) => `c${j}`));
+    defaultNames.set(cols, names);
+  }
+  return names;
 }
 
 /** float32 only when every operand is. */
@@ -91,6 +106,7 @@ function square(m: MatrixOutput, op: string, what = 'matrix'): number {
 }
 
 const none = () => '';
+const noArgs = () => [];
 
 export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
   matrixLiteral: {
@@ -98,7 +114,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
     arity: 0,
     derive: ({ value }) => matrix(value.rows, value.cols, value.data instanceof Float32Array ? 'float32' : 'float64'),
     label: ({ name }) => name,
-    digest: ({ id }) => id,
+    digest: ({ id }) => [id],
   },
   identity: {
     name: 'Identity',
@@ -110,7 +126,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(n, n, dtype);
     },
     label: ({ n }) => String(n),
-    digest: ({ n, dtype }) => `${n};${dtype}`,
+    digest: ({ n, dtype }) => [n, dtype],
   },
   matmul: {
     name: 'MatMul',
@@ -124,7 +140,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(a.rows, b.cols, resultType(a, b), b.columnNames, a.rowOrigin);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
   transpose: {
     name: 'Transpose',
@@ -137,7 +153,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(a.cols, a.rows, a.dtype, twice?.columnNames);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
   elementwise: {
     name: 'Elementwise',
@@ -148,7 +164,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(a.rows, a.cols, resultType(a, matrixInput(inputs, 1, op)), a.columnNames, a.rowOrigin);
     },
     label: ({ op }) => op,
-    digest: ({ op }) => op,
+    digest: ({ op }) => [op],
   },
   map: {
     name: 'Map',
@@ -161,7 +177,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(m.rows, m.cols, m.dtype, m.columnNames, m.rowOrigin);
     },
     label: ({ fn, a, b }) => (a === undefined ? fn : b === undefined ? `${fn}(${numberText(a)})` : `${fn}(${numberText(a)}, ${numberText(b)})`),
-    digest: ({ fn, a, b }) => `${fn};${numberText(a)};${numberText(b)}`,
+    digest: ({ fn, a, b }) => [fn, a, b],
   },
   reduce: {
     name: 'Reduce',
@@ -173,7 +189,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(1, 1, m.dtype);
     },
     label: ({ op, axis }) => (axis === 'all' ? op : `${axis === 'rows' ? 'row' : 'col'}${op === 'sum' ? 'Sums' : op === 'mean' ? 'Means' : 'Counts'}`),
-    digest: ({ op, axis }) => `${op};${axis}`,
+    digest: ({ op, axis }) => [op, axis],
   },
   crossprod: {
     name: 'CrossProd',
@@ -186,7 +202,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(a.cols, b.cols, resultType(a, b), b.columnNames);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
   solve: {
     name: 'Solve',
@@ -199,7 +215,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(n, b.cols, resultType(a, b), b.columnNames);
     },
     label: ({ method }) => method,
-    digest: ({ method }) => method,
+    digest: ({ method }) => [method],
   },
   lstsq: {
     name: 'LeastSquares',
@@ -212,7 +228,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(x.cols, y.cols, resultType(x, y), y.columnNames);
     },
     label: ({ ridge }) => (ridge ? `ridge=${ridge}` : ''),
-    digest: ({ ridge }) => String(ridge),
+    digest: ({ ridge }) => [ridge],
   },
   inverse: {
     name: 'Inverse',
@@ -223,7 +239,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(n, n, a.dtype);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
   diag: {
     name: 'Diag',
@@ -234,7 +250,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(v.rows, v.rows, v.dtype);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
   selectCols: {
     name: 'SelectCols',
@@ -253,7 +269,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       );
     },
     label: ({ indices }) => `[${indices.join(', ')}]`,
-    digest: ({ indices }) => indices.join(','),
+    digest: ({ indices }) => [indices],
   },
   filterRows: {
     name: 'FilterRows',
@@ -265,7 +281,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(null, m.cols, m.dtype, m.columnNames);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
   sampleRows: {
     name: 'SampleRows',
@@ -278,7 +294,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(count, m.cols, m.dtype, m.columnNames);
     },
     label: ({ count, seed }) => `${count} rows, seed ${seed}`,
-    digest: ({ count, seed }) => `${count};${seed}`,
+    digest: ({ count, seed }) => [count, seed],
   },
   nearest: {
     name: 'Nearest',
@@ -288,7 +304,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(d.rows, d.cols, d.dtype, d.columnNames, d.rowOrigin);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
   hstack: {
     name: 'HStack',
@@ -301,7 +317,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(rows, ms.reduce((s, m) => s + m.cols, 0), resultType(...ms), ms.flatMap((m) => m.columnNames), ms[0].rowOrigin);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
   vstack: {
     name: 'VStack',
@@ -314,7 +330,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(rows, ms[0].cols, resultType(...ms), ms[0].columnNames);
     },
     label: none,
-    digest: none,
+    digest: noArgs,
   },
   sliceRows: {
     name: 'SliceRows',
@@ -326,6 +342,6 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(end - start, m.cols, m.dtype, m.columnNames);
     },
     label: ({ start, end }) => `${start}..${end - 1}`,
-    digest: ({ start, end }) => `${start};${end}`,
+    digest: ({ start, end }) => [start, end],
   },
 };

@@ -1,5 +1,6 @@
 import { PlanError } from '../errors.js';
 import type { RelationSchema } from '../types/schema.js';
+import { type DigestValue, NestedDigest, encodeDigest } from './digest.js';
 import { type BridgeArgs, BRIDGE_OPERATORS } from './bridge-operators.js';
 import { type KeyedArgs, KEYED_OPERATORS } from './keyed-operators.js';
 import { type LoopArgs, LOOP_OPERATORS } from './loop-operators.js';
@@ -56,8 +57,13 @@ export interface OperatorDef<K extends NodeKind> {
   derive(args: NodeArgs[K], inputs: readonly PlanNode[]): OutputType;
   /** Key arguments in one short line, for explain ('' when there are none). */
   label(args: NodeArgs[K]): string;
-  /** Canonical text of the arguments, for hashing and equality. */
-  digest(args: NodeArgs[K]): string;
+  /**
+   * The arguments that identify the node, for hashing and equality: values (names,
+   * literals, lists, records) that planDigest encodes structurally (src/plan/digest.ts),
+   * never text joined by hand. Equal lists must mean equal arguments, and the other way
+   * round: whatever tells two nodes' results apart belongs in the list.
+   */
+  digest(args: NodeArgs[K]): readonly DigestValue[];
 }
 
 export type OperatorDefs<A> = { readonly [K in keyof A & NodeKind]: OperatorDef<K> };
@@ -102,15 +108,25 @@ export function relationSchema(node: PlanNode, operator: string): RelationSchema
 
 const digests = new WeakMap<PlanNode, string>();
 
-/** Canonical text of a whole subplan: equal digests mean equal plans. */
+/**
+ * Canonical text of a whole subplan: equal digests mean equal plans, and equal plans
+ * have equal digests. The text is `kind(arg,…)[input,…]`, each argument encoded by
+ * encodeDigest and each input by its own digest; all of them are self-delimiting, so
+ * the text reads back one way only.
+ */
 export function planDigest(node: PlanNode): string {
   let d = digests.get(node);
   if (d === undefined) {
-    const args = operatorDef(node.kind).digest(node.args as never);
-    d = `${node.kind}(${args})[${node.inputs.map(planDigest).join(',')}]`;
+    const args = operatorDef(node.kind).digest(node.args as never).map(encodeDigest);
+    d = `${node.kind}(${args.join(',')})[${node.inputs.map(planDigest).join(',')}]`;
     digests.set(node, d);
   }
   return d;
+}
+
+/** A plan as a digest argument (a loop body): its digest, embedded. */
+export function nestedPlan(node: PlanNode): DigestValue {
+  return new NestedDigest(planDigest(node));
 }
 
 /** 32-bit FNV-1a hash of the plan digest. */

@@ -1,8 +1,8 @@
 import { PlanError, TypeMismatchError } from '../errors.js';
 import { type ColumnType, type DType, formatColumnType, isInteger } from '../types/dtype.js';
 import { type Field, type RelationSchema, fieldNames, requireField, requireUniqueNames } from '../types/schema.js';
-import { type AggregateExpr, aggregateDigest, aggregateToString } from './aggregate.js';
-import { type ExprNode, checkExpr, exprDigest, exprToString } from './expr.js';
+import { type AggregateExpr, aggregateKey, aggregateToString } from './aggregate.js';
+import { type ExprNode, checkExpr, exprKey, exprToString } from './expr.js';
 import type { JoinKind } from '../types/join.js';
 import { type OperatorDefs, type OutputType, relationSchema } from './node.js';
 import type { TableSource } from './source.js';
@@ -74,7 +74,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
       return relation({ fields, primaryKey: keepKey(source.schema.primaryKey, new Set(columns)) });
     },
     label: ({ source, columns }) => `${source.name}${columns ? ` columns=[${listText(columns)}]` : ''}`,
-    digest: ({ source, columns }) => `${source.id};${columns?.join(',') ?? '*'}`,
+    digest: ({ source, columns }) => [source.id, columns],
   },
 
   filter: {
@@ -89,7 +89,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
       return relation(schema);
     },
     label: ({ predicate }) => exprToString(predicate),
-    digest: ({ predicate }) => exprDigest(predicate),
+    digest: ({ predicate }) => [exprKey(predicate)],
   },
 
   project: {
@@ -113,7 +113,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
         columns.map((c) => (c.expr.kind === 'column' && c.expr.name === c.name ? c.name : `${c.name} := ${exprToString(c.expr)}`)),
         columns.some((c) => !(c.expr.kind === 'column' && c.expr.name === c.name)) ? Infinity : 12,
       ),
-    digest: ({ columns }) => columns.map((c) => `${c.name}=${exprDigest(c.expr)}`).join(','),
+    digest: ({ columns }) => [columns.map((c) => [c.name, exprKey(c.expr)])],
   },
 
   join: {
@@ -141,7 +141,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
     },
     label: ({ how, leftKeys, rightKeys }) =>
       `${how} on ${leftKeys.map((k, i) => (k === rightKeys[i] ? k : `${k} = ${rightKeys[i]}`)).join(', ')}`,
-    digest: ({ how, leftKeys, rightKeys }) => `${how};${leftKeys.join(',')};${rightKeys.join(',')}`,
+    digest: ({ how, leftKeys, rightKeys }) => [how, leftKeys, rightKeys],
   },
 
   aggregate: {
@@ -158,7 +158,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
     },
     label: ({ groupBy, aggregates }) =>
       `by [${groupBy.join(', ')}] ${aggregates.map((a) => `${a.name} := ${aggregateToString(a.aggregate)}`).join(', ')}`,
-    digest: ({ groupBy, aggregates }) => `${groupBy.join(',')};${aggregates.map((a) => `${a.name}=${aggregateDigest(a.aggregate)}`).join(',')}`,
+    digest: ({ groupBy, aggregates }) => [groupBy, aggregates.map((a) => [a.name, aggregateKey(a.aggregate)])],
   },
 
   sort: {
@@ -171,7 +171,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
       return relation(schema);
     },
     label: ({ keys }) => keys.map(sortKeyToString).join(', '),
-    digest: ({ keys }) => keys.map((k) => `${exprDigest(k.expr)} ${k.descending ? 'd' : 'a'}${k.nullsFirst ? 'f' : 'l'}`).join(','),
+    digest: ({ keys }) => [keys.map((k) => [exprKey(k.expr), k.descending, k.nullsFirst])],
   },
 
   limit: {
@@ -184,7 +184,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
       return relation(schema);
     },
     label: ({ limit, offset }) => `${limit ?? 'all'}${offset ? ` offset ${offset}` : ''}`,
-    digest: ({ limit, offset }) => `${limit};${offset}`,
+    digest: ({ limit, offset }) => [limit, offset],
   },
 
   distinct: {
@@ -195,7 +195,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
       return relation({ fields: schema.fields, primaryKey: fieldNames(schema) });
     },
     label: () => '',
-    digest: () => '',
+    digest: () => [],
   },
 
   union: {
@@ -212,7 +212,7 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
       return relation({ fields });
     },
     label: () => '',
-    digest: () => '',
+    digest: () => [],
   },
 };
 

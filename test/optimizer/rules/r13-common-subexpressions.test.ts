@@ -10,7 +10,10 @@ import { execute } from '../../../src/exec/execute.js';
 import { estimatePlan } from '../../../src/optimizer/cost.js';
 import type { RuleContext } from '../../../src/optimizer/rule.js';
 import { commonSubexpressions } from '../../../src/optimizer/rules/r13-common-subexpressions.js';
-import { type PlanNode, planDigest, postOrder } from '../../../src/plan/node.js';
+import { cellValue } from '../../../src/data/column.js';
+import { toDense } from '../../../src/exec/operators/matrix.js';
+import { binary, columnRef, literal } from '../../../src/plan/expr.js';
+import { type Node, type PlanNode, makeNode, planDigest, postOrder } from '../../../src/plan/node.js';
 import { rng, uniform } from '../../matrix/reference.js';
 import { applyRule, expectSameResult, planText } from '../../support/plans.js';
 
@@ -142,5 +145,36 @@ describe('r13-common-subexpressions', () => {
     // postOrder walks the tree: three visits, but one matmul object.
     expect(kinds.filter((k) => k === 'matmul')).toHaveLength(3);
     expect(new Set(postOrder(after).filter((n) => n.kind === 'matmul')).size).toBe(1);
+  });
+
+  it('never merges scans that differ only in column names that read alike: [\'a,b\'] and [\'a\', \'b\']', async () => {
+    const t = fromColumns({ a: Float64Array.of(1, 2, 3), b: Float64Array.of(10, 20, 30), 'a,b': Float64Array.of(100, 200, 300) }, { name: 't' });
+    const { source } = (t.plan as Node<'scan'>).args;
+    const scanOf = (columns: string[]) => makeNode('scan', { source, columns }, []);
+    const encode = (rel: PlanNode, columns: string[]) =>
+      makeNode('toMatrix', { features: columns.map((column) => ({ column, encoding: 'numeric' as const })), intercept: false, dtype: 'float64' }, [rel]);
+    const before = makeNode('hstack', {}, [encode(scanOf(['a,b']), ['a,b']), encode(scanOf(['a', 'b']), ['a', 'b'])]);
+    const after = applyRule(before, commonSubexpressions);
+    expect(after.fired).toBe(false);
+    const { result } = await execute(after.plan);
+    expect(result.kind).toBe('matrix');
+    if (result.kind !== 'matrix') return;
+    expect(Array.from(toDense(result.value).data)).toEqual([100, 1, 10, 200, 2, 20, 300, 3, 30]);
+  });
+
+  it('never merges a filter on a column named like an expression with a filter on the expression', async () => {
+    // The bool column's name is the text the expression `a > 1` had as its digest.
+    const t = fromColumns({ a: Int32Array.of(0, 1, 2, 3), '(a > 1::int32)': [true, true, false, false] }, { name: 't' });
+    const named = makeNode('filter', { predicate: columnRef('(a > 1::int32)', { dtype: 'bool', nullable: false }) }, [t.plan]);
+    const computed = makeNode('filter', { predicate: binary('gt', columnRef('a', { dtype: 'int32', nullable: false }), literal(1, 'int32')) }, [t.plan]);
+    const before = makeNode('union', {}, [named, computed]);
+    const after = applyRule(before, commonSubexpressions);
+    expect(after.fired).toBe(false);
+    expect(after.plan.inputs[0]).not.toBe(after.plan.inputs[1]);
+    const { result } = await execute(after.plan);
+    expect(result.kind).toBe('relation');
+    if (result.kind !== 'relation') return;
+    const a = result.batches.flatMap((b) => Array.from({ length: b.length }, (_, i) => cellValue(b.columns[0], i)));
+    expect(a.sort()).toEqual([0, 1, 2, 3]);
   });
 });

@@ -78,3 +78,19 @@ export class ExecutionError extends TesseraError {
     super(`${operator}: ${detail}`);
   }
 }
+
+/**
+ * An integer result beyond the range of its type, raised instead of wrapping or
+ * rounding it (as DuckDB raises "Overflow in multiplication of INT64"). Tessera's int64
+ * holds integers within ±2^53, the range a float64 holds exactly. `expression` is the
+ * expression or aggregate whose value overflowed.
+ */
+export class OverflowError extends ExecutionError {
+  constructor(
+    operator: string,
+    readonly expression: string,
+    detail: string,
+  ) {
+    super(operator, `${expression}: ${detail}`);
+  }
+}

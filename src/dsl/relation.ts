@@ -121,7 +121,8 @@ export class Relation<S extends SchemaSpec> {
    */
   get columns(): Row<S> {
     const row: Record<string, Expr<ColSpec>> = {};
-    for (const f of this.schema.fields) row[f.name] = new Expr(columnRef(f.name, f));
+    // defineProperty: assigning row['__proto__'] would set the prototype, not add the column.
+    for (const f of this.schema.fields) Object.defineProperty(row, f.name, { value: new Expr(columnRef(f.name, f)), enumerable: true, writable: true, configurable: true });
     const names = this.schema.fields.map((f) => f.name);
     return new Proxy(row, {
       get(target, key, receiver) {

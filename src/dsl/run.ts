@@ -77,7 +77,13 @@ export async function collectPlan(plan: RelationNode, options: RunOptions = {}):
   return batchesToArrow(plan.output.schema, await relationBatches(plan, options));
 }
 
-/** Runs a relational plan to plain row objects. */
+/**
+ * Runs a relational plan to plain row objects, one own enumerable property per column
+ * whatever its name. Rows are ordinary objects (they print and compare as such), so a
+ * column named like an Object.prototype member (`toString`, `constructor`) is an own
+ * property that shadows it, and `__proto__`, whose assignment would set the prototype
+ * instead (dropping the column), is defined as an own property.
+ */
 export async function collectPlanRows(plan: RelationNode, options: RunOptions = {}): Promise<Record<string, unknown>[]> {
   const batches = await relationBatches(plan, options);
   const names = plan.output.schema.fields.map((f) => f.name);
@@ -86,7 +92,9 @@ export async function collectPlanRows(plan: RelationNode, options: RunOptions = 
     for (let i = 0; i < batch.length; i++) {
       const row: Record<string, unknown> = {};
       names.forEach((n, c) => {
-        row[n] = cellValue(batch.columns[c], i);
+        const value = cellValue(batch.columns[c], i);
+        if (n === '__proto__') Object.defineProperty(row, n, { value, enumerable: true, writable: true, configurable: true });
+        else row[n] = value;
       });
       rows.push(row);
     }

@@ -5,7 +5,8 @@ import { MS_PER_DAY, daysToIsoDate } from '../types/date.js';
 /**
  * Casts with TRY_CAST semantics: a value that does not fit the target (a string that
  * does not parse, a float outside int32) becomes null instead of failing the query.
- * Floats cast to integers round half to even and decimal strings half away from zero, as DuckDB does.
+ * Floats cast to integers round half to even and decimal strings half away from zero, as DuckDB does;
+ * an integer result is never -0 (-0.4 and '-0' cast to 0, so 1.0 / that is +Infinity, as in DuckDB).
  */
 export function castColumn(c: Column, to: DType): Column {
   if (c.dtype === to) return c;
@@ -50,9 +51,10 @@ function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
+/** `r` if it fits the integer dtype, else null; -0 becomes 0 (integers have no -0, as in DuckDB). */
 function toInteger(r: number, to: DType): number | null {
-  if (to === 'int64') return Math.abs(r) > Number.MAX_SAFE_INTEGER ? null : r;
-  return r < INT32_MIN || r > INT32_MAX ? null : r;
+  if (to === 'int64') return Math.abs(r) > Number.MAX_SAFE_INTEGER ? null : r + 0;
+  return r < INT32_MIN || r > INT32_MAX ? null : r + 0;
 }
 
 function convertNumber(v: number, to: DType, round: (x: number) => number = roundHalfEven): number | null {

@@ -2,6 +2,7 @@ import { type Batch, batchBytes, totalRows } from '../data/batch.js';
 import { disownBuffer, isPooled, recycleBuffer } from '../data/buffer-pool.js';
 import { ExecutionError } from '../errors.js';
 import type { DenseMatrix } from '../kernels/matrix/dense.js';
+import type { LoopGuard } from '../plan/loop-operators.js';
 import type { Node, PlanNode } from '../plan/node.js';
 import type { PhysicalNode, PhysicalPlan } from '../physical/plan.js';
 import { type PhysicalOptions, planPhysical } from '../physical/planner.js';
@@ -173,12 +174,14 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
   }
 
   async function runLoop(node: PhysicalNode, loop: Node<'loop'>, inputs: readonly NodeResult[], outer: LoopScope | null): Promise<NodeResult> {
-    const { loopId, iterations } = loop.args;
+    const { loopId, iterations, guard } = loop.args;
     let state = matrixOf(inputs[0], node);
     const loopInputs = inputs.slice(1).map((r) => matrixOf(r, node));
+    if (guard) checkLoopState(guard, state, 0, iterations);
     for (let i = 0; i < iterations; i++) {
       throwIfAborted(signal, `${node.operator} ${loopId} (iteration ${i + 1} of ${iterations})`);
       state = matrixOf(await runScope(node.body!, { loopId, state, inputs: loopInputs, outer }), node);
+      if (guard) checkLoopState(guard, state, i + 1, iterations);
     }
     return matrix(state);
   }
@@ -271,6 +274,17 @@ function relation(batches: readonly Batch[]): RelationResult {
 
 function matrix(value: MatrixValue): MatrixResult {
   return { kind: 'matrix', value };
+}
+
+/** A guarded loop's state must stay finite (see LoopGuard): an ExecutionError naming the guard's operator otherwise. */
+function checkLoopState(guard: LoopGuard, state: MatrixValue, done: number, iterations: number): void {
+  const data = toDense(state).data;
+  for (let k = 0; k < data.length; k++) {
+    const v = data[k];
+    if (v - v === 0) continue;
+    const when = done === 0 ? 'at the start' : `after iteration ${done} of ${iterations}`;
+    throw new ExecutionError(guard.operator, `${guard.state} are not finite (${v} at flat index ${k}) ${when}; expected ${guard.expected}`);
+  }
 }
 
 function boundLoopValue(node: Node<'loopState'> | Node<'loopInput'>, scope: LoopScope | null): MatrixValue {

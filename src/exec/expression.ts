@@ -1,15 +1,26 @@
-import { ExecutionError } from '../errors.js';
+import { ExecutionError, OverflowError } from '../errors.js';
 import { type Column, type ColumnValues, allocValues, constantColumn, makeColumn } from '../data/column.js';
 import type { Batch } from '../data/batch.js';
-import type { DType } from '../types/dtype.js';
-import { type ExprNode, isArithmetic, type ComparisonOp } from '../plan/expr.js';
+import { type DType, isInteger } from '../types/dtype.js';
+import { type ExprNode, isArithmetic, type ComparisonOp, exprToString } from '../plan/expr.js';
+import { compareCodePoints } from '../kernels/relational/sort.js';
 import { castColumn } from './cast.js';
 
 /**
  * Vectorized evaluation of scalar expressions over a batch, with SQL null
  * semantics: arithmetic and comparisons are null when an operand is; AND/OR use
  * three-valued logic; integer or float modulo by zero is null; division is float
- * division (x/0 is ±Infinity, as in DuckDB).
+ * division (x/0 is ±Infinity, as in DuckDB). Strings compare by Unicode code point
+ * (as DuckDB, Arrow and Python; not by UTF-16 code unit as JavaScript's `<`).
+ *
+ * Integer overflow is an error, never a wrapped or rounded value: integer + - *
+ * compute in int64 (src/types/dtype.ts `arithmeticResult`), which holds integers within
+ * ±2^53 (what a float64 holds exactly), and a result beyond that on a non-null row
+ * raises an OverflowError naming the operator, the expression and the operands, as
+ * DuckDB raises "Overflow in multiplication of INT64". (int32 modulo cannot overflow;
+ * neg and abs of int32 are int64.) Integers never hold -0: neg, mul and mod of
+ * integers give 0 where float arithmetic would give -0 (so 1.0 / -(0::int) is
+ * +Infinity, as in DuckDB), and so do casts to integers (src/exec/cast.ts).
  */
 
 /** Column index by name, for the batch an expression is evaluated over. */
@@ -25,7 +36,7 @@ export function evaluate(e: ExprNode, batch: Batch, resolve: ColumnResolver): Co
       const l = evaluate(e.left, batch, resolve);
       const r = evaluate(e.right, batch, resolve);
       if (e.op === 'and' || e.op === 'or') return logical(e.op, l, r);
-      if (isArithmetic(e.op)) return arithmetic(e.op, l, r, e.type.dtype);
+      if (isArithmetic(e.op)) return arithmetic(e, l, r);
       return compare(e.op, l, r);
     }
     case 'unary':
@@ -52,7 +63,10 @@ function bothValid(a: Column, b: Column): Uint8Array | null {
   return out;
 }
 
-function arithmetic(op: string, l: Column, r: Column, dtype: DType): Column {
+function arithmetic(e: Extract<ExprNode, { kind: 'binary' }>, l: Column, r: Column): Column {
+  const op = e.op;
+  const dtype = e.type.dtype;
+  const integer = isInteger(dtype);
   const n = l.length;
   const a = l.values;
   const b = r.values;
@@ -66,7 +80,9 @@ function arithmetic(op: string, l: Column, r: Column, dtype: DType): Column {
       for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
       break;
     case 'mul':
-      for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+      // `+ 0` turns an integer -0 (0 times a negative) into 0.
+      if (integer) for (let i = 0; i < n; i++) out[i] = a[i] * b[i] + 0;
+      else for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
       break;
     case 'div':
       for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
@@ -76,22 +92,53 @@ function arithmetic(op: string, l: Column, r: Column, dtype: DType): Column {
         if (b[i] === 0) {
           validity ??= new Uint8Array(n).fill(1);
           validity[i] = 0;
-        } else out[i] = a[i] % b[i];
+        } else out[i] = integer ? (a[i] % b[i]) + 0 : a[i] % b[i];
       }
       break;
   }
+  if (integer && (op === 'add' || op === 'sub' || op === 'mul')) checkIntegerRange(e, a, b, out, validity);
   return makeColumn(dtype, out, validity);
+}
+
+/** 2^53: int64 holds integers within ±2^53, where every integer is a float64. */
+const INT64_LIMIT = 2 ** 53;
+
+/**
+ * Raises OverflowError for the first non-null row whose integer + - * result is
+ * beyond ±2^53. Float arithmetic on integers within ±2^53 is exact while the result
+ * is strictly within ±2^53, and rounds monotonically, so a true result beyond the
+ * range never comes out strictly within it: only results at or beyond ±2^53 (rare)
+ * are recomputed exactly (a float result of exactly ±2^53 may be 2^53 + 1 rounded).
+ */
+function checkIntegerRange(e: Extract<ExprNode, { kind: 'binary' }>, a: ArrayLike<number>, b: ArrayLike<number>, out: ColumnValues, validity: Uint8Array | null): void {
+  for (let i = 0; i < out.length; i++) {
+    const x = out[i];
+    if (x < INT64_LIMIT && x > -INT64_LIMIT) continue;
+    if (validity !== null && validity[i] === 0) continue;
+    const p = BigInt(a[i]);
+    const q = BigInt(b[i]);
+    const exact = e.op === 'add' ? p + q : e.op === 'sub' ? p - q : p * q;
+    const limit = BigInt(INT64_LIMIT);
+    if (exact <= limit && exact >= -limit) continue;
+    const symbol = e.op === 'add' ? '+' : e.op === 'sub' ? '-' : '*';
+    throw new OverflowError(
+      e.op,
+      exprToString(e),
+      `integer overflow: ${p} ${symbol} ${q} = ${exact} is beyond ±2^53, the exact range of int64; cast an operand to float64 for a rounded result`,
+    );
+  }
 }
 
 /**
  * Comparable numbers for two columns: numbers as they are, strings as ranks in the
- * sorted union of both dictionaries, so that codes from different dictionaries compare.
+ * union of both dictionaries sorted by code point, so that codes from different
+ * dictionaries compare.
  */
 function comparableValues(l: Column, r: Column): [ArrayLike<number>, ArrayLike<number>] {
   if (l.dtype !== 'string') return [l.values, r.values];
   const ld = l.dictionary ?? [];
   const rd = r.dictionary ?? [];
-  const all = [...new Set([...ld, ...rd])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const all = [...new Set([...ld, ...rd])].sort(compareCodePoints);
   const rank = new Map(all.map((s, i) => [s, i]));
   const lr = Int32Array.from(ld, (s) => rank.get(s)!);
   const rr = Int32Array.from(rd, (s) => rank.get(s)!);
@@ -187,7 +234,9 @@ function unaryOp(op: string, c: Column, dtype: DType): Column {
     case 'neg':
     case 'abs': {
       const out = allocValues(dtype, n);
-      if (op === 'neg') for (let i = 0; i < n; i++) out[i] = -c.values[i];
+      // Integers have no -0: 0 - x negates them (and gives 0 for 0); floats keep -0.0.
+      if (op === 'neg' && isInteger(dtype)) for (let i = 0; i < n; i++) out[i] = 0 - c.values[i];
+      else if (op === 'neg') for (let i = 0; i < n; i++) out[i] = -c.values[i];
       else for (let i = 0; i < n; i++) out[i] = Math.abs(c.values[i]);
       return makeColumn(dtype, out, c.validity);
     }

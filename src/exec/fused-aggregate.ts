@@ -29,7 +29,10 @@ import { type AggregatePlan, CODE_GENERATION, type Grouping, LoopBuilder } from 
  * src/kernels/relational/group-by.ts): groups in order of first appearance, nulls
  * skipped, sums in row order (bit-identical floats), null sums/means for groups without
  * a non-null value, counts never null. Every intermediate value is converted to its
- * node's dtype as a column store would (int32 `|0`, float32 `Math.fround`). Anything
+ * node's dtype as a column store would (int32 `|0`, float32 `Math.fround`, no integer
+ * -0). An integer + - * result or running integer sum at or beyond ±2^53 (where it may
+ * have been rounded) makes the loop flag it, and the general path recomputes the
+ * aggregate (exactly, or raising OverflowError as it would have). Anything
  * else (min, max, count distinct, comparisons, casts that may fail, zero rows, a
  * process that forbids code generation) returns null and takes the general path.
  */
@@ -59,6 +62,8 @@ export function fusedAggregate(
   const keys = groupBy.map((g) => batch.columns[resolve(g)]);
   const grouping = chooseGrouping(keys, n, gen);
   const acc = gen.run(n, grouping);
+  // An integer value at or beyond ±2^53: the general path computes it exactly or raises OverflowError.
+  if (gen.overflowed) return null;
   const order = grouping.order();
   const groupCount = order.length;
   const width = gen.width;

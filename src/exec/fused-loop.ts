@@ -69,6 +69,9 @@ export class LoopBuilder {
   private leafVars = 0;
   private lanes = 0;
   private rowCountLane = -1;
+  /** Set to 1 by the loop when an integer value may be beyond ±2^53 (see `checkRange`). */
+  private readonly outOfRange = new Uint8Array(1);
+  private outOfRangeName: string | null = null;
   firstRow: Int32Array | null = null;
 
   constructor(
@@ -96,6 +99,22 @@ export class LoopBuilder {
     return name;
   }
 
+  /**
+   * Whether the last `run` saw an integer + - * result, or a running integer sum, at or
+   * beyond ±2^53: its result may be wrong, and the caller must take the column-at-a-time
+   * path, which computes such values exactly or raises OverflowError (only for non-null
+   * rows; the loop also checks rows whose value ends up null).
+   */
+  get overflowed(): boolean {
+    return this.outOfRange[0] === 1;
+  }
+
+  /** Code flagging `value` (an integer) when it is not strictly within ±2^53. */
+  private checkRange(value: string): string {
+    this.outOfRangeName ??= this.input(this.outOfRange);
+    return `if (!(${value} < 9007199254740992 && ${value} > -9007199254740992)) ${this.outOfRangeName}[0] = 1;`;
+  }
+
   private temp(code: string): string {
     const name = `t${this.temps++}{r}`;
     this.pure.push(`const ${name} = ${code};`);
@@ -121,7 +140,9 @@ export class LoopBuilder {
     // Non-null values per group: for mean, and for the null sum of a group without any.
     const countLane = fn === 'mean' || c.valid.length > 0 ? this.lanes++ : -1;
     const count = countLane < 0 ? '' : ` acc[o + ${countLane}]++;`;
-    this.updates.push(guarded(c.valid, `acc[o + ${sumLane}] += ${c.value};${count}`));
+    // An integer sum is exact while every running sum stays within ±2^53; else the loop flags it.
+    const check = fn === 'sum' && isInteger(c.dtype) ? ` ${this.checkRange(`acc[o + ${sumLane}]`)}` : '';
+    this.updates.push(guarded(c.valid, `acc[o + ${sumLane}] += ${c.value};${check}${count}`));
     const dtype = c.dtype;
     return {
       result: (lanes, groupCount) => {
@@ -175,13 +196,19 @@ export class LoopBuilder {
           right = this.temp(r.value);
           valid.push(`${right} !== 0`);
         }
-        return { value: this.temp(stored(e.type.dtype, `${l.value} ${symbol} ${right}`)), dtype: e.type.dtype, valid };
+        const dtype = e.type.dtype;
+        // Integers have no -0: `+ 0` turns the -0 of 0 * -3 or -4 % 2 into 0 (int32 results get `| 0`).
+        const code = dtype === 'int64' && (op === 'mul' || op === 'mod') ? `(${l.value} ${symbol} ${right}) + 0` : `${l.value} ${symbol} ${right}`;
+        const value = this.temp(stored(dtype, code));
+        if (isInteger(dtype) && op !== 'mod') this.pure.push(this.checkRange(value));
+        return { value, dtype, valid };
       }
       case 'unary': {
         if (e.op !== 'neg' && e.op !== 'abs') return null;
         const a = this.compile(e.arg, true);
         if (a === null || !isNumeric(a.dtype)) return null;
-        const code = e.op === 'neg' ? `-${a.value}` : `Math.abs(${a.value})`;
+        // Integer negation as 0 - x, which gives 0 (not -0) for 0.
+        const code = e.op === 'neg' ? (isInteger(e.type.dtype) ? `0 - ${a.value}` : `-${a.value}`) : `Math.abs(${a.value})`;
         return { value: this.temp(stored(e.type.dtype, code)), dtype: e.type.dtype, valid: a.valid };
       }
       case 'cast': {

@@ -1,5 +1,5 @@
 import type { Column } from '../../data/column.js';
-import type { AggregateExpr } from '../../plan/aggregate.js';
+import { type AggregateExpr, aggregateToString } from '../../plan/aggregate.js';
 import {
   type GroupedRows,
   countByGroup,
@@ -11,8 +11,11 @@ import {
   sumByGroup,
 } from '../../kernels/relational/index.js';
 
-/** One aggregate over grouped rows; `arg` is the evaluated argument (null for count(*)). */
-export function computeAggregate(aggregate: AggregateExpr, arg: Column | null, groups: GroupedRows): Column {
+/**
+ * One aggregate over grouped rows; `arg` is the evaluated argument (null for count(*)).
+ * `name`, the output column, goes into errors (an integer sum beyond int64).
+ */
+export function computeAggregate(aggregate: AggregateExpr, arg: Column | null, groups: GroupedRows, name?: string): Column {
   const { groupIds, groupCount } = groups;
   if (arg === null) return countRowsByGroup(groupIds, groupCount);
   switch (aggregate.fn) {
@@ -21,7 +24,7 @@ export function computeAggregate(aggregate: AggregateExpr, arg: Column | null, g
     case 'countDistinct':
       return countDistinctByGroup(groupIds, groupCount, arg);
     case 'sum':
-      return sumByGroup(groupIds, groupCount, arg);
+      return sumByGroup(groupIds, groupCount, arg, `${aggregateToString(aggregate)}${name === undefined ? '' : ` AS ${name}`}`);
     case 'mean':
       return meanByGroup(groupIds, groupCount, arg);
     case 'min':

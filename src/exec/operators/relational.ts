@@ -118,9 +118,9 @@ export function runAggregate(node: Node<'aggregate'>, input: readonly Batch[], r
   const keys = node.args.groupBy.map((g) => batch.columns[resolve(g)]);
   const groups = groupRows(keys, batch.length);
   const keyColumns = keys.map((k) => gatherColumn(k, groups.firstRow));
-  const aggColumns = node.args.aggregates.map(({ aggregate }) => {
+  const aggColumns = node.args.aggregates.map(({ name, aggregate }) => {
     const arg = aggregate.arg ? evaluate(aggregate.arg, batch, resolve) : null;
-    return computeAggregate(aggregate, arg, groups);
+    return computeAggregate(aggregate, arg, groups, name);
   });
   return [makeBatch([...keyColumns, ...aggColumns], groups.groupCount)];
 }

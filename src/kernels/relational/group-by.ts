@@ -1,4 +1,5 @@
 import { type Column, gatherColumn, makeColumn } from '../../data/column.js';
+import { OverflowError } from '../../errors.js';
 import { isInteger } from '../../types/dtype.js';
 import { type KeyColumn, KeyTable, NumberTable, hashRows, isDense, isIntegerKey, keyColumns, valueRange } from './hash.js';
 import { dictionaryRanks } from './sort.js';
@@ -9,8 +10,14 @@ import { dictionaryRanks } from './sort.js';
  * Aggregates follow src/plan/aggregate.ts: nulls are skipped; sum of integers is int64
  * (a Float64Array), of floats float64; mean is float64; min/max keep the input dtype
  * (and dictionary); sum, mean, min and max of a group without a non-null value are
- * null, counts are 0. Sums use plain float64 summation (no Kahan): exact for int64
- * sums up to 2^53, the usual rounding for floats. The kernels expect groupIds from
+ * null, counts are 0. Sums of floats use plain float64 summation (no Kahan), with the
+ * usual rounding. Sums of integers are exact or an error, never rounded: int64 holds
+ * integers within ±2^53 (what a float64 holds exactly), and a group whose exact sum
+ * is beyond that raises an OverflowError naming the aggregate, as DuckDB raises on an
+ * integer overflow (DuckDB sums BIGINT into HUGEINT, whose range Tessera has no type
+ * for). A running sum that leaves the range on the way but ends within it (2^53, 1,
+ * -1) is recomputed exactly, so the result never depends on the order of the rows.
+ * Means are float64 and round as float sums do. The kernels expect groupIds from
  * `groupRows`, where every group has a row (but for the no-key group over no rows).
  */
 export interface GroupedRows {
@@ -148,9 +155,51 @@ function groupSums(groupIds: Int32Array, groupCount: number, col: Column): Float
   return sums;
 }
 
-export function sumByGroup(groupIds: Int32Array, groupCount: number, col: Column): Column {
-  const sums = groupSums(groupIds, groupCount, col);
-  return makeColumn(isInteger(col.dtype) ? 'int64' : 'float64', sums, resultValidity(groupIds, groupCount, col.validity));
+/** 2^53: int64 columns hold integers within ±2^53, where every integer is a float64. */
+const INT64_LIMIT = 2 ** 53;
+
+/**
+ * Per-group sums of an integer column, exact: float64 sums while every running sum
+ * stays strictly within ±2^53 (where float64 addition of integers is exact), else an
+ * exact BigInt pass; a group whose exact sum is beyond ±2^53 raises OverflowError.
+ */
+function integerGroupSums(groupIds: Int32Array, groupCount: number, col: Column, label: string): Float64Array {
+  const sums = new Float64Array(groupCount);
+  const v = col.values;
+  const valid = col.validity;
+  const n = groupIds.length;
+  let inRange = true;
+  if (valid === null) {
+    for (let i = 0; i < n; i++) {
+      const s = (sums[groupIds[i]] += v[i]);
+      if (!(s < INT64_LIMIT && s > -INT64_LIMIT)) inRange = false;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (valid[i] === 0) continue;
+      const s = (sums[groupIds[i]] += v[i]);
+      if (!(s < INT64_LIMIT && s > -INT64_LIMIT)) inRange = false;
+    }
+  }
+  if (inRange) return sums;
+  const exact = new Array<bigint>(groupCount).fill(0n);
+  for (let i = 0; i < n; i++) if (valid === null || valid[i] === 1) exact[groupIds[i]] += BigInt(v[i]);
+  const limit = BigInt(INT64_LIMIT);
+  for (let g = 0; g < groupCount; g++) {
+    const s = exact[g];
+    if (s > limit || s < -limit) {
+      throw new OverflowError('sum', label, `integer overflow: the exact sum${groupCount > 1 ? ` of group ${g + 1} (in order of first appearance)` : ''} is ${s}, beyond ±2^53, the exact range of int64; cast the argument to float64 for a rounded sum`);
+    }
+    sums[g] = Number(s);
+  }
+  return sums;
+}
+
+/** Sums per group: int64 for integer columns (exact, or an OverflowError naming `label`), float64 for floats. */
+export function sumByGroup(groupIds: Int32Array, groupCount: number, col: Column, label = 'sum'): Column {
+  const integer = isInteger(col.dtype);
+  const sums = integer ? integerGroupSums(groupIds, groupCount, col, label) : groupSums(groupIds, groupCount, col);
+  return makeColumn(integer ? 'int64' : 'float64', sums, resultValidity(groupIds, groupCount, col.validity));
 }
 
 export function meanByGroup(groupIds: Int32Array, groupCount: number, col: Column): Column {
@@ -169,7 +218,7 @@ export function meanByGroup(groupIds: Int32Array, groupCount: number, col: Colum
 /**
  * The row holding each group's min (or max), -1 for a group without values; the
  * result gathers those rows, which keeps the dtype and a string's dictionary. Strings
- * compare by rank in their sorted dictionary. NaN is the largest float (as DuckDB):
+ * compare by rank in their dictionary sorted by code point. NaN is the largest float (as DuckDB):
  * max is NaN when a group has one, min only when all its values are NaN.
  */
 function extremeRows(groupIds: Int32Array, groupCount: number, col: Column, isMax: boolean): Int32Array {

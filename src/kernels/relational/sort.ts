@@ -8,7 +8,8 @@ import { isIntegerKey, valueRange } from './hash.js';
  * least significant first (last key's low word ... first key's high word). No
  * comparator runs, so a sort costs a few linear passes per key word, and one
  * narrow-range key (ints, dates, bools, strings) is a single word, often one or two
- * passes. Order: strings by JS string order (code units), NaN after every number
+ * passes. Order: strings by Unicode code point (`compareCodePoints`, as DuckDB, Arrow
+ * and Python order them; JS `<` compares UTF-16 code units), NaN after every number
  * (as DuckDB), -0 equal to 0, nulls first or last as asked whatever the direction.
  */
 export interface SortColumn {
@@ -150,9 +151,35 @@ function encodeFloat(v: ArrayLike<number>, valid: Uint8Array | null, n: number, 
   return [hi, lo];
 }
 
-/** Each code's rank in the dictionary sorted by JS string order; equal strings share a rank. */
+/**
+ * Orders strings by Unicode code point, as DuckDB (byte order of UTF-8), Arrow and
+ * Python do. JavaScript's `<` and the default `Array.prototype.sort` compare UTF-16
+ * code units instead, which puts a character above U+FFFF (a surrogate pair, 0xD800..
+ * 0xDFFF) before one in U+E000..U+FFFF (e.g. '😀' < '～'). Only the first differing
+ * code unit matters: below 0xD800 both orders agree; at or above it, surrogates are
+ * moved above 0xFFFF (and U+E000..U+FFFF down into their place), the fix-up ICU uses
+ * for code point order. Lone surrogates (not valid text) still get a consistent order.
+ * Returns a negative number, 0 (the same string) or a positive number.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return x >= 0xd800 && y >= 0xd800 ? codePointWeight(x) - codePointWeight(y) : x - y;
+  }
+  return a.length - b.length;
+}
+
+/** A code unit at or above 0xD800, shifted so that surrogates sort after U+E000..U+FFFF. */
+function codePointWeight(unit: number): number {
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+}
+
+/** Each code's rank in the dictionary sorted by code point (`compareCodePoints`); equal strings share a rank. */
 export function dictionaryRanks(dictionary: readonly string[]): Int32Array {
-  const order = Array.from(dictionary.keys()).sort((a, b) => (dictionary[a] < dictionary[b] ? -1 : dictionary[a] > dictionary[b] ? 1 : 0));
+  const order = Array.from(dictionary.keys()).sort((a, b) => compareCodePoints(dictionary[a], dictionary[b]));
   const rank = new Int32Array(dictionary.length);
   for (let i = 1; i < order.length; i++) {
     rank[order[i]] = dictionary[order[i]] === dictionary[order[i - 1]] ? rank[order[i - 1]] : i;

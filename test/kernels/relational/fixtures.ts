@@ -19,7 +19,8 @@ export function pool(kind: string): Value[] {
     case 'float32':
       return [0, -0, NaN, 1.5, -2.25, Infinity, -Infinity, 1e-300, 3];
     case 'string':
-      return ['a', 'b', 'ab', 'B', '', 'zz', 'é', 'a '];
+      // '😀' (U+1F600, a surrogate pair) sorts after '～' (U+FF5E) by code point, before it by UTF-16 code unit.
+      return ['a', 'b', 'ab', 'B', '', 'zz', 'é', 'a ', '😀', '～', 'a😀'];
     case 'bool':
       return [true, false];
     case 'date':
@@ -62,6 +63,14 @@ export function column(dtype: DType, values: readonly Value[], r: () => number, 
 /** Column values as comparable JS values (dates as epoch milliseconds). */
 export function plain(col: Column): Value[] {
   return columnToArray(col).map((v) => (v instanceof Date ? v.getTime() : v));
+}
+
+/** Strings by Unicode code point (as DuckDB, Arrow and Python order them), computed from the code points themselves. */
+export function compareStrings(a: string, b: string): number {
+  const x = Array.from(a, (c) => c.codePointAt(0)!);
+  const y = Array.from(b, (c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
 }
 
 export function sameValue(a: Value, b: Value): boolean {

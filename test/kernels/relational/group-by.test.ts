@@ -10,7 +10,8 @@ import {
   minByGroup,
   sumByGroup,
 } from '../../../src/kernels/relational/index.js';
-import { type Value, column, dtypeOf, plain, randomValues, rng, sameValue, tupleKey } from './fixtures.js';
+import { type Value, column, compareStrings, dtypeOf, plain, randomValues, rng, sameValue, tupleKey } from './fixtures.js';
+import { OverflowError } from '../../../src/errors.js';
 
 /** Groups by a Map over tuple keys: ids in order of first appearance. */
 function referenceGroups(keys: Column[], n: number): number[] {
@@ -23,11 +24,20 @@ function referenceGroups(keys: Column[], n: number): number[] {
   });
 }
 
-/** JS order with NaN largest (strings compare as strings, bools as numbers). */
+/** JS order with NaN largest (strings by code point, bools as numbers). */
 function less(a: Value, b: Value): boolean {
   if (Number.isNaN(a)) return false;
   if (Number.isNaN(b)) return true;
+  if (typeof a === 'string' && typeof b === 'string') return compareStrings(a, b) < 0;
   return (a as number) < (b as number);
+}
+
+/** Exact integer sums per group (BigInt), null for a group without values. */
+function exactIntegerSums(ids: number[], groupCount: number, values: Value[]): (bigint | null)[] {
+  return Array.from({ length: groupCount }, (_, g) => {
+    const vs = values.filter((v, i) => ids[i] === g && v !== null);
+    return vs.length ? vs.reduce((s: bigint, v) => s + BigInt(v as number), 0n) : null;
+  });
 }
 
 function referenceAggregate(fn: string, ids: number[], groupCount: number, values: Value[]): Value[] {
@@ -119,6 +129,17 @@ describe('aggregates by group', () => {
         const values = plain(col);
         const fns = ['count', 'countDistinct', 'min', 'max', ...(['dense', 'big', 'float', 'float32'].includes(kind) ? ['sum', 'mean'] : [])];
         for (const fn of fns) {
+          if (fn === 'sum' && (kind === 'dense' || kind === 'big')) {
+            // Integer sums are exact, or an OverflowError when a group's exact sum is beyond ±2^53.
+            const exact = exactIntegerSums(Array.from(groupIds), groupCount, values);
+            const run = () => sumByGroup(groupIds, groupCount, col, 'sum(v)');
+            if (exact.some((x) => x !== null && (x > 2n ** 53n || x < -(2n ** 53n)))) {
+              expect(run).toThrow(OverflowError);
+              expect(run).toThrow(/^sum: sum\(v\): integer overflow: the exact sum/);
+              continue;
+            }
+            expect(plain(run())).toEqual(exact.map((x) => (x === null ? null : Number(x))));
+          }
           const got = KERNELS[fn as keyof typeof KERNELS](groupIds, groupCount, col);
           expectValues(plain(got), referenceAggregate(fn, Array.from(groupIds), groupCount, values));
           const want = { count: 'int64', countDistinct: 'int64', mean: 'float64', sum: kind === 'dense' || kind === 'big' ? 'int64' : 'float64' }[fn] ?? col.dtype;

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { makeColumn } from '../../../src/data/column.js';
 import { type SortColumn, dictionaryRanks, sortIndices } from '../../../src/kernels/relational/index.js';
-import { type Value, column, dtypeOf, plain, randomValues, rng } from './fixtures.js';
+import { type Value, column, compareStrings, dtypeOf, plain, randomValues, rng } from './fixtures.js';
 
-/** Values ascending: NaN after every number, -0 = 0, strings by JS order, false < true. */
+/** Values ascending: NaN after every number, -0 = 0, strings by code point, false < true. */
 function compareValues(a: Value, b: Value): number {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number(Number.isNaN(a)) - Number(Number.isNaN(b));
+  if (typeof a === 'string' && typeof b === 'string') return Math.sign(compareStrings(a, b));
   return a! < b! ? -1 : a! > b! ? 1 : 0;
 }
 

@@ -16,7 +16,7 @@ import type { BenchCase, BenchRecord, Suite } from '../harness.js';
  *    z = [s, r]·β for a fixed random β.
  * T = [s1..s20, r1..r{d_R}] of S ⋈ R, in S's row order (d = 20 + d_R columns).
  * Full grid: n_R = 100,000, TR ∈ {1, 5, 10, 20}, FR ∈ {1, 2, 4};
- * --quick: n_R = 20,000, TR ∈ {1, 10}, FR ∈ {1, 2}.
+ * --quick: n_R = 20,000, TR ∈ {1, 10}, FR ∈ {1, 2}; W1_GRID picks other points (gridOf).
  *
  * Workloads, one case each per grid point: `TtT` (TᵀT), `T·w` (w a fixed d×1 literal),
  * `linreg` (normal equations), `logreg` (20 full-batch gradient steps).
@@ -50,6 +50,20 @@ interface Grid {
 
 const FULL: Grid = { nR: 100_000, TR: [1, 5, 10, 20], FR: [1, 2, 4] };
 const QUICK: Grid = { nR: 20_000, TR: [1, 10], FR: [1, 2] };
+
+/**
+ * W1_GRID="nR;TR,TR;FR,FR" (e.g. "100000;1,10;2") runs that grid instead, for single
+ * points of the full grid; unset, `--quick` picks QUICK and otherwise FULL.
+ */
+function gridOf(quick: boolean): Grid {
+  const spec = process.env.W1_GRID;
+  if (!spec) return quick ? QUICK : FULL;
+  const [nR, TR, FR] = spec.split(';');
+  const list = (s: string | undefined) => (s ?? '').split(',').map(Number).filter((x) => Number.isInteger(x) && x > 0);
+  const grid = { nR: Number(nR), TR: list(TR), FR: list(FR) };
+  if (!(grid.nR > 0) || grid.TR.length === 0 || grid.FR.length === 0) throw new Error(`W1_GRID: expected "nR;TR,…;FR,…", got '${spec}'`);
+  return grid;
+}
 const D_S = 20;
 const LOGREG_STEPS = 20;
 const OPS = ['TtT', 'T·w', 'linreg', 'logreg'] as const;
@@ -307,7 +321,7 @@ const suite: Suite = {
   measurePeakMemory: true,
   summarize,
   async *cases({ quick }): AsyncIterable<BenchCase> {
-    const grid = quick ? QUICK : FULL;
+    const grid = gridOf(quick);
     for (const TR of grid.TR) {
       for (const FR of grid.FR) {
         // Built by the first setup of the grid point's cases, freed by its last case.

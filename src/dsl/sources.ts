@@ -1,6 +1,6 @@
 import type * as arrow from 'apache-arrow';
 import { SourceError } from '../errors.js';
-import { arrowTableSource, columnsSource, csvSource, ipcSource, parquetSource } from '../io/index.js';
+import { type ParquetSourceOptions, arrowTableSource, columnsSource, csvSource, ipcSource, parquetSource } from '../io/index.js';
 import { makeNode, type RelationNode } from '../plan/node.js';
 import type { TableSource } from '../plan/source.js';
 import { type ColSpec, type DType, type SchemaSpec, formatColumnType, parseColSpec } from '../types/dtype.js';
@@ -107,7 +107,7 @@ export function readArrowFile<S extends SchemaSpec = SchemaSpec>(path: string, o
 }
 
 /** A relation over a Parquet file; only the columns the plan reads are decoded. */
-export function readParquet<S extends SchemaSpec = SchemaSpec>(path: string, options: SourceOptions & { schema?: S } = {}): Relation<S> {
+export function readParquet<S extends SchemaSpec = SchemaSpec>(path: string, options: SourceOptions & Pick<ParquetSourceOptions, 'binaryAs'> & { schema?: S } = {}): Relation<S> {
   return scanOf(parquetSource(path, options), options.schema);
 }
 

@@ -1,10 +1,15 @@
-// Why hyparquet: pure JS with no WASM or native binary, it reads only the requested columns
-// and row groups, and it is widely used and maintained.
+// Why hyparquet: pure JS with no native binary, it reads only the requested columns and
+// row groups, and it is widely used and maintained. On its own it decodes only uncompressed
+// and Snappy pages; hyparquet-compressors (same authors) adds GZIP, ZSTD, Brotli, LZ4 and
+// LZ4_RAW, which DuckDB, Spark, pandas and Polars write when asked (Polars: ZSTD by default).
+// Those are plain JS (fzstd for ZSTD); its Snappy is a small WASM module embedded in the JS:
+// no native build, no install script, nothing downloaded. LZO (deprecated) stays unsupported.
 import { basename } from 'node:path';
 import { type ColumnData, type FileMetaData, type SchemaTree, parquetMetadata, parquetRead, parquetSchema } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { type Column, DictionaryBuilder, allocValues, makeColumn } from '../data/column.js';
 import { SourceError } from '../errors.js';
-import type { DType } from '../types/dtype.js';
+import { DTYPES, type DType } from '../types/dtype.js';
 import type { Field } from '../types/schema.js';
 import type { TableSource } from '../plan/source.js';
 import { makeSource, readSourceFile } from './columns.js';
@@ -12,12 +17,54 @@ import { makeSource, readSourceFile } from './columns.js';
 export interface ParquetSourceOptions {
   name?: string;
   primaryKey?: string[];
+  /**
+   * How to read binary columns (BYTE_ARRAY without a STRING/UTF8/ENUM annotation, e.g.
+   * DuckDB's BLOB), which Tessera has no column type for: as string columns holding the
+   * bytes in lowercase `'hex'` or `'base64'`, or as `'utf8'` text (for old writers that
+   * stored strings unannotated; invalid UTF-8 is an error). Unset: such a file is rejected.
+   */
+  binaryAs?: 'hex' | 'base64' | 'utf8';
 }
 
 const INT64_LIMIT = 2n ** 53n;
 
+/** Bytes of a BYTE_ARRAY value to our string, given its row for errors. */
+type BytesToString = (bytes: Uint8Array, row: number) => string;
+
+const lenientUtf8 = new TextDecoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const decodeUtf8: BytesToString = (b) => lenientUtf8.decode(b);
+const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+/** The decoder of a string column whose values come as bytes (ENUM, or binary read as text). */
+function bytesDecoder(node: SchemaTree, binaryAs: ParquetSourceOptions['binaryAs'], path: string): BytesToString | undefined {
+  const el = node.element;
+  if (el.type !== 'BYTE_ARRAY' || isUtf8(el)) return undefined; // hyparquet gives strings
+  if ((el.logical_type?.type ?? el.converted_type) === 'ENUM') return decodeUtf8;
+  switch (binaryAs) {
+    case 'hex':
+      return (b) => asBuffer(b).toString('hex');
+    case 'base64':
+      return (b) => asBuffer(b).toString('base64');
+    case 'utf8':
+      return (b, row) => {
+        try {
+          return strictUtf8.decode(b);
+        } catch {
+          throw new SourceError(path, `column '${el.name}': the bytes at row ${row} are not valid UTF-8 (binaryAs: 'utf8'); read it with binaryAs 'hex' or 'base64'`);
+        }
+      };
+    default:
+      return undefined;
+  }
+}
+
+function isUtf8(el: SchemaTree['element']): boolean {
+  return el.converted_type === 'UTF8' || el.logical_type?.type === 'STRING';
+}
+
 /** Our dtype for a flat Parquet column, from its physical type and annotation. */
-function dtypeOf(node: SchemaTree, path: string): DType {
+function dtypeOf(node: SchemaTree, path: string, binaryAs: ParquetSourceOptions['binaryAs']): DType {
   const el = node.element;
   const annotation = el.logical_type?.type ?? el.converted_type;
   const fail = () =>
@@ -40,7 +87,15 @@ function dtypeOf(node: SchemaTree, path: string): DType {
     case 'BOOLEAN':
       return 'bool';
     case 'BYTE_ARRAY':
-      if (annotation === undefined || annotation === 'UTF8' || annotation === 'STRING' || annotation === 'ENUM') return 'string';
+      if (annotation === 'UTF8' || annotation === 'STRING' || annotation === 'ENUM') return 'string';
+      if (annotation === undefined) {
+        if (binaryAs) return 'string';
+        throw new SourceError(
+          path,
+          `column '${el.name}' is binary (Parquet BYTE_ARRAY without a STRING/UTF8 annotation, e.g. a BLOB), and Tessera has no binary column type ` +
+            `(supported: ${DTYPES.join(', ')}); pass binaryAs: 'hex' or 'base64' to read its bytes as text, or 'utf8' if it holds unannotated strings`,
+        );
+      }
       throw fail();
     default:
       throw fail();
@@ -48,7 +103,7 @@ function dtypeOf(node: SchemaTree, path: string): DType {
 }
 
 /** Our column from hyparquet's decoded chunks (JS arrays with null, or typed arrays). */
-function toColumn(field: Field, rows: number, chunks: readonly ColumnData[], path: string): Column {
+function toColumn(field: Field, rows: number, chunks: readonly ColumnData[], path: string, fromBytes?: BytesToString): Column {
   const values = allocValues(field.dtype, rows);
   let validity: Uint8Array | null = null;
   const dict = field.dtype === 'string' ? new DictionaryBuilder() : null;
@@ -63,8 +118,9 @@ function toColumn(field: Field, rows: number, chunks: readonly ColumnData[], pat
       if (v === null || v === undefined) {
         validity ??= new Uint8Array(rows).fill(1);
         validity[r] = 0;
-      } else if (dict) values[r] = dict.code(v as string);
-      else if (typeof v === 'bigint') {
+      } else if (dict) {
+        values[r] = dict.code(v instanceof Uint8Array ? (fromBytes ?? decodeUtf8)(v, r) : (v as string));
+      } else if (typeof v === 'bigint') {
         if (v > INT64_LIMIT || v < -INT64_LIMIT) {
           throw new SourceError(path, `column '${field.name}': value ${v} at row ${r} is beyond ±2^53, the exact range of int64`);
         }
@@ -91,11 +147,13 @@ export function parquetSource(path: string, opts: ParquetSourceOptions = {}): Ta
   } catch (e) {
     throw new SourceError(path, `invalid Parquet metadata (${(e as Error).message})`);
   }
-  const fields: Field[] = parquetSchema(metadata).children.map((node) => ({
+  const nodes = parquetSchema(metadata).children;
+  const fields: Field[] = nodes.map((node) => ({
     name: node.element.name,
-    dtype: dtypeOf(node, path),
+    dtype: dtypeOf(node, path, opts.binaryAs),
     nullable: node.element.repetition_type !== 'REQUIRED',
   }));
+  const decoders = new Map(nodes.map((node) => [node.element.name, bytesDecoder(node, opts.binaryAs, path)]));
   const rows = Number(metadata.num_rows);
 
   const loadColumns = async (names: readonly string[]): Promise<Column[][]> => {
@@ -105,6 +163,10 @@ export function parquetSource(path: string, opts: ParquetSourceOptions = {}): Ta
         file: buffer,
         metadata,
         columns: [...names],
+        compressors,
+        // Unannotated byte arrays stay bytes (binary columns, decoded in toColumn as binaryAs
+        // asks) instead of becoming UTF-8 text with replacement characters.
+        utf8: false,
         // Days stay numbers (our date storage) instead of becoming Date objects.
         parsers: { dateFromDays: (days: number) => days },
         onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk),
@@ -112,7 +174,7 @@ export function parquetSource(path: string, opts: ParquetSourceOptions = {}): Ta
     } catch (e) {
       throw new SourceError(path, `cannot read columns ${names.map((n) => `'${n}'`).join(', ')} (${(e as Error).message})`);
     }
-    return names.map((n) => [toColumn(fields.find((f) => f.name === n)!, rows, chunks.get(n)!, path)]);
+    return names.map((n) => [toColumn(fields.find((f) => f.name === n)!, rows, chunks.get(n)!, path, decoders.get(n))]);
   };
 
   return makeSource({

@@ -3,7 +3,7 @@ import { type Column, type ColumnValues, allocValues, constantColumn, makeColumn
 import type { Batch } from '../data/batch.js';
 import { type DType, isInteger } from '../types/dtype.js';
 import { type ExprNode, isArithmetic, type ComparisonOp, exprToString } from '../plan/expr.js';
-import { compareCodePoints } from '../kernels/relational/sort.js';
+import { compareCodePoints } from '../data/strings.js';
 import { castColumn } from './cast.js';
 
 /**

@@ -6,6 +6,7 @@ import { type ColSpec, type DType, parseColSpec } from '../types/dtype.js';
 import type { Field } from '../types/schema.js';
 import { newSourceId, type TableSource } from '../plan/source.js';
 import { dateToDays } from '../types/date.js';
+import { compareCodePoints } from '../data/strings.js';
 
 type TypedArray =
   | Float64Array
@@ -109,7 +110,8 @@ export function makeSource(init: SourceInit): TableSource {
       if (!cats) {
         const chunks = loadedNow(column);
         if (!chunks) return undefined;
-        cats = usedStrings(chunks).sort();
+        // Code point order, as every other string order in the engine (src/data/strings.ts).
+        cats = usedStrings(chunks).sort(compareCodePoints);
         categoryCache.set(column, cats);
       }
       return cats;

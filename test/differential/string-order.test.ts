@@ -7,7 +7,9 @@
  * between two columns with different dictionaries), and a top-N.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareCodePoints, dictionaryRanks } from '../../src/kernels/relational/sort.js';
+import { compareCodePoints } from '../../src/data/strings.js';
+import { dictionaryRanks } from '../../src/kernels/relational/sort.js';
+import { fromColumns } from '../../src/index.js';
 import { type ColumnIn, Fixture } from './fixtures.js';
 import { Duck } from './harness.js';
 import { A, type Q, type SortKeySpec, X, namesOf } from './pair.js';
@@ -109,5 +111,10 @@ describe('string order: code points', () => {
       ]),
     );
     await f.check(duck, f.b.filter(q, X.cmp('gt', s, X.lit('￿', 'string'))));
+  });
+
+  it('one-hot categories of a source column come in code point order', async () => {
+    const m = await fromColumns({ c: ['～', '😀', 'a'] }, { name: 'onehot' }).toMatrix([{ onehot: 'c' }]).collect();
+    expect(m.columnNames).toEqual(['c=a', 'c=～', 'c=😀']);
   });
 });

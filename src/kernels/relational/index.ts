@@ -10,5 +10,5 @@ export {
   minByGroup,
   sumByGroup,
 } from './group-by.js';
-export { type SortColumn, compareCodePoints, dictionaryRanks, sortIndices } from './sort.js';
+export { type SortColumn, dictionaryRanks, sortIndices } from './sort.js';
 export { distinctRows } from './distinct.js';

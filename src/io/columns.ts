@@ -285,7 +285,8 @@ function toColumn(source: string, col: string, data: ArrayLike<unknown>, declare
       throw new SourceError(source, `column '${col}', row ${i}: ${String(v)} is not a valid ${dtype}`);
     }
     if (kind === 'Date' && Number.isNaN((v as Date).getTime())) throw new SourceError(source, `column '${col}', row ${i}: invalid Date`);
-    values[i] = kind === 'Date' ? dateToDays(v as Date) : n;
+    // An integer column never holds -0 (1.0 / -0 would be -Infinity; DuckDB's integers have no -0).
+    values[i] = kind === 'Date' ? dateToDays(v as Date) : dtype === 'int32' || dtype === 'int64' ? (n as number) + 0 : n;
   }
   return columnFromValues(dtype, values);
 }

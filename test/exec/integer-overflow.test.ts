@@ -186,6 +186,12 @@ describe('integers never hold -0', () => {
     expect(fused).toEqual([{ a: Infinity, b: Infinity, c: Infinity }]);
   });
 
+  it('a -0 given to an integer column by a source is stored as +0', async () => {
+    const t = fromColumns({ x: [-0, 1] }, { types: { x: 'int64' } });
+    const rows = await t.select((r) => ({ inv: lit(1, 'float64').div(r.x) })).collectRows();
+    expect(rows[0].inv).toBe(Infinity);
+  });
+
   it('floats keep -0.0: only integers are normalized', async () => {
     const t = fromColumns({ f: [0] });
     const rows = await rowsEverywhere(t.select((r) => ({ q: lit(1, 'float64').div(r.f.neg()) })));

@@ -59,6 +59,30 @@ export class TypeMismatchError extends PlanError {}
 /** Matrix operands whose shapes or dtypes do not fit together. */
 export class ShapeError extends PlanError {}
 
+/**
+ * A plan or an expression nested deeper than Tessera allows (MAX_PLAN_DEPTH or
+ * MAX_EXPRESSION_DEPTH, src/plan/limits.ts): raised while the plan is built, by the
+ * operator or expression that would pass the limit, instead of a stack overflow later.
+ */
+export class DepthLimitError extends PlanError {
+  constructor(
+    operator: string,
+    /** What is too deep. */
+    readonly what: 'plan' | 'expression',
+    /** How deep it would be. */
+    readonly depth: number,
+    /** The limit it passes. */
+    readonly limit: number,
+  ) {
+    super(
+      operator,
+      what === 'plan'
+        ? `the plan would be ${depth} operators deep, beyond the plan depth limit of ${limit} (MAX_PLAN_DEPTH); split the pipeline (collect an intermediate result and start a new one from it), or nest less (one filter with an AND of predicates, a balanced tree of unionAll)`
+        : `the expression would be ${depth} levels deep, beyond the expression depth limit of ${limit} (MAX_EXPRESSION_DEPTH); nest less (a long sum or conjunction as a balanced tree), or compute part of it in an earlier step`,
+    );
+  }
+}
+
 /** A data source could not be read: malformed CSV row, not an Arrow or Parquet file, ... */
 export class SourceError extends TesseraError {
   constructor(
@@ -93,4 +117,53 @@ export class OverflowError extends ExecutionError {
   ) {
     super(operator, `${expression}: ${detail}`);
   }
+}
+
+/** A run that would hold more than its memory limit: raised before the allocation, naming the operator. */
+export class MemoryLimitError extends ExecutionError {
+  constructor(
+    operator: string,
+    readonly requestedBytes: number,
+    readonly liveBytes: number,
+    readonly limitBytes: number,
+    detail = `needs ${megabytes(requestedBytes)} with ${megabytes(liveBytes)} already held, over the memory limit of ${megabytes(limitBytes)}; ` +
+      'filter or project earlier, or raise collect({ memoryLimit })',
+  ) {
+    super(operator, detail);
+  }
+}
+
+/**
+ * An intermediate result longer than one JavaScript typed array can be (2^32 elements on
+ * Node 20, whatever the memory limit): raised before the allocation, naming the operator,
+ * what it was about to build, and its size. `requestedBytes` is the size it would have had,
+ * `limitBytes` what the longest array of that element size holds.
+ */
+export class AllocationLimitError extends MemoryLimitError {
+  constructor(
+    operator: string,
+    /** What the operator was about to allocate (e.g. "the join's output rows"). */
+    readonly what: string,
+    readonly elements: number,
+    bytesPerElement: number,
+    readonly maxElements: number,
+  ) {
+    super(
+      operator,
+      elements * bytesPerElement,
+      0,
+      maxElements * bytesPerElement,
+      `${what} would need ${countText(elements)} elements (${megabytes(elements * bytesPerElement)}), more than one array holds ` +
+        `(${countText(maxElements)} elements, this JavaScript engine's limit); filter or aggregate earlier, or use fewer columns, categories or buckets`,
+    );
+  }
+}
+
+/** Bytes as MB for error messages. */
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
+}
+
+function countText(n: number): string {
+  return Number.isSafeInteger(n) ? n.toLocaleString('en-US') : String(n);
 }

@@ -35,7 +35,8 @@ export { CancelledError } from './providers/abort.js';
 
 // Plans and the optimizer, for tools and rule authors.
 export type { PlanNode, RelationNode, OutputType } from './plan/node.js';
-export { planDigest, planEquals, planHash } from './plan/node.js';
+export { planDigest, planEquals, planHash, planDepth } from './plan/node.js';
+export { MAX_PLAN_DEPTH, MAX_EXPRESSION_DEPTH } from './plan/limits.js';
 export type { TableSource, SourceStats } from './plan/source.js';
 export { optimize, DEFAULT_RULES, estimatePlan, type OptimizeOptions, type OptimizeResult, type RuleFiring, type Rule } from './optimizer/index.js';
 

@@ -9,6 +9,9 @@ import { allProviders } from '../providers/registry.js';
 import { demoModel, demoPipeline } from './demo.js';
 import { doctorReport, doctorText } from './doctor.js';
 
+/** Seconds `tessera explain` waits for a module to load and its default export to settle (--timeout). */
+const DEFAULT_TIMEOUT_S = 60;
+
 const USAGE = `usage: tessera <command> [options]
 
 commands:
@@ -23,6 +26,8 @@ commands:
     --no-optimize     explain the plan as built, without the optimizer
     --provider <name> place matrix work on js, onnxruntime or tfjs where it supports it
     --device <where>  cpu, gpu or auto (default)
+    --timeout <s>     seconds to wait for the module to load and its default export (or the promise it
+                      is, or returns) to settle; default ${DEFAULT_TIMEOUT_S}, 0 waits without limit
 `;
 
 /** A bad command line or a module that does not export a pipeline: exit code 2. */
@@ -33,24 +38,31 @@ class ModuleLoadError extends TesseraError {}
 
 const EXPLAIN_FLAGS = new Set(['--verbose', '--analyze', '--json', '--dot', '--no-optimize']);
 
-/** Options that take a value, and the values they accept. */
-const EXPLAIN_VALUES: Readonly<Record<string, readonly string[]>> = {
-  '--provider': ['auto', ...PROVIDER_NAMES],
-  '--device': ['auto', 'cpu', 'gpu'],
-};
+/** Options that take one of a few values, and the values they accept (a Map: an argument named `constructor` is no option). */
+const EXPLAIN_VALUES: ReadonlyMap<string, readonly string[]> = new Map([
+  ['--provider', ['auto', ...PROVIDER_NAMES]],
+  ['--device', ['auto', 'cpu', 'gpu']],
+]);
 
-function parseExplainArgs(args: readonly string[]): { module: string; options: ExplainOptions } {
+function parseExplainArgs(args: readonly string[]): { module: string; timeoutS: number; options: ExplainOptions } {
   const flags = new Set<string>();
   const values = new Map<string, string>();
   const positional: string[] = [];
+  let timeoutS = DEFAULT_TIMEOUT_S;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a in EXPLAIN_VALUES) {
+    const accepted = EXPLAIN_VALUES.get(a);
+    if (accepted !== undefined) {
       const v = args[++i];
-      if (v === undefined || !EXPLAIN_VALUES[a].includes(v)) throw new UsageError(`${a} expects one of ${EXPLAIN_VALUES[a].join(', ')}${v === undefined ? '' : `, got '${v}'`}`);
+      if (v === undefined || !accepted.includes(v)) throw new UsageError(`${a} expects one of ${accepted.join(', ')}${v === undefined ? '' : `, got '${v}'`}`);
       values.set(a, v);
+    } else if (a === '--timeout') {
+      const v = args[++i];
+      const seconds = v === undefined || v.trim() === '' ? NaN : Number(v);
+      if (!(seconds >= 0 && seconds <= MAX_TIMEOUT_S)) throw new UsageError(`--timeout expects a number of seconds from 0 (no limit) to ${MAX_TIMEOUT_S}${v === undefined ? '' : `, got '${v}'`}`);
+      timeoutS = seconds;
     } else if (a.startsWith('--')) {
-      if (!EXPLAIN_FLAGS.has(a)) throw new UsageError(`unknown option '${a}' (expected ${[...EXPLAIN_FLAGS, ...Object.keys(EXPLAIN_VALUES)].join(', ')})`);
+      if (!EXPLAIN_FLAGS.has(a)) throw new UsageError(`unknown option '${a}' (expected ${[...EXPLAIN_FLAGS, ...EXPLAIN_VALUES.keys(), '--timeout'].join(', ')})`);
       flags.add(a);
     } else positional.push(a);
   }
@@ -58,6 +70,7 @@ function parseExplainArgs(args: readonly string[]): { module: string; options: E
   if (flags.has('--json') && flags.has('--dot')) throw new UsageError('--json and --dot exclude each other');
   return {
     module: positional[0],
+    timeoutS,
     options: {
       verbose: flags.has('--verbose'),
       analyze: flags.has('--analyze'),
@@ -71,18 +84,27 @@ function parseExplainArgs(args: readonly string[]): { module: string; options: E
 
 /** Duck-typed: the module may have loaded its own copy of Tessera, so `instanceof` cannot tell. */
 function pipelinePlan(value: unknown): PlanNode | undefined {
-  if (typeof value !== 'object' || value === null || !('plan' in value)) return undefined;
-  const plan = (value as { plan: unknown }).plan as Partial<PlanNode> | null;
-  const ok = typeof plan?.kind === 'string' && Array.isArray(plan.inputs) && (plan.output?.kind === 'relation' || plan.output?.kind === 'matrix');
-  return ok ? (plan as PlanNode) : undefined;
+  try {
+    if (typeof value !== 'object' || value === null || !('plan' in value)) return undefined;
+    const plan = (value as { plan: unknown }).plan as Partial<PlanNode> | null;
+    const ok = typeof plan?.kind === 'string' && Array.isArray(plan.inputs) && (plan.output?.kind === 'relation' || plan.output?.kind === 'matrix');
+    return ok ? (plan as PlanNode) : undefined;
+  } catch {
+    // A getter or proxy trap that throws: not a pipeline.
+    return undefined;
+  }
 }
 
 function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value !== 'object') return typeof value === 'undefined' ? 'undefined' : `a ${typeof value} (${String(value).slice(0, 40)})`;
-  const name = Object.getPrototypeOf(value)?.constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'a plain object';
+  try {
+    if (value === null) return 'null';
+    if (Array.isArray(value)) return 'an array';
+    if (typeof value !== 'object') return typeof value === 'undefined' ? 'undefined' : `a ${typeof value} (${String(value).slice(0, 40)})`;
+    const name: unknown = Object.getPrototypeOf(value)?.constructor?.name;
+    return typeof name === 'string' && name !== '' && name !== 'Object' ? `a ${name.slice(0, 40)}` : 'a plain object';
+  } catch {
+    return `a ${typeof value}`;
+  }
 }
 
 async function importModule(path: string): Promise<Record<string, unknown>> {
@@ -93,16 +115,60 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
   return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
 }
 
+/** The longest --timeout (setTimeout's limit, 2^31 - 1 ms, is about 24.8 days). */
+const MAX_TIMEOUT_S = 2_000_000;
+
+/** Set when a wait timed out: the module may hold the event loop open, so the CLI exits explicitly. */
+let timedOut = false;
+
+/**
+ * `promise`, or a ModuleLoadError saying `what` did not settle within `seconds` (0: no limit).
+ * The timer holds the process open while it waits (a promise that never settles holds nothing).
+ */
+async function within<T>(promise: Promise<T>, seconds: number, what: string): Promise<T> {
+  if (seconds === 0) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new ModuleLoadError(`${what} did not settle within ${seconds} s; a pipeline module must finish loading, and the promise it exports or returns must resolve (raise the limit with --timeout <seconds>, 0 for none)`));
+    }, seconds * 1000);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function reasonText(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  try {
+    return String(e);
+  } catch {
+    return typeof e;
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  try {
+    return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
+}
+
 /** Loads `specifier` (relative to the working directory) and returns the plan of its default export. */
-async function loadPipeline(specifier: string): Promise<PlanNode> {
+async function loadPipeline(specifier: string, timeoutS = DEFAULT_TIMEOUT_S): Promise<PlanNode> {
   const path = resolve(process.cwd(), specifier);
   if (!existsSync(path)) throw new UsageError(`cannot find module '${specifier}' (looked for ${path})`);
   if (statSync(path).isDirectory()) throw new UsageError(`'${specifier}' is a directory; expected a .ts or .js module`);
   let mod: Record<string, unknown>;
   try {
-    mod = await importModule(path);
+    mod = await within(importModule(path), timeoutS, `loading '${specifier}'`);
   } catch (e) {
-    throw new ModuleLoadError(`'${specifier}' failed to load: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.split('\n')[0]);
+    if (e instanceof ModuleLoadError) throw e;
+    throw new ModuleLoadError(`'${specifier}' failed to load: ${reasonText(e)}`.split('\n')[0]);
   }
   // A .ts module compiled as CommonJS (outside an ESM package) arrives as { default: module.exports }.
   const inner = mod.default as { __esModule?: unknown } | undefined;
@@ -112,13 +178,23 @@ async function loadPipeline(specifier: string): Promise<PlanNode> {
   }
   let value: unknown = ns.default;
   const returned = typeof value === 'function';
+  const source = returned ? `the function exported by default from '${specifier}'` : `the default export of '${specifier}'`;
   if (returned) {
     try {
-      value = await (value as () => unknown)();
+      value = (value as () => unknown)();
     } catch (e) {
-      throw new ModuleLoadError(`the function exported by default from '${specifier}' threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.split('\n')[0]);
+      throw new ModuleLoadError(`${source} threw: ${reasonText(e)}`.split('\n')[0]);
     }
-  } else value = await value;
+  }
+  if (isThenable(value)) {
+    const what = returned ? `the promise returned by ${source}` : `${source} (a promise)`;
+    try {
+      value = await within(Promise.resolve(value), timeoutS, what);
+    } catch (e) {
+      if (e instanceof ModuleLoadError) throw e;
+      throw new ModuleLoadError(`${what} rejected: ${reasonText(e)}`.split('\n')[0]);
+    }
+  }
   const plan = pipelinePlan(value);
   if (!plan) {
     const got = returned ? `a function that returned ${describe(value)}` : describe(value);
@@ -147,8 +223,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'explain': {
       try {
-        const { module, options } = parseExplainArgs(rest);
-        console.log(await explain(await loadPipeline(module), options));
+        const { module, timeoutS, options } = parseExplainArgs(rest);
+        console.log(await explain(await loadPipeline(module, timeoutS), options));
         return 0;
       } catch (e) {
         // Errors from the pipeline module come from its own copy of Tessera (tsx loads it
@@ -177,3 +253,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+// A module that timed out may still hold the event loop open (a timer, a socket): do not wait for it.
+if (timedOut) process.exit();

@@ -93,7 +93,7 @@ type NamesOfType<S extends SchemaSpec, D extends ColSpec> = string extends Names
  *   a filter on `isNotNull()` leaves the column nullable, in its type and in the plan;
  * - `onehot` takes a string column, nullable or not: a null row, like a value outside
  *   `categories`, encodes as an all-zero row of the feature's block;
- * - `hash` takes any column; a null row is all zero as well.
+ * - `hash` takes any column, into at most 2^24 buckets; a null row is all zero as well.
  */
 export type FeatureInput<S extends SchemaSpec> =
   | NamesOfType<S, NumericDType | 'bool'>
@@ -126,7 +126,8 @@ export class Relation<S extends SchemaSpec> {
     const names = this.schema.fields.map((f) => f.name);
     return new Proxy(row, {
       get(target, key, receiver) {
-        if (typeof key === 'string' && !(key in target) && !PASS_THROUGH_KEYS.has(key)) throw new UnknownColumnError('column reference', key, names);
+        // Own properties only: `r.hasOwnProperty` or `r.__proto__` is a column or an UnknownColumnError, never Object.prototype's member.
+        if (typeof key === 'string' && !Object.hasOwn(target, key) && !PASS_THROUGH_KEYS.has(key)) throw new UnknownColumnError('column reference', key, names);
         return Reflect.get(target, key, receiver);
       },
     }) as Row<S>;

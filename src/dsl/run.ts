@@ -1,9 +1,10 @@
 import type { Table } from 'apache-arrow';
 import type { Batch } from '../data/batch.js';
 import { cellValue } from '../data/column.js';
-import { ExecutionError } from '../errors.js';
+import { ExecutionError, MemoryLimitError } from '../errors.js';
 import { type ExecuteOptions, type NodeResult, execute } from '../exec/execute.js';
 import { toDense } from '../exec/operators/matrix.js';
+import { defaultMemoryLimit } from '../exec/run-context.js';
 import { type ExplainOptions, explain, explainSync } from '../explain/explain.js';
 import { batchesToArrow } from '../io/arrow.js';
 import type { FloatArray } from '../kernels/matrix/dense.js';
@@ -106,7 +107,14 @@ export async function collectPlanRows(plan: RelationNode, options: RunOptions = 
 export async function collectMatrix(plan: MatrixNode, options: RunOptions = {}): Promise<MatrixResultValue> {
   const { result } = await execute(planToRun(plan, options), executeOptions(options));
   if (result.kind !== 'matrix') throw new ExecutionError('collect', 'expected a matrix result');
-  const m = toDense(result.value);
+  // A sparse result (one-hot, hash) is densified here, outside the run: within the run's memory limit too.
+  const limit = options.memoryLimit ?? defaultMemoryLimit();
+  const m = toDense(result.value, {
+    operator: 'collect',
+    reserve: (bytes) => {
+      if (!(bytes <= limit)) throw new MemoryLimitError('collect', bytes, 0, limit);
+    },
+  });
   return {
     rows: m.rows,
     cols: m.cols,

@@ -5,15 +5,17 @@ import type { DenseMatrix } from '../kernels/matrix/dense.js';
 import type { LoopGuard } from '../plan/loop-operators.js';
 import type { Node, PlanNode } from '../plan/node.js';
 import type { PhysicalNode, PhysicalPlan } from '../physical/plan.js';
+import { postOrderOf } from '../plan/walk.js';
 import { type PhysicalOptions, planPhysical } from '../physical/planner.js';
 import { throwIfAborted } from '../providers/abort.js';
 import { programShapes } from '../providers/program.js';
 import { allProviders, providerByName } from '../providers/registry.js';
-import { runAppendColumns, runMatrixToRelation, runToMatrix } from './operators/bridge.js';
+import { runAppendColumns, runMatrixToRelation, runToMatrix, toMatrixBytes } from './operators/bridge.js';
 import { type MatrixValue, gemmInPanels, isCsr, isHybrid, matrixBytes, runMatrixOperator, toDense } from './operators/matrix.js';
 import { runKeyMap } from './operators/keyed.js';
 import { runAggregate, runDistinct, runFilter, runJoin, runLimit, runProject, runSort, runUnion } from './operators/relational.js';
 import { MemoryLedger, type OperatorRun, defaultMemoryLimit, operatorRun } from './run-context.js';
+import { checkArrayLength } from '../data/limits.js';
 
 /**
  * The executor: runs a physical plan, operator by operator, on the provider the
@@ -104,22 +106,15 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
 
   /** Runs one scope (the plan, or one iteration of a loop body), freeing each result after its last reader in the scope. */
   async function runScope(root: PhysicalNode, scope: LoopScope | null): Promise<NodeResult> {
+    // Each operator once, inputs first in depth-first order (what a recursive run would do),
+    // from a list rather than by recursion: plans may be MAX_PLAN_DEPTH deep.
+    const order = postOrderOf(root, (n) => n.inputs);
     const remaining = new Map<PhysicalNode, number>();
-    const count = (n: PhysicalNode) => {
-      for (const c of n.inputs) {
-        const seen = remaining.has(c);
-        remaining.set(c, (remaining.get(c) ?? 0) + 1);
-        if (!seen) count(c);
-      }
-    };
-    count(root);
+    for (const n of order) for (const c of n.inputs) remaining.set(c, (remaining.get(c) ?? 0) + 1);
     const memo = new Map<PhysicalNode, { result: NodeResult; bytes: number }>();
 
-    async function run(node: PhysicalNode): Promise<NodeResult> {
-      const done = memo.get(node);
-      if (done) return done.result;
-      const inputs: NodeResult[] = [];
-      for (const input of node.inputs) inputs.push(await run(input));
+    async function run(node: PhysicalNode): Promise<void> {
+      const inputs = node.inputs.map((input) => memo.get(input)!.result);
       throwIfAborted(signal, node.operator);
       const start = performance.now();
       const outcome = await runNode(node, inputs, scope);
@@ -139,9 +134,9 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
           memo.delete(input);
         }
       }
-      return outcome.result;
     }
-    const result = await run(root);
+    for (const node of order) await run(node);
+    const result = memo.get(root)!.result;
     // The scope's result lives on (the loop's next state, or the run's result): not recycled.
     ledger.release(memo.get(root)!.bytes);
     buffers.drop(result, false);
@@ -158,7 +153,8 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
   async function runNode(node: PhysicalNode, inputs: readonly NodeResult[], scope: LoopScope | null): Promise<Outcome> {
     if (node.program) {
       const provider = providerByName(node.provider);
-      const dense = inputs.map((r) => toDense(matrixOf(r, node)));
+      const budget = { operator: node.operator, reserve: (bytes: number) => ledger.check(node.operator, bytes) };
+      const dense = inputs.map((r) => toDense(matrixOf(r, node), budget));
       const shapes = programShapes(node.program, dense);
       const own = shapes.slice(dense.length).reduce((s, m) => s + m.rows * m.cols * 8, 0);
       ledger.check(node.operator, own);
@@ -328,7 +324,7 @@ function denseOutputElements(node: PlanNode, inputs: readonly MatrixValue[]): nu
 async function runOperator(node: PhysicalNode, inputs: readonly NodeResult[], scope: LoopScope | null, run: OperatorRun): Promise<NodeResult> {
   const logical = node.logical;
   const batches = (i: number) => batchesOf(inputs[i], node);
-  const dense = (i: number): DenseMatrix => toDense(matrixOf(inputs[i], node));
+  const dense = (i: number): DenseMatrix => toDense(matrixOf(inputs[i], node), run);
   switch (logical.kind) {
     case 'scan': {
       const { source, columns } = logical.args;
@@ -352,8 +348,10 @@ async function runOperator(node: PhysicalNode, inputs: readonly NodeResult[], sc
       return relation(runUnion(batches(0), batches(1)));
     case 'toMatrix': {
       const rows = totalRows(batches(0));
-      run.reserve(rows * (logical.output.kind === 'matrix' ? logical.output.cols : 0) * (node.layout === 'dense' ? (logical.args.dtype === 'float32' ? 4 : 8) : 12));
-      return matrix(runToMatrix(logical, batches(0), node.layout === 'columns' ? 'dense' : node.layout, node.operator === 'JoinToMatrix'));
+      const layout = node.layout === 'columns' ? 'dense' : node.layout;
+      // CSR and hybrid layouts hold one entry per row and one-hot/hash feature, not rows × width.
+      run.reserve(toMatrixBytes(logical.args, rows, layout));
+      return matrix(runToMatrix(logical, batches(0), layout, node.operator === 'JoinToMatrix'));
     }
     case 'keyMap':
       return matrix(runKeyMap(logical, batches(0), batches(1), run));
@@ -369,10 +367,14 @@ async function runOperator(node: PhysicalNode, inputs: readonly NodeResult[], sc
     default: {
       const values = inputs.map((r) => matrixOf(r, node));
       const elements = denseOutputElements(logical, values);
-      if (elements !== null) run.reserve(elements * (logical.output.kind === 'matrix' && logical.output.dtype === 'float32' ? 4 : 8));
+      if (elements !== null) {
+        const bytesPer = logical.output.kind === 'matrix' && logical.output.dtype === 'float32' ? 4 : 8;
+        checkArrayLength(node.operator, `its dense output`, elements, bytesPer);
+        run.reserve(elements * bytesPer);
+      }
       const [a, b] = values;
-      if (logical.kind === 'matmul' && !isCsr(a) && !isHybrid(a)) return matrix(await gemmInPanels(a, toDense(b), run.checkCancelled));
-      return matrix(runMatrixOperator(logical, values));
+      if (logical.kind === 'matmul' && !isCsr(a) && !isHybrid(a)) return matrix(await gemmInPanels(a, toDense(b, run), run.checkCancelled));
+      return matrix(runMatrixOperator(logical, values, run));
     }
   }
 }

@@ -5,6 +5,7 @@ import { type DType, isInteger } from '../types/dtype.js';
 import { type ExprNode, isArithmetic, type ComparisonOp, exprToString } from '../plan/expr.js';
 import { compareCodePoints } from '../data/strings.js';
 import { castColumn } from './cast.js';
+import { type Task, call, trampoline } from '../plan/walk.js';
 
 /**
  * Vectorized evaluation of scalar expressions over a batch, with SQL null
@@ -26,31 +27,52 @@ import { castColumn } from './cast.js';
 /** Column index by name, for the batch an expression is evaluated over. */
 export type ColumnResolver = (name: string) => number;
 
+/**
+ * The column of `e`'s values over `batch`. Operands are evaluated left to right (a CASE:
+ * every condition, then every branch value, then ELSE), on an explicit stack, so
+ * expressions as deep as MAX_EXPRESSION_DEPTH (src/plan/limits.ts) never exhaust it.
+ */
 export function evaluate(e: ExprNode, batch: Batch, resolve: ColumnResolver): Column {
   switch (e.kind) {
     case 'column':
       return batch.columns[resolve(e.name)];
     case 'literal':
       return constantColumn(e.type.dtype, e.value, batch.length);
+    default:
+      return trampoline(evaluateTask(e, batch, resolve));
+  }
+}
+
+function* evaluateTask(e: ExprNode, batch: Batch, resolve: ColumnResolver): Task<Column> {
+  const ev = (x: ExprNode) => call(evaluateTask(x, batch, resolve));
+  switch (e.kind) {
+    case 'column':
+      return batch.columns[resolve(e.name)];
+    case 'literal':
+      return constantColumn(e.type.dtype, e.value, batch.length);
     case 'binary': {
-      const l = evaluate(e.left, batch, resolve);
-      const r = evaluate(e.right, batch, resolve);
+      const l = yield* ev(e.left);
+      const r = yield* ev(e.right);
       if (e.op === 'and' || e.op === 'or') return logical(e.op, l, r);
       if (isArithmetic(e.op)) return arithmetic(e, l, r);
       return compare(e.op, l, r);
     }
     case 'unary':
-      return unaryOp(e.op, evaluate(e.arg, batch, resolve), e.type.dtype);
-    case 'coalesce':
-      return coalesceColumns(
-        e.args.map((a) => evaluate(a, batch, resolve)),
-        e.type.dtype,
-        batch.length,
-      );
+      return unaryOp(e.op, yield* ev(e.arg), e.type.dtype);
+    case 'coalesce': {
+      const args: Column[] = [];
+      for (const a of e.args) args.push(yield* ev(a));
+      return coalesceColumns(args, e.type.dtype, batch.length);
+    }
     case 'cast':
-      return castColumn(evaluate(e.arg, batch, resolve), e.type.dtype);
-    case 'case':
-      return caseColumns(e, batch, resolve);
+      return castColumn(yield* ev(e.arg), e.type.dtype);
+    case 'case': {
+      const conds: Column[] = [];
+      for (const b of e.branches) conds.push(yield* ev(b.when));
+      const thens: Column[] = [];
+      for (const b of e.branches) thens.push(yield* ev(b.then));
+      return caseColumns(e, conds, thens, yield* ev(e.otherwise), batch.length);
+    }
   }
 }
 
@@ -316,15 +338,9 @@ function coalesceColumns(args: readonly Column[], dtype: DType, n: number): Colu
   return merger.column();
 }
 
-function caseColumns(e: Extract<ExprNode, { kind: 'case' }>, batch: Batch, resolve: ColumnResolver): Column {
-  const n = batch.length;
+function caseColumns(e: Extract<ExprNode, { kind: 'case' }>, conds: readonly Column[], values: readonly Column[], other: Column, n: number): Column {
   const dtype = e.type.dtype;
-  const conds = e.branches.map((b) => evaluate(b.when, batch, resolve));
-  const thens = e.branches.map((b) => {
-    const c = evaluate(b.then, batch, resolve);
-    return c.dtype === dtype ? c : castColumn(c, dtype);
-  });
-  const other = evaluate(e.otherwise, batch, resolve);
+  const thens = values.map((c) => (c.dtype === dtype ? c : castColumn(c, dtype)));
   const otherwise = other.dtype === dtype ? other : castColumn(other, dtype);
   const merger = new RowMerger(dtype, n);
   for (let i = 0; i < n; i++) {

@@ -79,11 +79,14 @@ export class LoopBuilder {
     private readonly resolve: ColumnResolver,
   ) {}
 
-  /** A name for an input of the generated loop (arrays and numbers). */
+  /**
+   * A name for an input of the generated loop (arrays and numbers). The comment names
+   * its kind from a fixed list (`inputKind`), never from the value itself: a typed-array
+   * subclass's `constructor.name` is whatever its author wrote, newlines and code included.
+   */
   input(x: unknown): string {
     const name = `$${this.ctx.length}`;
-    const kind = ArrayBuffer.isView(x) ? x.constructor.name : typeof x;
-    this.prelude.push(`const ${name} = ctx[${this.ctx.length}]; // ${kind}`);
+    this.prelude.push(`const ${name} = ctx[${this.ctx.length}]; // ${inputKind(x)}`);
     this.ctx.push(x);
     return name;
   }
@@ -306,6 +309,39 @@ export class LoopBuilder {
   get width(): number {
     return Math.max(this.lanes, 1);
   }
+}
+
+/** The built-in typed arrays, with their names written here (a constructor's `name` property can be redefined). */
+const TYPED_ARRAY_KINDS: readonly (readonly [Function, string])[] = [
+  [Float64Array, 'Float64Array'],
+  [Float32Array, 'Float32Array'],
+  [Int32Array, 'Int32Array'],
+  [Uint32Array, 'Uint32Array'],
+  [Int16Array, 'Int16Array'],
+  [Uint16Array, 'Uint16Array'],
+  [Int8Array, 'Int8Array'],
+  [Uint8Array, 'Uint8Array'],
+  [Uint8ClampedArray, 'Uint8ClampedArray'],
+  [BigInt64Array, 'BigInt64Array'],
+  [BigUint64Array, 'BigUint64Array'],
+];
+
+/**
+ * The kind of a loop input as it appears in the generated text (and so in the loop
+ * cache's key: one compiled loop per combination of input kinds keeps each monomorphic).
+ * Only strings from this file: a typed array is named by the built-in it is (a subclass
+ * as "<built-in> subclass"), anything else by `typeof`.
+ */
+export function inputKind(x: unknown): string {
+  if (ArrayBuffer.isView(x)) {
+    const proto = Object.getPrototypeOf(x) as object | null;
+    for (const [ctor, name] of TYPED_ARRAY_KINDS) {
+      if (proto === ctor.prototype) return name;
+      if (x instanceof ctor) return `${name} subclass`;
+    }
+    return 'other view';
+  }
+  return typeof x;
 }
 
 interface Leaf {

@@ -1,5 +1,5 @@
 import { totalmem } from 'node:os';
-import { ExecutionError } from '../errors.js';
+import { ExecutionError, MemoryLimitError } from '../errors.js';
 import { throwIfAborted } from '../providers/abort.js';
 
 /**
@@ -8,25 +8,7 @@ import { throwIfAborted } from '../providers/abort.js';
  * variant of its algorithm actually ran (explain analyze shows it).
  */
 
-/** A run that would hold more than its memory limit: raised before the allocation, naming the operator. */
-export class MemoryLimitError extends ExecutionError {
-  constructor(
-    operator: string,
-    readonly requestedBytes: number,
-    readonly liveBytes: number,
-    readonly limitBytes: number,
-  ) {
-    super(
-      operator,
-      `needs ${mb(requestedBytes)} with ${mb(liveBytes)} already held, over the memory limit of ${mb(limitBytes)}; ` +
-        'filter or project earlier, or raise collect({ memoryLimit })',
-    );
-  }
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
-}
+export { MemoryLimitError };
 
 /** The default memory limit: three quarters of this machine's memory. */
 export function defaultMemoryLimit(): number {
@@ -44,7 +26,8 @@ export class MemoryLedger {
 
   /** Throws before `bytes` more would pass the limit. */
   check(operator: string, bytes: number): void {
-    if (this.live + bytes > this.limit) throw new MemoryLimitError(operator, bytes, this.live, this.limit);
+    // Negated so that a NaN estimate (an overflowing size) fails too.
+    if (!(this.live + bytes <= this.limit)) throw new MemoryLimitError(operator, bytes, this.live, this.limit);
   }
 
   hold(bytes: number): void {

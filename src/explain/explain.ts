@@ -4,11 +4,12 @@ import type { PhysicalNode, PhysicalPlan } from '../physical/plan.js';
 import { type PhysicalOptions, planPhysical } from '../physical/planner.js';
 import { physicalText } from './physical.js';
 import { type PlanNode } from '../plan/node.js';
+import { postOrderOf } from '../plan/walk.js';
 import { type PlanEstimate, estimatePlan } from '../optimizer/cost.js';
 import { type OptimizeOptions, type PlanDecision, type RuleFiring, DEFAULT_RULES, optimize } from '../optimizer/index.js';
 import type { Rule } from '../optimizer/rule.js';
 import { explainDot } from './dot.js';
-import { explainJson } from './json.js';
+import { explainJson, writeJson } from './json.js';
 import { type TreeGutter, loopCost, selfTimeMs, formatBytes, formatCount, formatFlops, formatMs, formatOutput, formatRatio, formatShape, formatTree } from './text.js';
 
 /**
@@ -104,7 +105,7 @@ export function explainSync(plan: PlanNode, options: ExplainOptions = {}): strin
 export function renderReport(report: ExplainReport, options: ExplainOptions = {}): string {
   switch (options.format ?? 'text') {
     case 'json':
-      return JSON.stringify(explainJson(report, { verbose: options.verbose === true }), null, 2);
+      return writeJson(explainJson(report, { verbose: options.verbose === true }));
     case 'dot':
       return explainDot(report);
     case 'text':
@@ -144,10 +145,8 @@ function planGutter(estimates: PlanEstimate, analysis: ExplainAnalysis | undefin
   };
 }
 
-function hasLoop(plan: PlanNode, seen = new Set<PlanNode>()): boolean {
-  if (seen.has(plan)) return false;
-  seen.add(plan);
-  return plan.kind === 'loop' || plan.inputs.some((c) => hasLoop(c, seen));
+function hasLoop(plan: PlanNode): boolean {
+  return postOrderOf(plan, (n) => n.inputs).some((n) => n.kind === 'loop');
 }
 
 function truncate(text: string, max: number): string {

@@ -6,6 +6,7 @@ import { formatColumnType } from '../types/dtype.js';
 import type { ExplainReport } from './explain.js';
 import { type PhysicalJson, physicalJson } from './physical.js';
 import { sharedNodes } from './text.js';
+import { type Task, call, trampoline } from '../plan/walk.js';
 
 /**
  * EXPLAIN as a JSON document for tools. Plans are trees of nodes; a subplan read by
@@ -75,18 +76,26 @@ export function explainJson(report: ExplainReport, { verbose = false }: { verbos
   const stats = report.analysis?.stats;
   const tree = (root: PlanNode, estimates: PlanEstimate, withActual: boolean): ExplainJsonNode => {
     const shared = sharedNodes(root);
-    const visit = (n: PlanNode): ExplainJsonNode => ({
-      id: idOf(n),
-      operator: n.kind,
-      label: nodeLabel(n),
-      output: outputJson(n.output),
-      estimate: estimates.nodes.get(n) ?? null,
-      inputs: n.inputs.map(visit),
-      ...(n.kind === 'loop' ? { body: visit(n.args.body), iterations: n.args.iterations } : {}),
-      ...(shared.has(n) ? { shared: true as const } : {}),
-      ...(withActual && stats ? { actual: stats.get(n) ?? null } : {}),
-    });
-    return visit(root);
+    // On the trampoline (src/plan/walk.ts): plans may be MAX_PLAN_DEPTH deep. Ids are given
+    // before the inputs are visited (a node's id is smaller than its inputs' when first met).
+    function* visit(n: PlanNode): Task<ExplainJsonNode> {
+      const id = idOf(n);
+      const inputs: ExplainJsonNode[] = [];
+      for (const c of n.inputs) inputs.push(yield* call(visit(c)));
+      const body = n.kind === 'loop' ? yield* call(visit(n.args.body)) : undefined;
+      return {
+        id,
+        operator: n.kind,
+        label: nodeLabel(n),
+        output: outputJson(n.output),
+        estimate: estimates.nodes.get(n) ?? null,
+        inputs,
+        ...(n.kind === 'loop' ? { body: body!, iterations: n.args.iterations } : {}),
+        ...(shared.has(n) ? { shared: true as const } : {}),
+        ...(withActual && stats ? { actual: stats.get(n) ?? null } : {}),
+      };
+    }
+    return trampoline(visit(root));
   };
 
   const { logical, optimized, estimates } = report;
@@ -107,4 +116,78 @@ export function explainJson(report: ExplainReport, { verbose = false }: { verbos
     physical: physicalJson(report.physical, report.analysis?.physicalStats),
     ...(report.analysis ? { analyze: { totalMs: report.analysis.totalMs, peakBytes: report.analysis.peakBytes } } : {}),
   };
+}
+
+/**
+ * JSON text of an explain document, as `JSON.stringify(doc, null, indent)` writes it,
+ * except that values nested more than `indentedDepth` levels deep are written compactly
+ * (on one line). Written from an explicit stack: a plan MAX_PLAN_DEPTH operators deep
+ * nests twice as many JSON levels, more than JSON.stringify's recursion takes, and with
+ * every level indented the text would grow with the square of the depth.
+ */
+export function writeJson(doc: unknown, { indent = 2, indentedDepth = 100 }: { indent?: number; indentedDepth?: number } = {}): string {
+  const out: string[] = [];
+  // Work items: a value at a depth, or text to write as it is.
+  const work: ({ value: unknown; depth: number } | string)[] = [{ value: doc, depth: 0 }];
+  while (work.length > 0) {
+    const item = work.pop()!;
+    if (typeof item === 'string') {
+      out.push(item);
+      continue;
+    }
+    const { value, depth } = item;
+    if (value === null || value === undefined || typeof value === 'function' || typeof value === 'symbol') {
+      out.push('null');
+      continue;
+    }
+    if (typeof value === 'number') {
+      out.push(Number.isFinite(value) ? JSON.stringify(value) : 'null');
+      continue;
+    }
+    if (typeof value !== 'object') {
+      // strings, booleans (and bigints, which JSON.stringify rejects as well)
+      out.push(JSON.stringify(value));
+      continue;
+    }
+    const pretty = indent > 0 && depth < indentedDepth;
+    const inner = pretty ? `\n${' '.repeat(indent * (depth + 1))}` : '';
+    const outer = pretty ? `\n${' '.repeat(indent * depth)}` : '';
+    if (Array.isArray(value)) {
+      if (value.length === 0) {
+        out.push('[]');
+        continue;
+      }
+      out.push('[');
+      work.push(`${outer}]`);
+      for (let i = value.length - 1; i >= 0; i--) {
+        work.push({ value: jsonValue(value[i], String(i)) ?? null, depth: depth + 1 });
+        work.push(`${i > 0 ? ',' : ''}${inner}`);
+      }
+      continue;
+    }
+    const record = value as Record<string, unknown>;
+    const entries = Object.keys(record)
+      .map((k) => [k, jsonValue(record[k], k)] as const)
+      .filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol');
+    if (entries.length === 0) {
+      out.push('{}');
+      continue;
+    }
+    out.push('{');
+    work.push(`${outer}}`);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, v] = entries[i];
+      work.push({ value: v, depth: depth + 1 });
+      work.push(`${i > 0 ? ',' : ''}${inner}${JSON.stringify(k)}${pretty ? ': ' : ':'}`);
+    }
+  }
+  return out.join('');
+}
+
+/** A value as JSON.stringify sees it: through its toJSON method when it has one. */
+function jsonValue(value: unknown, key: string): unknown {
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return (value as { toJSON(key: string): unknown }).toJSON(key);
+  }
+  return value;
 }

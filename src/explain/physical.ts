@@ -1,5 +1,6 @@
 import type { PhysicalStats } from '../exec/execute.js';
 import { type PhysicalNode, type PhysicalPlan, physicalPostOrder } from '../physical/plan.js';
+import { type Task, call, trampoline } from '../plan/walk.js';
 import { operatorDef } from '../plan/node.js';
 import { formatBytes, formatMs, formatShape } from './text.js';
 
@@ -32,10 +33,13 @@ export function physicalText(plan: PhysicalPlan, stats?: ReadonlyMap<PhysicalNod
   const rows: { cells: string[] | null; text: string }[] = [];
   const seen = new Set<PhysicalNode>();
   const header = stats ? ['est. time', 'time', 'transfer', '%', 'actual'] : ['est. time'];
-  const visit = (node: PhysicalNode, role: string, prefix: string, childPrefix: string) => {
+  // Depth first, each node before its children, from a stack: plans may be MAX_PLAN_DEPTH deep.
+  const stack: { node: PhysicalNode; role: string; prefix: string; childPrefix: string }[] = [{ node: plan.root, role: '', prefix: '', childPrefix: '' }];
+  while (stack.length > 0) {
+    const { node, role, prefix, childPrefix } = stack.pop()!;
     if (seen.has(node)) {
       rows.push({ cells: null, text: `${prefix}${role}#${node.id} ${node.operator} (shown above)` });
-      return;
+      continue;
     }
     seen.add(node);
     const s = stats?.get(node);
@@ -54,13 +58,12 @@ export function physicalText(plan: PhysicalPlan, stats?: ReadonlyMap<PhysicalNod
       const extra = [s.ran ? `ran: ${s.ran}` : '', s.compiles > 0 ? `compiled ${s.compiles}×` : '', s.runs > 1 ? `runs ×${s.runs}` : '', `output ${formatBytes(s.bytes)}`].filter(Boolean);
       rows.push({ cells: null, text: `${bar}${extra.join(' · ')}` });
     }
-    children.forEach((child, i) => {
+    for (let i = children.length - 1; i >= 0; i--) {
       const last = i === children.length - 1;
-      visit(child.node, child.role, `${childPrefix}${last ? '└─ ' : '├─ '}`, `${childPrefix}${last ? '   ' : '│  '}`);
-    });
-  };
-  visit(plan.root, '', '', '');
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r.cells?.[c]?.length ?? 0)));
+      stack.push({ node: children[i].node, role: children[i].role, prefix: `${childPrefix}${last ? '└─ ' : '├─ '}`, childPrefix: `${childPrefix}${last ? '   ' : '│  '}` });
+    }
+  }
+  const widths = header.map((h, c) => rows.reduce((w, r) => Math.max(w, r.cells?.[c]?.length ?? 0), h.length));
   const line = (cells: readonly string[] | null, text: string) => `  ${widths.map((w, c) => (cells?.[c] ?? '').padStart(w)).join('  ')}  ${text}`.trimEnd();
   const providers = [...new Set(physicalPostOrder(plan.root).map((n) => `${n.provider}/${n.device}`))].join(', ');
   const lines = [`Physical plan (est. ${formatMs(plan.estimatedMs)}; on ${providers})`, line(header, 'operator'), ...rows.map((r) => line(r.cells, r.text))];
@@ -96,22 +99,28 @@ export interface PhysicalJson {
 }
 
 export function physicalJson(plan: PhysicalPlan, stats?: ReadonlyMap<PhysicalNode, PhysicalStats>): PhysicalJson {
-  const visit = (n: PhysicalNode): PhysicalJsonNode => ({
-    id: n.id,
-    operator: n.operator,
-    label: physicalLabel(n),
-    covers: n.covers.map((c) => c.kind),
-    provider: n.provider,
-    device: n.device,
-    layout: n.layout,
-    ...(n.dtype ? { dtype: n.dtype } : {}),
-    algorithm: n.algorithm,
-    reason: n.reason,
-    estimatedMs: n.estimatedMs,
-    estimatedBytes: n.estimatedBytes,
-    inputs: n.inputs.map(visit),
-    ...(n.body ? { body: visit(n.body) } : {}),
-    ...(stats ? { actual: stats.get(n) ?? null } : {}),
-  });
-  return { estimatedMs: plan.estimatedMs, request: plan.request, notices: plan.notices, root: visit(plan.root) };
+  // On the trampoline (src/plan/walk.ts): plans may be MAX_PLAN_DEPTH deep.
+  function* visit(n: PhysicalNode): Task<PhysicalJsonNode> {
+    const inputs: PhysicalJsonNode[] = [];
+    for (const c of n.inputs) inputs.push(yield* call(visit(c)));
+    const body = n.body ? yield* call(visit(n.body)) : undefined;
+    return {
+      id: n.id,
+      operator: n.operator,
+      label: physicalLabel(n),
+      covers: n.covers.map((c) => c.kind),
+      provider: n.provider,
+      device: n.device,
+      layout: n.layout,
+      ...(n.dtype ? { dtype: n.dtype } : {}),
+      algorithm: n.algorithm,
+      reason: n.reason,
+      estimatedMs: n.estimatedMs,
+      estimatedBytes: n.estimatedBytes,
+      inputs,
+      ...(body ? { body } : {}),
+      ...(stats ? { actual: stats.get(n) ?? null } : {}),
+    };
+  }
+  return { estimatedMs: plan.estimatedMs, request: plan.request, notices: plan.notices, root: trampoline(visit(plan.root)) };
 }

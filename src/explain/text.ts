@@ -1,6 +1,7 @@
 import type { OperatorStats } from '../exec/execute.js';
 import { listText } from '../plan/text.js';
 import { type PlanNode, type OutputType, nodeLabel } from '../plan/node.js';
+import { postOrderOf } from '../plan/walk.js';
 import { estimatePlan } from '../optimizer/cost.js';
 import { formatColumnType } from '../types/dtype.js';
 
@@ -88,13 +89,7 @@ export function formatRatio(before: number, after: number): string {
 export function selfTimeMs(node: PlanNode, stats: ReadonlyMap<PlanNode, OperatorStats>): number {
   const own = stats.get(node)?.timeMs ?? 0;
   if (node.kind !== 'loop') return own;
-  const inBody = new Set<PlanNode>();
-  const walk = (n: PlanNode) => {
-    if (inBody.has(n)) return;
-    inBody.add(n);
-    n.inputs.forEach(walk);
-  };
-  walk(node.args.body);
+  const inBody = new Set(postOrderOf(node.args.body, (n) => n.inputs));
   let body = 0;
   for (const n of inBody) body += stats.get(n)?.timeMs ?? 0;
   return Math.max(0, own - body);
@@ -154,15 +149,16 @@ function childrenOf(node: PlanNode, loopBodies: boolean): Child[] {
 export function sharedNodes(root: PlanNode, loopBodies = true): Set<PlanNode> {
   const seen = new Set<PlanNode>();
   const shared = new Set<PlanNode>();
-  const visit = (node: PlanNode) => {
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
     if (seen.has(node)) {
       shared.add(node);
-      return;
+      continue;
     }
     seen.add(node);
-    for (const c of childrenOf(node, loopBodies)) visit(c.node);
-  };
-  visit(root);
+    for (const c of childrenOf(node, loopBodies)) stack.push(c.node);
+  }
   return shared;
 }
 
@@ -186,11 +182,14 @@ export function formatTree(root: PlanNode, options: TreeOptions = {}): string {
   const shared = markShared ? sharedNodes(root, loopBodies) : new Set<PlanNode>();
   const tags = new Map<PlanNode, number>();
   const rows: { cells: readonly string[] | null; text: string }[] = [];
-  const visit = (node: PlanNode, role: string, prefix: string, childPrefix: string) => {
+  // Depth first, each node before its children, from a stack: plans may be MAX_PLAN_DEPTH deep.
+  const stack: { node: PlanNode; role: string; prefix: string; childPrefix: string }[] = [{ node: root, role: '', prefix: '', childPrefix: '' }];
+  while (stack.length > 0) {
+    const { node, role, prefix, childPrefix } = stack.pop()!;
     const seenTag = tags.get(node);
     if (seenTag !== undefined) {
       rows.push({ cells: null, text: `${prefix}${role}${nodeLabel(node)}  (#${seenTag}, shown above)` });
-      return;
+      continue;
     }
     let tag = '';
     if (shared.has(node)) {
@@ -202,15 +201,14 @@ export function formatTree(root: PlanNode, options: TreeOptions = {}): string {
     const children = childrenOf(node, loopBodies);
     const below = children.length > 0 ? '│ ' : '  ';
     if (showOutput) rows.push({ cells: null, text: `${childPrefix}${below}  → ${formatOutput(node.output)}` });
-    children.forEach((child, i) => {
+    for (let i = children.length - 1; i >= 0; i--) {
       const last = i === children.length - 1;
-      visit(child.node, child.role, `${childPrefix}${last ? '└─ ' : '├─ '}`, `${childPrefix}${last ? '   ' : '│  '}`);
-    });
-  };
-  visit(root, '', '', '');
+      stack.push({ node: children[i].node, role: children[i].role, prefix: `${childPrefix}${last ? '└─ ' : '├─ '}`, childPrefix: `${childPrefix}${last ? '   ' : '│  '}` });
+    }
+  }
   if (!gutter) return rows.map((r) => `${indent}${r.text}`).join('\n');
 
-  const widths = gutter.header.map((h, c) => Math.max(h.length, ...rows.map((r) => r.cells?.[c]?.length ?? 0)));
+  const widths = gutter.header.map((h, c) => rows.reduce((w, r) => Math.max(w, r.cells?.[c]?.length ?? 0), h.length));
   const line = (cells: readonly string[] | null, text: string) =>
     `${indent}${widths.map((w, c) => (cells?.[c] ?? '').padStart(w)).join('  ')}  ${text}`.trimEnd();
   return [line(gutter.header, options.treeHeader ?? ''), ...rows.map((r) => line(r.cells, r.text))].join('\n');

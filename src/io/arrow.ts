@@ -200,7 +200,14 @@ function packBits(bytes: Uint8Array, n: number): Uint8Array {
   return bits;
 }
 
-function arrowTypeOf(dtype: DType): arrow.DataType {
+/**
+ * The Arrow type of a column of `dtype` at position `index` of its schema. Strings are
+ * dictionary-encoded under the dictionary id `index`: apache-arrow would otherwise take
+ * the next value of a process-wide counter, so the same result collected twice would
+ * carry different ids and write different IPC bytes. Field positions are unique within
+ * a schema, as dictionary ids must be.
+ */
+function arrowTypeOf(dtype: DType, index: number): arrow.DataType {
   switch (dtype) {
     case 'float64':
       return new arrow.Float64();
@@ -215,7 +222,7 @@ function arrowTypeOf(dtype: DType): arrow.DataType {
     case 'date':
       return new arrow.DateDay();
     case 'string':
-      return new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
+      return new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32(), index);
   }
 }
 
@@ -268,10 +275,12 @@ function toData(type: arrow.DataType, col: Column): AnyData {
  * An Arrow table over batches: one record batch per non-empty batch, sharing the
  * buffers of float64, float32, int32 and date columns. int64 becomes Arrow Int64,
  * date DateDay, bool a bitmap, and strings Dictionary<Utf8, Int32> with one
- * dictionary per column.
+ * dictionary per column, whose id is the column's position. Everything in the table
+ * follows from the schema and the batches, so the same result gives the same table, and
+ * `tableToIPC` the same bytes, every time.
  */
 export function batchesToArrow(schema: RelationSchema, batches: readonly Batch[]): arrow.Table {
-  const types = schema.fields.map((f) => arrowTypeOf(f.dtype));
+  const types = schema.fields.map((f, c) => arrowTypeOf(f.dtype, c));
   const arrowSchema = new arrow.Schema(schema.fields.map((f, c) => new arrow.Field(f.name, types[c], f.nullable)));
   const nonEmpty = batches.filter((b) => b.length > 0);
   const children = schema.fields.map((f, c) => {

@@ -47,6 +47,16 @@ export interface SourceInit {
  */
 export function makeSource(init: SourceInit): TableSource {
   const names = init.fields.map((f) => f.name);
+  // Columns are looked up by name: two of one name (an Arrow table or file may have them)
+  // would make one unreachable. Rejected, as the CSV reader rejects a repeated header.
+  const seen = new Map<string, number>();
+  names.forEach((n, c) => {
+    const first = seen.get(n);
+    if (first !== undefined) {
+      throw new SourceError(init.name, `duplicate column name '${n}' (columns ${first + 1} and ${c + 1}); every column needs its own name: rename one before reading it`);
+    }
+    seen.set(n, c);
+  });
   for (const k of init.primaryKey ?? []) {
     if (!names.includes(k)) throw new UnknownColumnError(`${init.name} (primary key)`, k, names);
   }
@@ -203,7 +213,9 @@ export function columnsSource(cols: Record<string, ArrayLike<unknown> | TypedArr
     if (data.length !== length) {
       throw new SourceError(name, `column '${col}' has ${data.length} rows but column '${entries[0][0]}' has ${length}`);
     }
-    const declared = opts.types?.[col] !== undefined ? parseColSpec(opts.types[col], { operator: `${name} (types)`, column: col }) : undefined;
+    // Own properties only: a column named `constructor` or `toString` must not find Object.prototype's.
+    const spec = opts.types !== undefined && Object.hasOwn(opts.types, col) ? opts.types[col] : undefined;
+    const declared = spec !== undefined ? parseColSpec(spec, { operator: `${name} (types)`, column: col }) : undefined;
     const column = toColumn(name, col, data, declared?.dtype);
     if (declared && !declared.nullable && column.validity) {
       throw new SourceError(name, `column '${col}' is declared '${declared.dtype}' (not nullable) but row ${column.validity.indexOf(0)} is null`);
@@ -212,7 +224,7 @@ export function columnsSource(cols: Record<string, ArrayLike<unknown> | TypedArr
     columns.push(column);
   }
   for (const k of Object.keys(opts.types ?? {})) {
-    if (!(k in cols)) throw new UnknownColumnError(`${name} (types)`, k, entries.map((e) => e[0]));
+    if (!Object.hasOwn(cols, k)) throw new UnknownColumnError(`${name} (types)`, k, entries.map((e) => e[0]));
   }
   return makeSource({
     prefix: 'columns',

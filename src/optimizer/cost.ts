@@ -2,6 +2,7 @@ import type { ExprNode } from '../plan/expr.js';
 import type { PlanNode } from '../plan/node.js';
 import { sourceColumn } from '../plan/provenance.js';
 import { toMatrixDensity, toMatrixLayout } from '../plan/bridge-operators.js';
+import { type Task, call, trampoline } from '../plan/walk.js';
 
 /**
  * The cost model: estimated rows, columns, floating-point operations and bytes per
@@ -57,19 +58,26 @@ function distinctOf(node: PlanNode, column: string): number | undefined {
 
 /** Fraction of rows a predicate keeps: textbook defaults, refined by distinct counts and min/max. */
 export function selectivity(e: ExprNode, input: PlanNode): number {
+  return trampoline(selectivityOf(e, input));
+}
+
+function* selectivityOf(e: ExprNode, input: PlanNode): Task<number> {
+  const of = (x: ExprNode) => call(selectivityOf(x, input));
   if (e.kind === 'literal') return e.value === true ? 1 : 0;
   if (e.kind === 'unary') {
-    if (e.op === 'not') return 1 - selectivity(e.arg, input);
+    if (e.op === 'not') return 1 - (yield* of(e.arg));
     if (e.op === 'isNull') return 0.05;
     if (e.op === 'isNotNull') return 0.95;
   }
   if (e.kind !== 'binary') return 0.5;
   switch (e.op) {
-    case 'and':
-      return selectivity(e.left, input) * selectivity(e.right, input);
+    case 'and': {
+      const a = yield* of(e.left);
+      return a * (yield* of(e.right));
+    }
     case 'or': {
-      const a = selectivity(e.left, input);
-      const b = selectivity(e.right, input);
+      const a = yield* of(e.left);
+      const b = yield* of(e.right);
       return a + b - a * b;
     }
     case 'eq': {
@@ -113,13 +121,15 @@ export function estimatePlan(root: PlanNode): PlanEstimate {
     readonly weight: number;
   }
 
-  const visit = (node: PlanNode, scope: Scope): Estimate => {
+  // Inputs first, then a loop's body (its own scope), then the node: on the trampoline, as plans may be MAX_PLAN_DEPTH deep.
+  function* visit(node: PlanNode, scope: Scope): Task<Estimate> {
     const known = scope.memo.get(node);
     if (known) return known;
-    const inputs = node.inputs.map((c) => visit(c, scope));
+    const inputs: Estimate[] = [];
+    for (const c of node.inputs) inputs.push(scope.memo.get(c) ?? (yield* call(visit(c, scope))));
     let est: Estimate;
     if (node.kind === 'loop') {
-      const body = visit(node.args.body, { memo: new Map(), loopInputs: inputs, weight: scope.weight * node.args.iterations });
+      const body = yield* call(visit(node.args.body, { memo: new Map(), loopInputs: inputs, weight: scope.weight * node.args.iterations }));
       est = make(body.rows, body.cols, 0, 0);
     } else if (node.kind === 'loopInput') {
       const bound = scope.loopInputs[node.args.index];
@@ -134,8 +144,8 @@ export function estimatePlan(root: PlanNode): PlanEstimate {
     scope.memo.set(node, est);
     if (!nodes.has(node)) nodes.set(node, est);
     return est;
-  };
-  visit(root, { memo: nodes, loopInputs: [], weight: 1 });
+  }
+  trampoline(visit(root, { memo: nodes, loopInputs: [], weight: 1 }));
   return { nodes, total: { flops, bytes, cost, operatorRuns } };
 }
 

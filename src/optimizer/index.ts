@@ -1,3 +1,4 @@
+import { DepthLimitError } from '../errors.js';
 import type { PlanNode } from '../plan/node.js';
 import { type OptimizeOptions, type OptimizeResult, runRules } from './driver.js';
 import type { Rule } from './rule.js';
@@ -104,7 +105,14 @@ export function optimize(plan: PlanNode, options: OptimizeOptions & { rules?: re
   const cost = (p: PlanNode) => wholePlanCost(estimatePlan(p));
   for (const pass of options.passes ?? DEFAULT_PASSES) {
     if (disabled.has(pass.name)) continue;
-    const result = pass.run(source, { optimized: current, rewrite, cost });
+    let result: ReturnType<PlanPass['run']>;
+    try {
+      result = pass.run(source, { optimized: current, rewrite, cost });
+    } catch (e) {
+      // An alternative that would pass a depth limit (src/plan/limits.ts) is no alternative: the plan stays as it is.
+      if (e instanceof DepthLimitError) continue;
+      throw e;
+    }
     decisions.push(...result.decisions);
     if (result.plan !== source) {
       source = result.plan;

@@ -1,4 +1,5 @@
 import { type PlanNode, makeNode, planDigest, withInputs } from '../plan/node.js';
+import { type Task, call, trampoline } from '../plan/walk.js';
 
 /**
  * Restricting a matrix to some rows of the relation it was computed from, which the
@@ -23,49 +24,51 @@ import { type PlanNode, makeNode, planDigest, withInputs } from '../plan/node.js
 export function restrictRows(m: PlanNode, rel: PlanNode, kept: PlanNode): PlanNode | null {
   const relDigest = planDigest(rel);
   const memo = new Map<PlanNode, PlanNode | null>();
-  const restrict = (n: PlanNode): PlanNode | null => {
-    if (!memo.has(n)) memo.set(n, rewrite(n));
+  // On the trampoline (src/plan/walk.ts): a row-aligned spine may be MAX_PLAN_DEPTH deep.
+  function* restrict(n: PlanNode): Task<PlanNode | null> {
+    if (!memo.has(n)) memo.set(n, yield* call(rewrite(n)));
     return memo.get(n)!;
-  };
-  const all = (inputs: readonly PlanNode[]): PlanNode[] | null => {
-    const out = inputs.map(restrict);
-    return out.every((x) => x !== null) ? (out as PlanNode[]) : null;
-  };
-  const rewrite = (n: PlanNode): PlanNode | null => {
+  }
+  function* rewrite(n: PlanNode): Task<PlanNode | null> {
     switch (n.kind) {
       case 'toMatrix':
         if (planDigest(n.inputs[0]) !== relDigest || n.args.features.some((f) => f.encoding === 'standardize')) return null;
         return makeNode('toMatrix', n.args, [kept]);
       case 'matmul': {
-        const a = restrict(n.inputs[0]);
+        const a = yield* call(restrict(n.inputs[0]));
         return a && withInputs(n, [a, n.inputs[1]]);
       }
       case 'elementwise': {
         const [a, b] = n.inputs;
-        const ra = restrict(a);
+        const ra = yield* call(restrict(a));
         if (!ra) return null;
         if (b.output.kind === 'matrix' && b.output.rows === 1) return withInputs(n, [ra, b]);
-        const rb = restrict(b);
+        const rb = yield* call(restrict(b));
         return rb && withInputs(n, [ra, rb]);
       }
       case 'map':
       case 'nearest':
       case 'selectCols': {
-        const a = restrict(n.inputs[0]);
+        const a = yield* call(restrict(n.inputs[0]));
         return a && withInputs(n, [a]);
       }
       case 'reduce': {
         if (n.args.axis !== 'rows') return null;
-        const a = restrict(n.inputs[0]);
+        const a = yield* call(restrict(n.inputs[0]));
         return a && withInputs(n, [a]);
       }
       case 'hstack': {
-        const inputs = all(n.inputs);
-        return inputs && withInputs(n, inputs);
+        const inputs: PlanNode[] = [];
+        for (const c of n.inputs) {
+          const r = yield* call(restrict(c));
+          if (r === null) return null;
+          inputs.push(r);
+        }
+        return withInputs(n, inputs);
       }
       default:
         return null;
     }
-  };
-  return restrict(m);
+  }
+  return trampoline(restrict(m));
 }

@@ -1,5 +1,6 @@
 import type { MatrixDType } from '../plan/matrix-operators.js';
 import type { PlanNode } from '../plan/node.js';
+import { postOrderOf } from '../plan/walk.js';
 import type { DenseProgram } from '../providers/program.js';
 import type { Device, ProviderName } from '../providers/provider.js';
 
@@ -53,11 +54,6 @@ export interface PhysicalPlan {
 }
 
 /** Every physical node of a plan, loop bodies included, inputs (and bodies) before their readers, each once. */
-export function physicalPostOrder(root: PhysicalNode, out: PhysicalNode[] = [], seen = new Set<PhysicalNode>()): PhysicalNode[] {
-  if (seen.has(root)) return out;
-  seen.add(root);
-  for (const c of root.inputs) physicalPostOrder(c, out, seen);
-  if (root.body) physicalPostOrder(root.body, out, seen);
-  out.push(root);
-  return out;
+export function physicalPostOrder(root: PhysicalNode): PhysicalNode[] {
+  return postOrderOf(root, (n) => (n.body ? [...n.inputs, n.body] : n.inputs));
 }

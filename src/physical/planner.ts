@@ -1,5 +1,6 @@
 import { type Estimate, estimatePlan } from '../optimizer/cost.js';
 import { type PlanNode, isMatrix } from '../plan/node.js';
+import { type Task, call, postOrderOf, trampoline } from '../plan/walk.js';
 import type { MatrixProvider, ProviderName } from '../providers/provider.js';
 import { allProviders } from '../providers/registry.js';
 import { jsOperator } from './operators.js';
@@ -107,15 +108,21 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
       regionOf.set(node, region);
     }
 
-    // Pass 2: physical nodes for JS operators and region roots.
-    function build(node: PlanNode): PhysicalNode {
+    // Pass 2: physical nodes for JS operators and region roots, inputs first (numbered in
+    // that order), on the trampoline (src/plan/walk.ts): plans may be MAX_PLAN_DEPTH deep.
+    function* buildAll(nodes: readonly PlanNode[]): Task<PhysicalNode[]> {
+      const out: PhysicalNode[] = [];
+      for (const n of nodes) out.push(built.get(n) ?? (yield* call(build(n))));
+      return out;
+    }
+    function* build(node: PlanNode): Task<PhysicalNode> {
       const done = built.get(node);
       if (done) return done;
       const p = placed.get(node)!;
       const region = regionOf.get(node);
       let phys: PhysicalNode;
       if (region) {
-        const inputs = region.inputs.map(build);
+        const inputs = yield* buildAll(region.inputs);
         const members = region.members;
         const provider = byName.get(p.provider)!;
         const ms = members.reduce((s, m) => s + placed.get(m)!.ms, 0);
@@ -136,7 +143,7 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
           estimatedBytes: est(node).bytes,
         };
       } else {
-        const inputs = node.inputs.map(build);
+        const inputs = yield* buildAll(node.inputs);
         const op = jsOperator(node, node.inputs.map((c) => layouts.get(c) ?? 'dense'), operatorOptions);
         const body = node.kind === 'loop' ? planScope(node.args.body, weight * node.args.iterations) : undefined;
         phys = {
@@ -160,7 +167,7 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
       built.set(node, phys);
       return phys;
     }
-    return build(root);
+    return trampoline(build(root));
   }
 
   const root = planScope(plan, 1);
@@ -179,16 +186,7 @@ function programAlgorithm(provider: MatrixProvider, members: readonly PlanNode[]
 
 /** Nodes of one scope (not entering loop bodies), inputs first, each once. */
 function scopeOrder(root: PlanNode): PlanNode[] {
-  const out: PlanNode[] = [];
-  const seen = new Set<PlanNode>();
-  const visit = (n: PlanNode) => {
-    if (seen.has(n)) return;
-    seen.add(n);
-    n.inputs.forEach(visit);
-    out.push(n);
-  };
-  visit(root);
-  return out;
+  return postOrderOf(root, (n) => n.inputs);
 }
 
 /** How many operators of the scope read each node (a loop's body is its own scope). */

@@ -1,4 +1,4 @@
-import { PlanError, TypeMismatchError } from '../errors.js';
+import { PlanError, ShapeError, TypeMismatchError } from '../errors.js';
 import { isNumeric } from '../types/dtype.js';
 import { type Field, fieldNames, requireField, requireUniqueNames } from '../types/schema.js';
 import { type MatrixDType, matrix, matrixInput } from './matrix-operators.js';
@@ -91,19 +91,29 @@ function checkFeature(f: Feature, field: Field): void {
   if (f.encoding === 'hash' && (!Number.isInteger(f.buckets) || f.buckets < 1)) {
     throw new PlanError('toMatrix', `hash encoding of '${f.column}' expects a positive integer bucket count, got ${f.buckets}`);
   }
+  if (f.encoding === 'hash' && f.buckets > MAX_HASH_BUCKETS) {
+    throw new PlanError(
+      'toMatrix',
+      `hash encoding of '${f.column}' into ${f.buckets} buckets: at most ${MAX_HASH_BUCKETS} (2^24) buckets are supported, since every bucket is a named column of the matrix (its plan holds one name per column); use fewer buckets`,
+    );
+  }
 }
+
+/**
+ * The most buckets a hash feature may have. Encoding costs nothing per bucket (the CSR
+ * result holds one entry per row), but the plan names every matrix column (`col#17`),
+ * so 10^9 buckets would exhaust the heap while the plan is being built.
+ */
+export const MAX_HASH_BUCKETS = 2 ** 24;
+
+/** The widest matrix toMatrix builds: column indices of its CSR form are int32. */
+const MAX_MATRIX_COLS = 2 ** 31 - 1;
 
 /** The row count of a relation when it is known before running (a scan with statistics, and row-preserving operators above it). */
 export function staticRowCount(node: PlanNode): number | null {
-  switch (node.kind) {
-    case 'scan':
-      return node.args.source.stats.rowCount ?? null;
-    case 'project':
-    case 'sort':
-      return staticRowCount(node.inputs[0]);
-    default:
-      return null;
-  }
+  // Down the chain in a loop: plans may be MAX_PLAN_DEPTH deep.
+  while (node.kind === 'project' || node.kind === 'sort') node = node.inputs[0];
+  return node.kind === 'scan' ? (node.args.source.stats.rowCount ?? null) : null;
 }
 
 export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
@@ -114,6 +124,8 @@ export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
       const schema = relationSchema(inputs[0], 'toMatrix');
       if (features.length === 0 && !intercept) throw new PlanError('toMatrix', 'expected at least one feature column');
       for (const f of features) checkFeature(f, requireField(schema, f.column, 'toMatrix'));
+      const width = features.reduce((s, f) => s + featureWidth(f), 0) + (intercept ? 1 : 0);
+      if (width > MAX_MATRIX_COLS) throw new ShapeError('toMatrix', `the features make ${width} matrix columns, more than ${MAX_MATRIX_COLS} (2^31 - 1, the column indices of a sparse matrix are int32)`);
       const names = [...features.flatMap(featureColumnNames), ...(intercept ? ['intercept'] : [])];
       requireUniqueNames(names, 'toMatrix');
       return matrix(staticRowCount(inputs[0]), names.length, dtype, names, inputs[0]);

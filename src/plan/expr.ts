@@ -1,4 +1,4 @@
-import { TypeMismatchError, UnknownColumnError } from '../errors.js';
+import { DepthLimitError, TypeMismatchError, UnknownColumnError } from '../errors.js';
 import {
   type ColumnType,
   type DType,
@@ -9,12 +9,16 @@ import {
 } from '../types/dtype.js';
 import { type RelationSchema, fieldNames, findField } from '../types/schema.js';
 import { dateToDays, daysToIsoDate } from '../types/date.js';
-import { type DigestValue, encodeDigest } from './digest.js';
+import { type DigestValue, EncodedDigest, encodeDigest } from './digest.js';
+import { MAX_EXPRESSION_DEPTH } from './limits.js';
+import { type Task, call, postOrderOf, trampoline } from './walk.js';
 
 /**
  * Scalar expressions: immutable plan values with a resolved output type.
  * Constructors check operand types and throw a TypeMismatchError naming the
- * operation and its operands.
+ * operation and its operands, and a DepthLimitError for an expression deeper than
+ * MAX_EXPRESSION_DEPTH (src/plan/limits.ts). Walks over expressions keep their own
+ * stack (src/plan/walk.ts), so expressions as deep as the limit never exhaust it.
  */
 
 export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'mod';
@@ -42,6 +46,42 @@ const ARITHMETIC = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'mod']);
 const COMPARISON = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 export const isArithmetic = (op: BinaryOp): op is ArithmeticOp => ARITHMETIC.has(op);
 export const isComparison = (op: BinaryOp): op is ComparisonOp => COMPARISON.has(op);
+
+/** Depth of expressions built by the constructors below (computed from their operands' in O(1)) or measured once. */
+const depths = new WeakMap<ExprNode, number>();
+
+/**
+ * Levels on the deepest path from `e` down to a column or literal (a column is 1 deep,
+ * `x + 1` 2). Known in O(1) for expressions the constructors built; measured without
+ * recursion (and remembered) for ones rewrites assembled themselves.
+ */
+export function exprDepth(e: ExprNode): number {
+  const known = depths.get(e);
+  if (known !== undefined) return known;
+  if (e.kind === 'column' || e.kind === 'literal') return 1;
+  for (const n of postOrderOf<ExprNode>(e, (x) => (depths.has(x) ? [] : exprChildren(x)))) {
+    if (depths.has(n)) continue;
+    let below = 0;
+    for (const c of exprChildren(n)) below = Math.max(below, depths.get(c) ?? exprDepth(c));
+    depths.set(n, below + 1);
+  }
+  return depths.get(e)!;
+}
+
+/** `e`, a new expression over `operands`, after checking that it stays within MAX_EXPRESSION_DEPTH (a DepthLimitError naming `operation` otherwise). */
+function withinDepth<E extends ExprNode>(e: E, operands: readonly ExprNode[], operation: string): E {
+  let below = 0;
+  for (const o of operands) below = Math.max(below, exprDepth(o));
+  if (below + 1 > MAX_EXPRESSION_DEPTH) throw new DepthLimitError(operation, 'expression', below + 1, MAX_EXPRESSION_DEPTH);
+  depths.set(e, below + 1);
+  return e;
+}
+
+/** A DepthLimitError naming `operator` when `e` is deeper than MAX_EXPRESSION_DEPTH (an expression a rewrite assembled itself). */
+export function checkExprDepth(e: ExprNode, operator: string): void {
+  const depth = exprDepth(e);
+  if (depth > MAX_EXPRESSION_DEPTH) throw new DepthLimitError(operator, 'expression', depth, MAX_EXPRESSION_DEPTH);
+}
 
 export function columnRef(name: string, type: ColumnType): ExprNode {
   // Only dtype and nullability: a Field passed as `type` must not carry its name into
@@ -180,10 +220,14 @@ export function binary(op: BinaryOp, left: ExprNode, right: ExprNode): ExprNode 
     dtype = 'bool';
   }
   // x % 0 is null, so a modulo may produce nulls from non-null operands.
-  return { kind: 'binary', op, left, right, type: { dtype, nullable: nullable || op === 'mod' } };
+  return withinDepth({ kind: 'binary', op, left, right, type: { dtype, nullable: nullable || op === 'mod' } }, [left, right], op);
 }
 
 export function unary(op: UnaryOp, arg: ExprNode): ExprNode {
+  return withinDepth(unaryNode(op, arg), [arg], op);
+}
+
+function unaryNode(op: UnaryOp, arg: ExprNode): ExprNode {
   const d = arg.type.dtype;
   switch (op) {
     case 'not':
@@ -207,7 +251,7 @@ export function coalesce(args: readonly ExprNode[]): ExprNode {
     if (!c) throw new TypeMismatchError('coalesce', `arguments of different types: ${args.map(describe).join(', ')}`);
     dtype = c;
   }
-  return { kind: 'coalesce', args, type: { dtype, nullable: args.every((a) => a.type.nullable) } };
+  return withinDepth({ kind: 'coalesce', args, type: { dtype, nullable: args.every((a) => a.type.nullable) } }, args, 'coalesce');
 }
 
 const CASTS: Record<DType, readonly DType[]> = {
@@ -229,7 +273,7 @@ export function cast(arg: ExprNode, dtype: DType): ExprNode {
   const from = arg.type.dtype;
   const lossy = (from === 'string' && dtype !== 'string') || ((from === 'float64' || from === 'float32' || from === 'int64') && (dtype === 'int32' || dtype === 'int64' || dtype === 'date'));
   const nullable = arg.type.nullable || lossy;
-  return { kind: 'cast', arg, type: { dtype, nullable } };
+  return withinDepth({ kind: 'cast', arg, type: { dtype, nullable } }, [arg], 'cast');
 }
 
 export function caseWhen(branches: readonly { when: ExprNode; then: ExprNode }[], otherwise: ExprNode): ExprNode {
@@ -242,7 +286,7 @@ export function caseWhen(branches: readonly { when: ExprNode; then: ExprNode }[]
     dtype = c;
     nullable ||= b.then.type.nullable;
   }
-  return { kind: 'case', branches, otherwise, type: { dtype, nullable } };
+  return withinDepth({ kind: 'case', branches, otherwise, type: { dtype, nullable } }, [...branches.flatMap((b) => [b.when, b.then]), otherwise], 'case');
 }
 
 const SYMBOL: Record<BinaryOp, string> = {
@@ -265,34 +309,62 @@ function literalToString(e: Extract<ExprNode, { kind: 'literal' }>): string {
 
 /** SQL-like text of an expression, as explain prints it (for people: names are not quoted, so it is no identity). */
 export function exprToString(e: ExprNode): string {
-  const r = exprToString;
+  return trampoline(exprText(e));
+}
+
+function* exprText(e: ExprNode): Task<string> {
+  const r = (x: ExprNode) => call(exprText(x));
   switch (e.kind) {
     case 'column':
       return e.name;
     case 'literal':
       return literalToString(e);
-    case 'binary':
-      return `(${r(e.left)} ${SYMBOL[e.op]} ${r(e.right)})`;
-    case 'unary':
-      if (e.op === 'not') return `NOT ${r(e.arg)}`;
-      if (e.op === 'neg') return `-${r(e.arg)}`;
-      if (e.op === 'abs') return `abs(${r(e.arg)})`;
-      return `${r(e.arg)} IS ${e.op === 'isNull' ? 'NULL' : 'NOT NULL'}`;
-    case 'coalesce':
-      return `coalesce(${e.args.map(r).join(', ')})`;
+    case 'binary': {
+      const left = yield* r(e.left);
+      return `(${left} ${SYMBOL[e.op]} ${yield* r(e.right)})`;
+    }
+    case 'unary': {
+      const arg = yield* r(e.arg);
+      if (e.op === 'not') return `NOT ${arg}`;
+      if (e.op === 'neg') return `-${arg}`;
+      if (e.op === 'abs') return `abs(${arg})`;
+      return `${arg} IS ${e.op === 'isNull' ? 'NULL' : 'NOT NULL'}`;
+    }
+    case 'coalesce': {
+      const args: string[] = [];
+      for (const a of e.args) args.push(yield* r(a));
+      return `coalesce(${args.join(', ')})`;
+    }
     case 'cast':
-      return `CAST(${r(e.arg)} AS ${e.type.dtype})`;
-    case 'case':
-      return `CASE ${e.branches.map((b) => `WHEN ${r(b.when)} THEN ${r(b.then)}`).join(' ')} ELSE ${r(e.otherwise)} END`;
+      return `CAST(${yield* r(e.arg)} AS ${e.type.dtype})`;
+    case 'case': {
+      const branches: string[] = [];
+      for (const b of e.branches) {
+        const when = yield* r(b.when);
+        branches.push(`WHEN ${when} THEN ${yield* r(b.then)}`);
+      }
+      return `CASE ${branches.join(' ')} ELSE ${yield* r(e.otherwise)} END`;
+    }
   }
 }
 
 /**
  * An expression as a digest value (src/plan/digest.ts): a tagged list per node holding
  * its operator, its operands and its type, with names and literal values as values, never
- * as text, so a column named `(a + 1)` and the expression a + 1 stay apart.
+ * as text, so a column named `(a + 1)` and the expression a + 1 stay apart. Encoded once
+ * per expression node and remembered (children's encodings reused), so that a predicate
+ * grown one conjunct at a time (stacked filters merged) is not encoded again whole.
  */
 export function exprKey(e: ExprNode): DigestValue {
+  return new EncodedDigest(exprDigest(e));
+}
+
+/** Encoded keys of expressions (see exprKey). */
+const keyTexts = new WeakMap<ExprNode, string>();
+
+/** The key of `e` alone, its operands by their (already encoded) keys. */
+function localKey(e: ExprNode): DigestValue {
+  const k = (x: ExprNode) => new EncodedDigest(keyTexts.get(x)!);
   const type = [e.type.dtype, e.type.nullable];
   switch (e.kind) {
     case 'column':
@@ -300,21 +372,26 @@ export function exprKey(e: ExprNode): DigestValue {
     case 'literal':
       return ['literal', e.value, type];
     case 'binary':
-      return ['binary', e.op, exprKey(e.left), exprKey(e.right), type];
+      return ['binary', e.op, k(e.left), k(e.right), type];
     case 'unary':
-      return ['unary', e.op, exprKey(e.arg), type];
+      return ['unary', e.op, k(e.arg), type];
     case 'coalesce':
-      return ['coalesce', e.args.map(exprKey), type];
+      return ['coalesce', e.args.map(k), type];
     case 'cast':
-      return ['cast', exprKey(e.arg), type];
+      return ['cast', k(e.arg), type];
     case 'case':
-      return ['case', e.branches.map((b) => [exprKey(b.when), exprKey(b.then)]), exprKey(e.otherwise), type];
+      return ['case', e.branches.map((b) => [k(b.when), k(b.then)]), k(e.otherwise), type];
   }
 }
 
 /** Canonical text of an expression: equal digests mean structurally equal expressions, types included. */
 export function exprDigest(e: ExprNode): string {
-  return encodeDigest(exprKey(e));
+  const known = keyTexts.get(e);
+  if (known !== undefined) return known;
+  for (const n of postOrderOf<ExprNode>(e, (x) => (keyTexts.has(x) ? [] : exprChildren(x)))) {
+    if (!keyTexts.has(n)) keyTexts.set(n, encodeDigest(localKey(n)));
+  }
+  return keyTexts.get(e)!;
 }
 
 /** The immediate sub-expressions of `e`. */
@@ -353,9 +430,49 @@ export function mapChildren(e: ExprNode, f: (child: ExprNode) => ExprNode): Expr
   }
 }
 
+/** `e` with its immediate sub-expressions replaced by `children`, given in the order exprChildren lists them; types are kept. */
+function withChildren(e: ExprNode, children: readonly ExprNode[]): ExprNode {
+  switch (e.kind) {
+    case 'column':
+    case 'literal':
+      return e;
+    case 'binary':
+      return { ...e, left: children[0], right: children[1] };
+    case 'unary':
+    case 'cast':
+      return { ...e, arg: children[0] };
+    case 'coalesce':
+      return { ...e, args: [...children] };
+    case 'case':
+      return { ...e, branches: e.branches.map((_, i) => ({ when: children[2 * i], then: children[2 * i + 1] })), otherwise: children[children.length - 1] };
+  }
+}
+
+/**
+ * `e` rewritten bottom-up without recursion: `leaf` gives each column's and literal's
+ * replacement, `node` each other node's from the node over rewritten children (by
+ * default the node itself over them, as mapChildren builds it).
+ */
+export function rewriteExpr(e: ExprNode, leaf: (e: ExprNode) => ExprNode, node: (rebuilt: ExprNode) => ExprNode = (x) => x): ExprNode {
+  function* go(x: ExprNode): Task<ExprNode> {
+    if (x.kind === 'column' || x.kind === 'literal') return leaf(x);
+    const children: ExprNode[] = [];
+    for (const c of exprChildren(x)) children.push(yield* call(go(c)));
+    return node(withChildren(x, children));
+  }
+  return trampoline(go(e));
+}
+
 /** The AND-conjuncts of a predicate, left to right: a AND (b AND c) → [a, b, c]. */
 export function conjuncts(e: ExprNode): ExprNode[] {
-  return e.kind === 'binary' && e.op === 'and' ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
+  const out: ExprNode[] = [];
+  const stack = [e];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    if (x.kind === 'binary' && x.op === 'and') stack.push(x.right, x.left);
+    else out.push(x);
+  }
+  return out;
 }
 
 /** The AND of one or more predicates. */
@@ -365,29 +482,42 @@ export function conjunction(parts: readonly ExprNode[]): ExprNode {
 
 /** Names of the columns an expression reads. */
 export function columnsOf(e: ExprNode, into = new Set<string>()): Set<string> {
-  if (e.kind === 'column') into.add(e.name);
-  for (const c of exprChildren(e)) columnsOf(c, into);
+  const stack = [e];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    if (x.kind === 'column') into.add(x.name);
+    else {
+      const children = exprChildren(x);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+    }
+  }
   return into;
 }
 
 /** Rewrites column references bottom-up through `f`. */
 export function substituteColumns(e: ExprNode, f: (col: Extract<ExprNode, { kind: 'column' }>) => ExprNode): ExprNode {
-  if (e.kind === 'column') return f(e);
-  return mapChildren(e, (c) => substituteColumns(c, f));
+  return rewriteExpr(e, (x) => (x.kind === 'column' ? f(x) : x));
 }
 
 /**
  * Checks that every column `e` reads exists in `schema` with the dtype it was built
- * for, so that a plan rebuilt by a rewrite can never read a column it does not have.
+ * for, so that a plan rebuilt by a rewrite can never read a column it does not have;
+ * and that `e` is within MAX_EXPRESSION_DEPTH (a DepthLimitError naming `operator`).
  */
 export function checkExpr(e: ExprNode, schema: RelationSchema, operator: string): void {
-  if (e.kind === 'column') {
-    const f = findField(schema, e.name);
-    if (!f) throw new UnknownColumnError(operator, e.name, fieldNames(schema));
-    if (f.dtype !== e.type.dtype || (f.nullable && !e.type.nullable)) {
-      throw new TypeMismatchError(operator, `column '${e.name}' is ${formatColumnType(f)} in the input, but the expression expects ${formatColumnType(e.type)}`);
+  checkExprDepth(e, operator);
+  const stack = [e];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    if (x.kind !== 'column') {
+      const children = exprChildren(x);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+      continue;
     }
-    return;
+    const f = findField(schema, x.name);
+    if (!f) throw new UnknownColumnError(operator, x.name, fieldNames(schema));
+    if (f.dtype !== x.type.dtype || (f.nullable && !x.type.nullable)) {
+      throw new TypeMismatchError(operator, `column '${x.name}' is ${formatColumnType(f)} in the input, but the expression expects ${formatColumnType(x.type)}`);
+    }
   }
-  for (const c of exprChildren(e)) checkExpr(c, schema, operator);
 }

@@ -1,6 +1,7 @@
 import { PlanError, ShapeError } from '../errors.js';
 import { type MatrixDType, matrix, matrixInput, shapeText } from './matrix-operators.js';
-import { type OperatorDefs, type PlanNode, makeNode, nestedPlan, withInputs } from './node.js';
+import { type OperatorDefs, type PlanNode, childPlans, makeNode, nestedPlan, withInputs } from './node.js';
+import { postOrderOf } from './walk.js';
 
 /**
  * The loop of iterative learners: `iterations` times, state ← body(state), starting
@@ -40,9 +41,8 @@ export function newLoopId(): string {
 
 /** Whether `node` reads the state of loop `loopId`. */
 export function readsLoopState(node: PlanNode, loopId: string): boolean {
-  if (node.kind === 'loopState') return node.args.loopId === loopId;
-  if (node.kind === 'loop' && readsLoopState(node.args.body, loopId)) return true;
-  return node.inputs.some((c) => readsLoopState(c, loopId));
+  // Each node once, without recursion (bodies may share subplans and be MAX_PLAN_DEPTH deep).
+  return postOrderOf(node, childPlans).some((n) => n.kind === 'loopState' && n.args.loopId === loopId);
 }
 
 /**
@@ -106,11 +106,12 @@ export const LOOP_OPERATORS: OperatorDefs<LoopArgs> = {
 };
 
 /** Every loopInput leaf of the body must name an existing input of this loop. */
-function checkLeaves(node: PlanNode, loopId: string, inputs: readonly PlanNode[]): void {
-  if (node.kind === 'loopInput' && node.args.loopId === loopId) {
-    if (node.args.index < 1 || node.args.index >= inputs.length) {
-      throw new PlanError('loop', `the body reads loop input ${node.args.index}, but the loop has ${inputs.length - 1} extra input(s)`);
+function checkLeaves(body: PlanNode, loopId: string, inputs: readonly PlanNode[]): void {
+  for (const node of postOrderOf(body, (n) => n.inputs)) {
+    if (node.kind === 'loopInput' && node.args.loopId === loopId) {
+      if (node.args.index < 1 || node.args.index >= inputs.length) {
+        throw new PlanError('loop', `the body reads loop input ${node.args.index}, but the loop has ${inputs.length - 1} extra input(s)`);
+      }
     }
   }
-  for (const c of node.inputs) checkLeaves(c, loopId, inputs);
 }

@@ -1,4 +1,4 @@
-import { PlanError } from '../errors.js';
+import { DepthLimitError, PlanError } from '../errors.js';
 import type { RelationSchema } from '../types/schema.js';
 import { type DigestValue, NestedDigest, encodeDigest } from './digest.js';
 import { type BridgeArgs, BRIDGE_OPERATORS } from './bridge-operators.js';
@@ -6,6 +6,8 @@ import { type KeyedArgs, KEYED_OPERATORS } from './keyed-operators.js';
 import { type LoopArgs, LOOP_OPERATORS } from './loop-operators.js';
 import { type MatrixArgs, MATRIX_OPERATORS } from './matrix-operators.js';
 import { type RelationalArgs, RELATIONAL_OPERATORS } from './relational-operators.js';
+import { MAX_PLAN_DEPTH } from './limits.js';
+import { postOrderOf } from './walk.js';
 
 /**
  * Logical plan nodes: immutable values with a typed output (a relation schema or a
@@ -76,14 +78,45 @@ export function operatorDef<K extends NodeKind>(kind: K): OperatorDef<K> {
   return operators[kind] as OperatorDef<K>;
 }
 
-/** Builds a node, checking its arguments and deriving its output type. */
+/**
+ * Builds a node, checking its arguments and deriving its output type. A node that would
+ * make the plan deeper than MAX_PLAN_DEPTH (src/plan/limits.ts) is a DepthLimitError.
+ */
 export function makeNode<K extends NodeKind>(kind: K, args: NodeArgs[K], inputs: readonly PlanNode[]): Node<K> {
   const def = operatorDef(kind);
   if (def.arity !== 'any' && inputs.length !== def.arity) {
     throw new PlanError(kind, `expected ${def.arity} input(s), got ${inputs.length}`);
   }
+  let below = 0;
+  for (const c of inputs) below = Math.max(below, planDepth(c));
+  if (kind === 'loop') below = Math.max(below, planDepth((args as NodeArgs['loop']).body));
+  if (below + 1 > MAX_PLAN_DEPTH) throw new DepthLimitError(kind, 'plan', below + 1, MAX_PLAN_DEPTH);
   const output = def.derive(args, inputs);
-  return Object.freeze({ kind, args: Object.freeze(args) as NodeArgs[K], inputs: Object.freeze([...inputs]), output });
+  const node = Object.freeze({ kind, args: Object.freeze(args) as NodeArgs[K], inputs: Object.freeze([...inputs]), output });
+  depths.set(node as PlanNode, below + 1);
+  return node;
+}
+
+/** Depth of every node built (makeNode sets it from its inputs' in O(1)). */
+const depths = new WeakMap<PlanNode, number>();
+
+/** Operators on the longest path from `node` down to a leaf, the node and its loop bodies included (a scan is 1 deep). */
+export function planDepth(node: PlanNode): number {
+  const known = depths.get(node);
+  if (known !== undefined) return known;
+  // Only for nodes not built by makeNode: computed without recursion, inputs first.
+  for (const n of postOrderOf(node, (x) => (depths.has(x) ? [] : childPlans(x)))) {
+    if (depths.has(n)) continue;
+    let below = 0;
+    for (const c of childPlans(n)) below = Math.max(below, depths.get(c)!);
+    depths.set(n, below + 1);
+  }
+  return depths.get(node)!;
+}
+
+/** The plans a node reads: its inputs and, for a loop, its body (first). */
+export function childPlans(node: PlanNode): readonly PlanNode[] {
+  return node.kind === 'loop' ? [node.args.body, ...node.inputs] : node.inputs;
 }
 
 /** The same node over new inputs (re-checked); returns `node` itself when nothing changed. */
@@ -112,16 +145,29 @@ const digests = new WeakMap<PlanNode, string>();
  * Canonical text of a whole subplan: equal digests mean equal plans, and equal plans
  * have equal digests. The text is `kind(arg,…)[input,…]`, each argument encoded by
  * encodeDigest and each input by its own digest; all of them are self-delimiting, so
- * the text reads back one way only.
+ * the text reads back one way only. Computed inputs first without recursion, and
+ * joined with `+` (V8 keeps the pieces shared instead of copying every input's text
+ * into every reader's), so a deep chain costs time and memory in proportion to its size.
  */
 export function planDigest(node: PlanNode): string {
-  let d = digests.get(node);
-  if (d === undefined) {
-    const args = operatorDef(node.kind).digest(node.args as never).map(encodeDigest);
-    d = `${node.kind}(${args.join(',')})[${node.inputs.map(planDigest).join(',')}]`;
-    digests.set(node, d);
+  const known = digests.get(node);
+  if (known !== undefined) return known;
+  for (const n of postOrderOf(node, (x) => (digests.has(x) ? [] : x.inputs))) {
+    if (digests.has(n)) continue;
+    // A loop's body digest is one of its arguments (nestedPlan): a walk of its own.
+    let d = n.kind + '(';
+    operatorDef(n.kind)
+      .digest(n.args as never)
+      .forEach((arg, i) => {
+        d = d + (i > 0 ? ',' : '') + encodeDigest(arg);
+      });
+    d = d + ')[';
+    n.inputs.forEach((c, i) => {
+      d = d + (i > 0 ? ',' : '') + digests.get(c)!;
+    });
+    digests.set(n, d + ']');
   }
-  return d;
+  return digests.get(node)!;
 }
 
 /** A plan as a digest argument (a loop body): its digest, embedded. */
@@ -151,9 +197,20 @@ export function nodeLabel(node: PlanNode): string {
   return args ? `${def.name} ${args}` : def.name;
 }
 
-/** Every node of a plan, inputs before the nodes that read them. */
-export function postOrder(node: PlanNode, out: PlanNode[] = []): PlanNode[] {
-  for (const c of node.inputs) postOrder(c, out);
-  out.push(node);
+/**
+ * Every node of a plan as a tree (not entering loop bodies): a subplan read twice is
+ * listed twice; inputs before the nodes that read them. Without recursion.
+ */
+export function postOrder(node: PlanNode): PlanNode[] {
+  const out: PlanNode[] = [];
+  const stack: { node: PlanNode; next: number }[] = [{ node, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.next < top.node.inputs.length) stack.push({ node: top.node.inputs[top.next++], next: 0 });
+    else {
+      stack.pop();
+      out.push(top.node);
+    }
+  }
   return out;
 }

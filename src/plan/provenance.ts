@@ -7,29 +7,38 @@ import type { TableSource } from './source.js';
  * projections of a plain column reference, group keys). Undefined for computed columns.
  */
 export function sourceColumn(node: PlanNode, column: string): { source: TableSource; column: string } | undefined {
-  switch (node.kind) {
-    case 'scan':
-      return node.output.kind === 'relation' && node.output.schema.fields.some((f) => f.name === column) ? { source: node.args.source, column } : undefined;
-    case 'filter':
-    case 'sort':
-    case 'limit':
-    case 'distinct':
-      return sourceColumn(node.inputs[0], column);
-    case 'project': {
-      const c = node.args.columns.find((x) => x.name === column);
-      return c?.expr.kind === 'column' ? sourceColumn(node.inputs[0], c.expr.name) : undefined;
+  // A loop down the chain, not a recursion: plans may be MAX_PLAN_DEPTH deep.
+  for (;;) {
+    switch (node.kind) {
+      case 'scan':
+        return node.output.kind === 'relation' && node.output.schema.fields.some((f) => f.name === column) ? { source: node.args.source, column } : undefined;
+      case 'filter':
+      case 'sort':
+      case 'limit':
+      case 'distinct':
+      case 'appendColumns':
+        node = node.inputs[0];
+        continue;
+      case 'project': {
+        const c = node.args.columns.find((x) => x.name === column);
+        if (c?.expr.kind !== 'column') return undefined;
+        column = c.expr.name;
+        node = node.inputs[0];
+        continue;
+      }
+      case 'aggregate':
+        if (!node.args.groupBy.includes(column)) return undefined;
+        node = node.inputs[0];
+        continue;
+      case 'join': {
+        const [left, right] = node.inputs;
+        const inLeft = left.output.kind === 'relation' && left.output.schema.fields.some((f) => f.name === column);
+        node = inLeft ? left : right;
+        continue;
+      }
+      default:
+        return undefined;
     }
-    case 'aggregate':
-      return node.args.groupBy.includes(column) ? sourceColumn(node.inputs[0], column) : undefined;
-    case 'join': {
-      const [left, right] = node.inputs;
-      const inLeft = left.output.kind === 'relation' && left.output.schema.fields.some((f) => f.name === column);
-      return inLeft ? sourceColumn(left, column) : sourceColumn(right, column);
-    }
-    case 'appendColumns':
-      return sourceColumn(node.inputs[0], column);
-    default:
-      return undefined;
   }
 }
 

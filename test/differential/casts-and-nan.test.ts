@@ -60,6 +60,18 @@ describe('DuckDB-compatible casts', () => {
     await f.check(duck, f.b.select(q, [{ name: 'r', g: ratio }, { name: 's', g: X.cast(ratio, 'string') }]));
   });
 
+  it("the text of 0/0 sorts as 'nan' (above '1.0'), not as DuckDB's '-nan' (fuzz seed 20729)", async () => {
+    const f = fx('sort by the text of 0/0');
+    const q = f.table('T', { a: ['float64', [0, -4, 0, 1]], b: ['float64', [0, -4, 0, 1]], k: ['int32', [1, 2, 3, 4]] });
+    const text = X.cast(X.arith('div', X.col(q, 'a'), X.col(q, 'b')), 'string');
+    const t = f.b.select(q, [{ name: 'k', g: X.col(q, 'k') }, { name: 's', g: text }]);
+    const keys = [
+      { key: X.col(t, 's'), desc: true, column: 's' },
+      { key: X.col(t, 'k'), desc: false, column: 'k' },
+    ];
+    await f.check(duck, f.b.sort(t, keys));
+  });
+
   it("TRY_CAST(string) to numbers and bools accepts DuckDB's forms ('1_000', 'inf', 'nan', 'yes'/'no', ' 8 ') and rejects malformed ones ('1__0', '1,000')", async () => {
     const f = fx('TRY_CAST string forms');
     const strings = ['1_000', '1_000.5', '1__0', '_1', 'inf', '-inf', 'infinity', ' inf ', 'nan', 'yes', 'no', 'Yes', 'y', 'n', 't', 'f', '7', ' 8 ', '1e3', '.5', '5.', '+5', '1,000', '0x10.5', '2024-1-5', '2024-01-15T00:00:00'];

@@ -433,3 +433,54 @@ describe('edge: regressions of bugs found by the differential tests', () => {
     await f.check(duck, f.b.withColumn(renamed, 'copy', X.col(renamed, 'x')));
   });
 });
+
+describe('edge: tables read from files (CSV and Parquet written by DuckDB, Arrow IPC)', () => {
+  // Values files must keep: ±0, ±2^53 and ±2^31 in int64, text CSV must quote, the empty
+  // string next to null, a character beyond the BMP; 100 rows, so that DuckDB's Parquet
+  // writer dictionary-encodes (it merges -0 and 0 there: see run.ts, fuzz seed 16439).
+  const n = 100;
+  const T: Record<string, ColumnIn> = {
+    id: ['int32', Array.from({ length: n }, (_, i) => i)],
+    f: ['float64', Array.from({ length: n }, (_, i) => [-0, 0.75, 0, -0.25, null][i % 5])],
+    l: ['int64', Array.from({ length: n }, (_, i) => [2 ** 53, -(2 ** 53), 2 ** 31, -(2 ** 31) - 1, null, 7][i % 6])],
+    s: ['string', Array.from({ length: n }, (_, i) => ['', null, 'q,"r"', '😀', 'a\nb', 'x'][i % 6])],
+    d: ['date', Array.from({ length: n }, (_, i) => [19_723, -1, null, -36_524][i % 4])],
+    b: ['bool', Array.from({ length: n }, (_, i) => [true, false, null][i % 3])],
+  };
+  for (const format of ['csv', 'parquet', 'ipc'] as const) {
+    it(`${format}: every value and its text, then grouped`, async () => {
+      const f = fx(`${format} round trip`);
+      const q = f.table('T', T, { format, chunks: format === 'ipc' ? [40, 0, 60] : undefined, stringEncoding: 'dictionary' });
+      const withText = f.b.withColumn(q, 'ft', X.cast(X.col(q, 'f'), 'string'));
+      await f.check(duck, totalSort(f, withText));
+      const g = new Fixture(`${format} round trip, grouped`, FILE);
+      const q2 = g.table('T', T, { format });
+      await g.check(duck, totalSort(g, g.b.aggregate(q2, ['s', 'b'], [{ name: 'n', a: A.countStar() }, { name: 'lmax', a: A.max(X.col(q2, 'l')) }, { name: 'fmin', a: A.min(X.col(q2, 'f')) }])));
+    });
+  }
+});
+
+describe('edge: regressions found by the fuzzer (npm run fuzz)', () => {
+  it('(anti join → total sort → limit 6) ⋈ a one-row keyed table keeps the 2 joining rows of the 6 (relational seed 68029; DuckDB 1.5.5 optimized returns 6: see run.ts)', async () => {
+    const f = fx('join above a top-N');
+    const l = f.table(
+      'L',
+      {
+        l_f: ['float64', [2, 0.5, 0, 1.75, null, 0.25, 1.25, 1.75, 1.25, -2, 1.75, -0.5, 0.25, 1.25, -0.5, 0.75, 1.25, 0, -0.25, 0]],
+        l_i: ['int32', [3, 1, -2, 0, 0, 2, 1, 3, 3, 3, -1, 1, -3, 1, 0, -1, 2, 1, 3, 2]],
+        k1: ['int32', [-1795084578, -1795084578, -1795084578, null, 329099157, -1795084578, -1795084578, 329099157, 329099157, -1795084578, -1795084578, -1795084578, 329099157, 329099157, 329099157, -1795084578, null, -1795084578, null, null]],
+      },
+      { typedArrays: true },
+    );
+    const r1 = f.table('R1', { k1: ['int32', []] }, { format: 'arrow', chunks: [0, 0, 0], nullable: true });
+    const r2 = f.table('R2', { k1: ['int32', [329099157]] }, { format: 'arrow', chunks: [0, 1, 0], primaryKey: ['k1'] });
+    const anti = f.b.join(l, r1, 'anti', ['k1']);
+    const keys: SortKeySpec[] = [
+      { key: X.col(anti, 'l_i'), desc: false, column: 'l_i' },
+      { key: X.col(anti, 'l_f'), desc: true, nullsFirst: true, column: 'l_f' },
+      { key: X.col(anti, 'k1'), desc: true, nullsFirst: true, column: 'k1' },
+    ];
+    const top = f.b.limit(f.b.sort(anti, keys), 6, 0);
+    await f.check(duck, f.b.join(top, r2, 'inner', ['k1']));
+  });
+});

@@ -5,17 +5,19 @@
  */
 import type { DiffCase, Duck } from './harness.js';
 import { checkCase } from './harness.js';
-import { type BaseDType, Builder, type Cell, type Q, type TableData } from './pair.js';
+import { type BaseDType, Builder, type Cell, type Q, type TableData, type TableFormat, isFileFormat } from './pair.js';
 
 export type ColumnIn = readonly [BaseDType, readonly Cell[]];
 
 export interface TableOpts {
-  readonly format?: 'columns' | 'arrow';
+  /** A file format (read back from the file DuckDB or Arrow writes) declares every column nullable. */
+  readonly format?: TableFormat;
   readonly chunks?: readonly number[];
   readonly stringEncoding?: 'utf8' | 'dictionary';
   readonly typedArrays?: boolean;
   /** Declare every column nullable (else only those holding a null). */
   readonly nullable?: boolean;
+  readonly primaryKey?: readonly string[];
 }
 
 let fixtures = 0;
@@ -38,13 +40,14 @@ export class Fixture {
     const t: TableData = {
       name,
       sqlName: `edge_${this.id}_${name}`,
-      cols: entries.map(([n, [dtype, values]]) => ({ name: n, dtype, nullable: opts.nullable === true || values.some((v) => v === null) })),
+      cols: entries.map(([n, [dtype, values]]) => ({ name: n, dtype, nullable: opts.nullable === true || isFileFormat(opts.format ?? 'columns') || values.some((v) => v === null) })),
       columns: entries.map(([, [, values]]) => values),
       length,
       format: opts.format ?? 'columns',
       chunks: opts.chunks ?? [length],
       stringEncoding: opts.stringEncoding ?? 'dictionary',
       typedArrays: opts.typedArrays ?? true,
+      primaryKey: opts.primaryKey,
     };
     this.tables.push(t);
     return this.b.scan(t);
@@ -54,9 +57,9 @@ export class Fixture {
     return { family: `edge: ${this.label}`, seed: this.id, tables: this.tables, q, file: this.file };
   }
 
-  /** Checks through both result paths, optimized and as built. */
-  async check(duck: Duck, q: Q): Promise<void> {
-    await checkCase(duck, this.case(q), { viaArrow: false });
-    await checkCase(duck, this.case(q), { viaArrow: true });
+  /** Checks through both result paths, optimized and as built (`reference`: DuckDB's plan to compare with, see RunOptions). */
+  async check(duck: Duck, q: Q, reference?: 'optimized' | 'unoptimized'): Promise<void> {
+    await checkCase(duck, this.case(q), { viaArrow: false, reference });
+    await checkCase(duck, this.case(q), { viaArrow: true, reference });
   }
 }

@@ -8,10 +8,19 @@
  * Expressions include casts (numbers, strings and bools to int32/int64/float64 and bool,
  * numbers, bools and dates to strings, strings to dates) and comparisons of values that
  * may be NaN (0/0): no construct is steered around. The one restriction, `small`, keeps
- * int64 arithmetic on values that stay exact in DuckDB (see Gen.bigCols).
+ * int64 arithmetic on values that stay exact in DuckDB (see Gen.bigCols), and sums and
+ * means stay off values near ±2^53 (Gen.hugeCols).
+ *
+ * Tables hold nulls (some columns all null), int32 values at the ends of the range, int64
+ * ones at ±2^53 and ±2^31 (LONGS), -0, strings beyond the BMP ('😀') and strings CSV must
+ * quote, and may be empty; join sides may have a unique key, declared as the primary key
+ * now and then; Tessera reads a table from plain columns, an Arrow table in record
+ * batches, or a CSV, Parquet or Arrow IPC file written from it (see ./run.ts).
+ *
+ * The fuzz command (bench/fuzz.ts, test/fuzz/runner.ts) draws every family through genAny.
  */
 import type { DType } from '../../src/index.js';
-import type { DiffCase } from './harness.js';
+import type { DiffCase } from './run.js';
 import {
   A,
   type ArithOp,
@@ -29,6 +38,7 @@ import {
   X,
   fieldsOf,
   ident,
+  isFileFormat,
   isNum,
   namesOf,
 } from './pair.js';
@@ -86,8 +96,18 @@ export class Rng {
 
 // ---------------------------------------------------------------- tables
 
-/** Strings: ASCII letters, an upper-case letter, the empty string, a non-ASCII one, and numeric or boolean text (for casts). */
-export const ALPHABET = ['a', 'b', 'c', 'ab', 'B', '', 'é', '1', '2.5', '-3', 'true', 'x y', '0', 'f', '2024-01-15', '2024-02-30', '1999-12-31'] as const;
+/**
+ * Strings: ASCII letters, an upper-case letter, the empty string, non-ASCII ones (one
+ * above U+FFFF: a surrogate pair in JavaScript, 4 bytes in UTF-8, so that UTF-16 and
+ * code-point order differ from 'ｚ' U+FF5A), text CSV must quote, and numeric or boolean
+ * text (for casts).
+ */
+export const ALPHABET = ['a', 'b', 'c', 'ab', 'B', '', 'é', '1', '2.5', '-3', 'true', 'x y', '0', 'f', '2024-01-15', '2024-02-30', '1999-12-31', '😀', 'a😀', 'ｚ', 'q,"r"'] as const;
+
+/** int64 values at the edges: ±2^53 (the ends of Tessera's exact int64 range), ±2^31 (beyond int32), and small ones. */
+export const LONGS = [2 ** 53, -(2 ** 53), 2 ** 53 - 1, 2 ** 31, -(2 ** 31), 2 ** 31 - 1, -(2 ** 31) - 1, 0, 1, -1, 7, -12] as const;
+/** int32 values at the ends of its range (for columns marked big: no arithmetic on them). */
+const INT32_EDGES = [-(2 ** 31), 2 ** 31 - 1, -(2 ** 31) + 1, 0, 1, -1, 5] as const;
 
 /** Dates (days since 1970-01-01): around 2024-01-01, plus a few far ones. */
 const DATE_BASE = 19_723;
@@ -105,6 +125,11 @@ interface KeyDomain {
 
 interface TableOptions {
   readonly keys: boolean;
+  /**
+   * Unique non-null values in these key columns (a dimension table): k1, k2, or the pair;
+   * a primary key declared over them now and then.
+   */
+  readonly unique?: 'k1' | 'k2' | 'k1k2';
   readonly size?: number;
   /** Column definitions to reuse (a twin table for union): same names and types, new data. */
   readonly like?: TableData;
@@ -120,6 +145,12 @@ export class Gen {
   readonly tables: TableData[] = [];
   /** Columns whose values may be beyond the range where int64 arithmetic is safe in DuckDB. */
   readonly bigCols = new Set<string>();
+  /**
+   * Columns (all in bigCols) whose values may reach ±2^53: no sum or mean over them, as
+   * Tessera refuses an integer sum beyond ±2^53 (OverflowError, by design) where DuckDB
+   * sums in HUGEINT.
+   */
+  readonly hugeCols = new Set<string>();
   private names = 0;
   private domain: KeyDomain | null = null;
 
@@ -174,6 +205,15 @@ export class Gen {
     const dom = this.keyDomain();
     const n = opts.size ?? this.size();
     let defs: ColDef[];
+    const format = opts.like
+      ? opts.like.format
+      : r.weighted([
+          [62, 'columns'],
+          [26, 'arrow'],
+          [4, 'csv'],
+          [4, 'parquet'],
+          [4, 'ipc'],
+        ] as const);
     if (opts.like) defs = [...opts.like.cols];
     else {
       const nullable = (rate: number) => rate > 0 || r.bool(0.2);
@@ -186,7 +226,15 @@ export class Gen {
       list.push(mk(`${prefix}_i`, 'int32'), mk(`${prefix}_f`, 'float64'), mk(`${prefix}_s`, 'string'), mk(`${prefix}_b`, 'bool'));
       if (r.bool(0.4)) list.push({ name: `${prefix}_j`, dtype: 'int32', nullable: false, rate: 0 });
       if (r.bool(0.35)) list.push(mk(`${prefix}_d`, 'date'));
+      if (r.bool(0.3)) list.push(mk(`${prefix}_l`, 'int64'));
       defs = r.shuffle(list);
+    }
+    // A file's columns are all nullable (DuckDB writes every Parquet column OPTIONAL).
+    if (isFileFormat(format)) defs = defs.map((d) => ({ ...d, nullable: true }));
+    if (opts.unique) {
+      // Key columns of a unique key hold no null.
+      const keyNames = opts.unique === 'k1k2' ? ['k1', 'k2'] : [opts.unique];
+      defs = defs.map((d) => (keyNames.includes(d.name) && !isFileFormat(format) ? { ...d, nullable: false, rate: 0 } : d));
     }
     // Per table: a sub-pool of the shared key values (so two sides overlap partly).
     const intPool = r.subset(dom.ints, r.pick([0.5, 0.8, 1]));
@@ -197,29 +245,60 @@ export class Gen {
     const quarterRange = r.pick([8, 40]);
     const alphabet = r.subset(ALPHABET, r.pick([0.3, 0.6, 1]));
     if (alphabet.length === 0) alphabet.push('b');
+    const longPool = r.subset(LONGS, r.pick([0.5, 1]));
+    if (longPool.length === 0) longPool.push(LONGS[0]);
+    // Now and then an int32 column at the ends of its range, and floats with -0.
+    const edgeInts = r.bool(0.08);
+    const negZero = r.bool(0.25);
+    // A unique key: distinct values of the key domain (pairs of them for k1k2), as many as rows.
+    let uniqueRows: [number, string][] | null = null;
+    if (opts.unique) {
+      const pairs =
+        opts.unique === 'k1'
+          ? dom.ints.map((i) => [i, r.pick(strPool)] as [number, string])
+          : opts.unique === 'k2'
+            ? dom.strings.map((s) => [r.pick(intPool), s] as [number, string])
+            : dom.ints.flatMap((i) => dom.strings.map((s) => [i, s] as [number, string]));
+      uniqueRows = r.shuffle(pairs).slice(0, n);
+    }
+    const rows = uniqueRows ? uniqueRows.length : n;
     const columns = defs.map((def): Cell[] => {
       const rate = (def as { rate?: number }).rate ?? (def.nullable ? r.pick(NULL_RATES) : 0);
       const effective = def.nullable ? rate : 0;
-      if (def.name === 'k1') return this.values(n, effective, () => r.pick(intPool));
-      if (def.name === 'k2') return this.values(n, effective, () => r.pick(strPool));
+      if (uniqueRows && def.name === 'k1' && opts.unique !== 'k2') return uniqueRows.map(([i]) => i);
+      if (uniqueRows && def.name === 'k2' && opts.unique !== 'k1') return uniqueRows.map(([, s]) => s);
+      if (def.name === 'k1') return this.values(rows, effective, () => r.pick(intPool));
+      if (def.name === 'k2') return this.values(rows, effective, () => r.pick(strPool));
       switch (def.dtype) {
         case 'int32':
-          return this.values(n, effective, () => r.int(-smallInts, smallInts));
+          if (edgeInts && def.name.endsWith('_i')) return this.values(rows, effective, () => r.pick(INT32_EDGES));
+          return this.values(rows, effective, () => r.int(-smallInts, smallInts));
+        case 'int64':
+          return this.values(rows, effective, () => r.pick(longPool));
         case 'float64':
-          return this.values(n, effective, () => r.int(-quarterRange, quarterRange) / 4);
+          return this.values(rows, effective, () => {
+            const v = r.int(-quarterRange, quarterRange) / 4;
+            return v === 0 && negZero && r.bool() ? -0 : v;
+          });
         case 'string':
-          return this.values(n, effective, () => r.pick(alphabet));
+          return this.values(rows, effective, () => r.pick(alphabet));
         case 'bool':
-          return this.values(n, effective, () => r.bool());
+          return this.values(rows, effective, () => r.bool());
         case 'date':
-          return this.values(n, effective, () => randomDay(r));
+          return this.values(rows, effective, () => randomDay(r));
       }
     });
     if (dom.sparse && defs.some((d) => d.name === 'k1')) this.bigCols.add('k1');
-    const format = r.bool(0.3) ? 'arrow' : 'columns';
+    for (const d of defs) {
+      if (d.dtype === 'int64') {
+        this.bigCols.add(d.name);
+        this.hugeCols.add(d.name);
+      }
+      if (edgeInts && d.name === `${prefix}_i`) this.bigCols.add(d.name);
+    }
     const chunks: number[] = [];
-    if (format === 'arrow') {
-      let left = n;
+    if (format === 'arrow' || format === 'ipc') {
+      let left = rows;
       const parts = r.int(1, 4);
       for (let p = 0; p < parts - 1; p++) {
         const c = r.int(0, left);
@@ -233,11 +312,12 @@ export class Gen {
       sqlName: `d_${this.family}_${this.seed}_${name}`,
       cols: defs.map(({ name: cn, dtype, nullable }) => ({ name: cn, dtype, nullable })),
       columns,
-      length: n,
+      length: rows,
       format,
       chunks,
       stringEncoding: r.bool() ? 'utf8' : 'dictionary',
       typedArrays: r.bool(0.7),
+      primaryKey: opts.unique && r.bool(0.7) ? (opts.unique === 'k1k2' ? ['k1', 'k2'] : [opts.unique]) : undefined,
     };
     this.tables.push(t);
     return t;
@@ -492,6 +572,19 @@ export class ExprGen {
   mayBeBig(g: GE): boolean {
     return [...this.g.bigCols].some((c) => g.sql.includes(ident(c)));
   }
+
+  /** Whether an expression reads a column whose values may reach ±2^53. */
+  mayBeHuge(g: GE): boolean {
+    return [...this.g.hugeCols].some((c) => g.sql.includes(ident(c)));
+  }
+
+  /** Marks the column `name` (computed as `e`) big or huge as its inputs are. */
+  track(name: string, e: GE): void {
+    if (this.mayBeBig(e)) this.g.bigCols.add(name);
+    else this.g.bigCols.delete(name);
+    if (this.mayBeHuge(e)) this.g.hugeCols.add(name);
+    else this.g.hugeCols.delete(name);
+  }
 }
 
 // ---------------------------------------------------------------- operators
@@ -503,7 +596,7 @@ function projectionColumns(g: Gen, q: Q): { name: string; g: GE }[] {
   const computed = Array.from({ length: r.int(0, 3) }, () => {
     const e = x.any(r.int(0, 3));
     const name = g.fresh('e');
-    if (x.mayBeBig(e)) g.bigCols.add(name);
+    x.track(name, e);
     return { name, g: e };
   });
   const cols = r.shuffle([...passthrough, ...computed]);
@@ -540,20 +633,25 @@ export function randomWithColumn(g: Gen, q: Q): Q {
   // Replace an existing non-key column now and then (it moves to the end).
   const replaceable = namesOf(q).filter((n) => n !== 'k1' && n !== 'k2');
   const name = r.bool(0.25) && replaceable.length > 0 ? r.pick(replaceable) : g.fresh('w');
-  if (x.mayBeBig(e)) g.bigCols.add(name);
-  else g.bigCols.delete(name);
+  x.track(name, e);
   return g.b.withColumn(q, name, e);
 }
 
 function randomAggregates(g: Gen, q: Q, count: number): { name: string; a: GA }[] {
   const r = g.rng;
   const x = g.exprs(q);
-  const arg = (kind: 'num' | 'any'): GE => {
+  const arg = (kind: 'num' | 'any' | 'summable'): GE => {
     if (r.bool(0.75)) {
-      const fs = fieldsOf(q).filter((f) => kind === 'any' || isNum(f.dtype));
+      const fs = fieldsOf(q).filter((f) => kind === 'any' || (isNum(f.dtype) && !(kind === 'summable' && g.hugeCols.has(f.name))));
       if (fs.length > 0) return X.col(q, r.pick(fs).name);
     }
-    return kind === 'num' ? x.num(r.int(1, 2)) : x.any(r.int(1, 2));
+    if (kind !== 'summable') return kind === 'num' ? x.num(r.int(1, 2)) : x.any(r.int(1, 2));
+    // No sum or mean over values that may reach ±2^53 (see Gen.hugeCols).
+    for (let i = 0; i < 4; i++) {
+      const e = x.num(r.int(1, 2));
+      if (!x.mayBeHuge(e)) return e;
+    }
+    return x.numLiteral();
   };
   return Array.from({ length: count }, () => {
     const fn = r.pick(['countStar', 'count', 'countDistinct', 'sum', 'mean', 'min', 'max'] as const);
@@ -571,10 +669,10 @@ function randomAggregates(g: Gen, q: Q, count: number): { name: string; a: GA }[
         a = A.countDistinct((src = arg('any')));
         break;
       case 'sum':
-        a = A.sum((src = arg('num')));
+        a = A.sum((src = arg('summable')));
         break;
       case 'mean':
-        a = A.mean((src = arg('num')));
+        a = A.mean((src = arg('summable')));
         break;
       case 'min':
         a = A.min((src = arg('any')));
@@ -585,6 +683,7 @@ function randomAggregates(g: Gen, q: Q, count: number): { name: string; a: GA }[
     }
     // Sums (and extremes of big values) may leave the range where int64 products stay exact.
     if (fn === 'sum' || ((fn === 'min' || fn === 'max') && src && x.mayBeBig(src))) g.bigCols.add(name);
+    if ((fn === 'min' || fn === 'max') && src && x.mayBeHuge(src)) g.hugeCols.add(name);
     return { name, a };
   });
 }
@@ -654,7 +753,25 @@ export function genFilterProject(seed: number, file: string): DiffCase {
   return g.done(q, file);
 }
 
-type JoinVariant = 'k1' | 'k2' | 'k1k2' | 'renamed' | 'int64' | 'float' | 'bool' | 'self';
+type JoinVariant = 'k1' | 'k2' | 'k1k2' | 'renamed' | 'int64' | 'float' | 'bool' | 'long' | 'self';
+
+/** The unique key a fresh right table of a join may have (see TableOptions.unique): one that the join's keys cover. */
+function uniqueFor(g: Gen, variant: JoinVariant): TableOptions['unique'] {
+  const r = g.rng;
+  if (!r.bool(0.35)) return undefined;
+  switch (variant) {
+    case 'k1':
+    case 'int64':
+    case 'renamed':
+      return 'k1';
+    case 'k2':
+      return 'k2';
+    case 'k1k2':
+      return r.pick(['k1', 'k2', 'k1k2'] as const);
+    default:
+      return undefined;
+  }
+}
 
 /** `right` without the columns `left` also has (other than merged keys): joins reject such name clashes. */
 function dropClashes(g: Gen, left: Q, right: Q, merged: readonly string[]): Q {
@@ -675,8 +792,9 @@ function randomJoin(g: Gen, left: Q, prefix: string, forceVariant?: JoinVariant)
   if (has('k1')) variants.push('k1', 'k1', 'int64', 'renamed');
   if (has('k2')) variants.push('k2', 'k2');
   if (has('k1') && has('k2')) variants.push('k1k2', 'k1k2');
+  if (fieldsOf(left).some((f) => f.dtype === 'int64')) variants.push('long');
   const variant = forceVariant ?? r.pick(variants);
-  const t = g.table(prefix.toUpperCase(), prefix, { keys: true });
+  const t = g.table(prefix.toUpperCase(), prefix, { keys: true, unique: uniqueFor(g, variant) });
   let right = g.b.scan(t);
   if (r.bool(0.25)) right = randomFilter(g, right);
   if (r.bool(0.2)) {
@@ -711,8 +829,10 @@ function randomJoin(g: Gen, left: Q, prefix: string, forceVariant?: JoinVariant)
       return g.b.join(wide, dropClashes(g, wide, right, ['k1']), how, ['k1'], semiSql);
     }
     case 'float':
-    case 'bool': {
-      const dtype = variant === 'float' ? 'float64' : 'bool';
+    case 'bool':
+    case 'long': {
+      // Keys of one type that are not k1/k2 (int64: from the shared LONGS, so that ±2^53 meet).
+      const dtype = variant === 'float' ? 'float64' : variant === 'long' ? 'int64' : 'bool';
       const lc = fieldsOf(left).find((f) => f.dtype === dtype);
       const rc = fieldsOf(right).find((f) => f.dtype === dtype);
       if (!lc || !rc) return g.b.join(left, dropClashes(g, left, right, [has('k1') ? 'k1' : 'k2']), how, [has('k1') ? 'k1' : 'k2'], semiSql);
@@ -737,6 +857,7 @@ export function genJoin(seed: number, file: string): DiffCase {
     [1, 'int64'],
     [1, 'float'],
     [0.5, 'bool'],
+    [1, 'long'],
     [1, 'self'],
   ] as const) as JoinVariant;
   let q: Q;
@@ -890,4 +1011,21 @@ export function genMixed(seed: number, file: string): DiffCase {
   }
   if (r.bool(0.4)) q = randomSortLimit(g, q, r.int(0, 1));
   return g.done(q, file);
+}
+
+// ---------------------------------------------------------------- every family
+
+/** The generated families, each with the seed range its vitest suite runs (see *.test.ts). */
+export const FAMILIES = [
+  { name: 'fp', gen: genFilterProject },
+  { name: 'join', gen: genJoin },
+  { name: 'agg', gen: genAggregate },
+  { name: 'sort', gen: genSortEtc },
+  { name: 'mixed', gen: genMixed },
+] as const;
+
+/** The case of a seed in the fuzz command's numbering: the family is the seed modulo the family count. */
+export function genAny(seed: number, file: string, repro?: string): DiffCase {
+  const c = FAMILIES[((seed % FAMILIES.length) + FAMILIES.length) % FAMILIES.length].gen(seed, file);
+  return repro === undefined ? c : { ...c, repro };
 }

@@ -19,13 +19,13 @@
  */
 import { DuckDBDateValue } from '@duckdb/node-api';
 import * as arrow from 'apache-arrow';
-import { type Agg, type Expr, type Relation, count, fromArrow, fromColumns, lit, when } from '../../src/index.js';
+import { type Agg, type Expr, type Relation, count, fromArrow, fromColumns, lit, readArrowFile, readCsv, readParquet, when } from '../../src/index.js';
 import type { DType } from '../../src/index.js';
 
 // ---------------------------------------------------------------- tables
 
-export type BaseDType = 'int32' | 'float64' | 'string' | 'bool' | 'date';
-/** A cell of a generated table; dates are days since 1970-01-01. */
+export type BaseDType = 'int32' | 'int64' | 'float64' | 'string' | 'bool' | 'date';
+/** A cell of a generated table; dates are days since 1970-01-01; int64 values are numbers within ±2^53 (Tessera's exact int64 range). */
 export type Cell = number | string | boolean | null;
 
 const MS_PER_DAY = 86_400_000;
@@ -48,15 +48,27 @@ export interface TableData {
   /** Column-major values. */
   readonly columns: readonly (readonly Cell[])[];
   readonly length: number;
-  /** How Tessera reads it: plain columns (one batch) or an Arrow table (several record batches). */
-  readonly format: 'columns' | 'arrow';
+  /**
+   * How Tessera reads it: plain columns (one batch), an Arrow table (several record
+   * batches), or a file written from the DuckDB table (CSV, Parquet: DuckDB's COPY) or
+   * from the Arrow table (Arrow IPC), read back with readCsv / readParquet / readArrowFile
+   * and the declared schema (see TableFile: the harness writes the file when it runs the case).
+   */
+  readonly format: TableFormat;
   /** Record-batch sizes for the Arrow format (may contain empty batches). */
   readonly chunks: readonly number[];
   /** Arrow string encoding. */
   readonly stringEncoding: 'utf8' | 'dictionary';
   /** fromColumns: pass non-null int32/float64 columns as typed arrays (zero copy). */
   readonly typedArrays: boolean;
+  /** Declared primary key (the generator only declares one over columns whose values are unique and non-null). */
+  readonly primaryKey?: readonly string[];
 }
+
+export type TableFormat = 'columns' | 'arrow' | 'csv' | 'parquet' | 'ipc';
+/** Formats read from a file: their columns are all declared nullable (DuckDB writes every Parquet column OPTIONAL). */
+export const FILE_FORMATS: readonly TableFormat[] = ['csv', 'parquet', 'ipc'];
+export const isFileFormat = (f: TableFormat): f is 'csv' | 'parquet' | 'ipc' => FILE_FORMATS.includes(f);
 
 export const SQL_TYPE: Record<DType, string> = {
   int32: 'INTEGER',
@@ -72,6 +84,8 @@ function arrowType(d: BaseDType, enc: 'utf8' | 'dictionary'): arrow.DataType {
   switch (d) {
     case 'int32':
       return new arrow.Int32();
+    case 'int64':
+      return new arrow.Int64();
     case 'float64':
       return new arrow.Float64();
     case 'bool':
@@ -83,13 +97,14 @@ function arrowType(d: BaseDType, enc: 'utf8' | 'dictionary'): arrow.DataType {
   }
 }
 
-function arrowTable(t: TableData): arrow.Table {
+/** The generated table as an Arrow table, in its record batches. */
+export function arrowTable(t: TableData): arrow.Table {
   const schema = new arrow.Schema(t.cols.map((c) => new arrow.Field(c.name, arrowType(c.dtype, t.stringEncoding), c.nullable)));
   const batches: arrow.RecordBatch[] = [];
   let at = 0;
   for (const n of t.chunks) {
     const children = t.cols.map((c, j) => {
-      const values = t.columns[j].slice(at, at + n).map((v) => (c.dtype === 'date' && v !== null ? dayToDate(v as number) : v));
+      const values = t.columns[j].slice(at, at + n).map((v) => (v === null ? v : c.dtype === 'date' ? dayToDate(v as number) : c.dtype === 'int64' ? BigInt(v as number) : v));
       return arrow.vectorFromArray(values as never[], arrowType(c.dtype, t.stringEncoding)).data[0];
     });
     batches.push(new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children })));
@@ -99,18 +114,38 @@ function arrowTable(t: TableData): arrow.Table {
 }
 
 /** Appends one cell to a DuckDB appender. */
-export function appendCell(app: { appendNull(): void; appendInteger(v: number): void; appendDouble(v: number): void; appendBoolean(v: boolean): void; appendVarchar(v: string): void; appendDate(v: DuckDBDateValue): void }, dtype: BaseDType, v: Cell): void {
+export function appendCell(
+  app: { appendNull(): void; appendInteger(v: number): void; appendBigInt(v: bigint): void; appendDouble(v: number): void; appendBoolean(v: boolean): void; appendVarchar(v: string): void; appendDate(v: DuckDBDateValue): void },
+  dtype: BaseDType,
+  v: Cell,
+): void {
   if (v === null) app.appendNull();
   else if (dtype === 'int32') app.appendInteger(v as number);
+  else if (dtype === 'int64') app.appendBigInt(BigInt(v as number));
   else if (dtype === 'float64') app.appendDouble(v as number);
   else if (dtype === 'bool') app.appendBoolean(v as boolean);
   else if (dtype === 'date') app.appendDate(new DuckDBDateValue(v as number));
   else app.appendVarchar(v as string);
 }
 
-/** The Tessera relation over a generated table. */
-export function tesseraTable(t: TableData): Relation<any> {
-  if (t.format === 'arrow') return fromArrow(arrowTable(t), { name: t.name }) as unknown as Relation<any>;
+/** The column types of a table, as a Tessera schema (`int32?` for a nullable column). */
+export function schemaOf(t: TableData): Record<string, string> {
+  return Object.fromEntries(t.cols.map((c) => [c.name, c.nullable ? `${c.dtype}?` : c.dtype]));
+}
+
+/**
+ * The Tessera relation over a generated table. A file format reads `path` (the file the
+ * harness wrote, see run.ts); without one, the plain columns stand in, with the same
+ * schema, so that the pipeline can be built before the file exists.
+ */
+export function tesseraTable(t: TableData, path?: string): Relation<any> {
+  const primaryKey = t.primaryKey ? [...t.primaryKey] : undefined;
+  if (path !== undefined && isFileFormat(t.format)) {
+    const options = { name: t.name, primaryKey, schema: schemaOf(t) as never };
+    const rel = t.format === 'csv' ? readCsv(path, options) : t.format === 'parquet' ? readParquet(path, options) : readArrowFile(path, options);
+    return rel as unknown as Relation<any>;
+  }
+  if (t.format === 'arrow') return fromArrow(arrowTable(t), { name: t.name, primaryKey }) as unknown as Relation<any>;
   const cols: Record<string, unknown> = {};
   const types: Record<string, string> = {};
   t.cols.forEach((c, j) => {
@@ -122,7 +157,7 @@ export function tesseraTable(t: TableData): Relation<any> {
     else cols[c.name] = [...values];
     types[c.name] = c.nullable ? `${c.dtype}?` : c.dtype;
   });
-  return fromColumns(cols as never, { name: t.name, types: types as never }) as unknown as Relation<any>;
+  return fromColumns(cols as never, { name: t.name, types: types as never, primaryKey }) as unknown as Relation<any>;
 }
 
 /** `CREATE TABLE` for DuckDB (rows are added with an appender). */
@@ -259,6 +294,9 @@ export const X = {
     return { e: (a.e as any).coalesce(...others.map(operandE)), sql: `COALESCE(${[a.sql, ...others.map((o) => operandSql(o, like).sql)].join(', ')})` };
   },
   cast(a: GE, to: DType): GE {
+    // DuckDB prints the NaN of 0/0 (sign bit set) as '-nan', Tessera every NaN as 'nan' (see
+    // compare.ts): spelled 'nan' here, so that the text also sorts and compares alike (fuzz seed 20729).
+    if (to === 'string' && isFloat(dtypeOf(a))) return { e: a.e.cast(to), sql: `(CASE WHEN isnan(${a.sql}) THEN 'nan' ELSE TRY_CAST(${a.sql} AS VARCHAR) END)` };
     return { e: a.e.cast(to), sql: `TRY_CAST(${a.sql} AS ${SQL_TYPE[to]})` };
   },
   /** CASE WHEN; branch values and `otherwise` are expressions (JS values typed after the first branch). */
@@ -316,6 +354,57 @@ export interface Q {
   readonly sorted?: { readonly inner: string; readonly orderBy: string; readonly limit: number | null; readonly offset: number; readonly total: boolean };
   /** Operator trail, for failure reports. */
   readonly ops: readonly string[];
+  /** The table a scan reads (a leaf). */
+  readonly table?: TableData;
+  /**
+   * How an operator was applied: its inputs, and the same operator (same expressions, same
+   * choices) over other inputs. Rebuilding the tree with some inputs replaced gives the
+   * round trips through files and the minimizer (see rebuild); a replacement that does
+   * not fit (a column gone, another type) throws while building, as the DSL checks it.
+   */
+  readonly step?: { readonly inputs: readonly Q[]; readonly redo: (inputs: readonly Q[]) => Q };
+}
+
+/**
+ * The pipeline `q` with `replace` applied to each subpipeline (inputs first; a subpipeline
+ * it maps to itself, or to undefined, is kept and its ancestors rebuilt over the new
+ * inputs). A subpipeline shared by two parents (a self join) is rebuilt once.
+ */
+export function rebuild(q: Q, replace: (q: Q) => Q | undefined): Q {
+  const memo = new Map<Q, Q>();
+  /** Replacements: their inputs are rebuilt in turn, but they are not replaced again. */
+  const placed = new Set<Q>();
+  const go = (n: Q): Q => {
+    const hit = memo.get(n);
+    if (hit) return hit;
+    const r = placed.has(n) ? undefined : replace(n);
+    let out: Q;
+    if (r !== undefined && r !== n) {
+      placed.add(r);
+      out = go(r);
+    }
+    else if (n.step) {
+      const inputs = n.step.inputs.map(go);
+      out = inputs.every((x, i) => x === n.step!.inputs[i]) ? n : n.step.redo(inputs);
+    } else out = n;
+    memo.set(n, out);
+    return out;
+  };
+  return go(q);
+}
+
+/** Every subpipeline of `q` (each once), inputs before the pipelines that read them. */
+export function subpipelines(q: Q, out: Q[] = [], seen = new Set<Q>()): Q[] {
+  if (seen.has(q)) return out;
+  seen.add(q);
+  for (const c of q.step?.inputs ?? []) subpipelines(c, out, seen);
+  out.push(q);
+  return out;
+}
+
+/** The tables `q` scans. */
+export function tablesOf(q: Q): TableData[] {
+  return [...new Set(subpipelines(q).flatMap((n) => (n.table ? [n.table] : [])))];
 }
 
 export const fieldsOf = (q: Q) => q.rel.schema.fields;
@@ -342,9 +431,11 @@ export class Builder {
     return `q${this.n++}`;
   }
 
-  scan(t: TableData): Q {
+  /** A scan of `t` (of its file at `path`, for a file format: see tesseraTable). */
+  scan(t: TableData, path?: string): Q {
     const cols = t.cols.map((c) => ident(c.name)).join(', ');
-    return { rel: tesseraTable(t), sql: `SELECT ${cols} FROM ${ident(t.sqlName)}`, order: { kind: 'none' }, ops: [`scan ${t.name}`] };
+    const how = isFileFormat(t.format) ? ` (${t.format}${path === undefined ? ', not written yet' : ''})` : '';
+    return { rel: tesseraTable(t, path), sql: `SELECT ${cols} FROM ${ident(t.sqlName)}`, order: { kind: 'none' }, ops: [`scan ${t.name}${how}`], table: t };
   }
 
   filter(q: Q, pred: GE): Q {
@@ -353,6 +444,7 @@ export class Builder {
       sql: `SELECT * FROM (${q.sql}) AS ${this.alias()} WHERE ${pred.sql}`,
       order: { kind: 'none' },
       ops: [...q.ops, `filter ${pred.sql}`],
+      step: { inputs: [q], redo: ([i]) => this.filter(i, pred) },
     };
   }
 
@@ -363,7 +455,13 @@ export class Builder {
   select(q: Q, cols: readonly { name: string; g: GE }[], byName = false): Q {
     const rel = byName ? q.rel.select(...(cols.map((c) => c.name) as never[])) : q.rel.select(() => Object.fromEntries(cols.map((c) => [c.name, c.g.e])) as never);
     const list = cols.map((c) => (c.g.sql === ident(c.name) ? c.g.sql : `${c.g.sql} AS ${ident(c.name)}`)).join(', ');
-    return { rel: rel as Relation<any>, sql: `SELECT ${list} FROM (${q.sql}) AS ${this.alias()}`, order: { kind: 'none' }, ops: [...q.ops, `select ${cols.map((c) => c.name).join(',')}`] };
+    return {
+      rel: rel as Relation<any>,
+      sql: `SELECT ${list} FROM (${q.sql}) AS ${this.alias()}`,
+      order: { kind: 'none' },
+      ops: [...q.ops, `select ${cols.map((c) => c.name).join(',')}`],
+      step: { inputs: [q], redo: ([i]) => this.select(i, cols, byName) },
+    };
   }
 
   /** withColumn: replaces (moving it last) or appends a column. */
@@ -374,6 +472,7 @@ export class Builder {
       sql: `SELECT ${[...kept, `${g.sql} AS ${ident(name)}`].join(', ')} FROM (${q.sql}) AS ${this.alias()}`,
       order: { kind: 'none' },
       ops: [...q.ops, `withColumn ${name}`],
+      step: { inputs: [q], redo: ([i]) => this.withColumn(i, name, g) },
     };
   }
 
@@ -401,7 +500,13 @@ export class Builder {
       sql = `SELECT ${[`${la}.*`, ...rightCols].join(', ')} FROM (${left.sql}) AS ${la} ${how === 'left' ? 'LEFT' : 'INNER'} JOIN (${right.sql}) AS ${ra} ON ${on}`;
     }
     const label = lk.map((k, i) => (k === rk[i] ? k : `${k}=${rk[i]}`)).join(',');
-    return { rel: rel as Relation<any>, sql, order: { kind: 'none' }, ops: [...left.ops, `${how} join on ${label} with (${right.ops.join(' → ')})`] };
+    return {
+      rel: rel as Relation<any>,
+      sql,
+      order: { kind: 'none' },
+      ops: [...left.ops, `${how} join on ${label} with (${right.ops.join(' → ')})`],
+      step: { inputs: [left, right], redo: ([l, r]) => this.join(l, r, how, keys, semiSql) },
+    };
   }
 
   /** Group-by (keys may be empty: a global aggregate, spelled `aggregate()` when `global`). */
@@ -415,6 +520,7 @@ export class Builder {
       sql: `SELECT ${list} FROM (${q.sql}) AS ${this.alias()}${groupBy}`,
       order: { kind: 'none' },
       ops: [...q.ops, `groupBy [${keys.join(',')}] ${aggs.map((x) => `${x.name}=${x.a.sql}`).join(', ')}`],
+      step: { inputs: [q], redo: ([i]) => this.aggregate(i, keys, aggs, global) },
     };
   }
 
@@ -440,6 +546,7 @@ export class Builder {
       order,
       sorted: { inner: q.sql, orderBy, limit: null, offset: 0, total },
       ops: [...q.ops, `orderBy ${orderBy}`],
+      step: { inputs: [q], redo: ([i]) => this.sort(i, keys) },
     };
   }
 
@@ -464,11 +571,24 @@ export class Builder {
     } else {
       sql = `SELECT * FROM (${q.sql}) AS ${this.alias()}${limit === null ? '' : ` LIMIT ${limit}`}${offset ? ` OFFSET ${offset}` : ''}`;
     }
-    return { rel, sql, order: q.order, sorted, ops: [...q.ops, style === 'offset' && limit === null ? `offset ${offset}` : `limit ${limit} offset ${offset}`] };
+    return {
+      rel,
+      sql,
+      order: q.order,
+      sorted,
+      ops: [...q.ops, style === 'offset' && limit === null ? `offset ${offset}` : `limit ${limit} offset ${offset}`],
+      step: { inputs: [q], redo: ([i]) => this.limit(i, limit, offset, style, force) },
+    };
   }
 
   distinct(q: Q): Q {
-    return { rel: q.rel.distinct(), sql: `SELECT DISTINCT * FROM (${q.sql}) AS ${this.alias()}`, order: { kind: 'none' }, ops: [...q.ops, 'distinct'] };
+    return {
+      rel: q.rel.distinct(),
+      sql: `SELECT DISTINCT * FROM (${q.sql}) AS ${this.alias()}`,
+      order: { kind: 'none' },
+      ops: [...q.ops, 'distinct'],
+      step: { inputs: [q], redo: ([i]) => this.distinct(i) },
+    };
   }
 
   union(a: Q, b: Q): Q {
@@ -477,6 +597,7 @@ export class Builder {
       sql: `SELECT * FROM ((${a.sql}) UNION ALL (${b.sql})) AS ${this.alias()}`,
       order: { kind: 'none' },
       ops: [...a.ops, `unionAll (${b.ops.join(' → ')})`],
+      step: { inputs: [a, b], redo: ([x, y]) => this.union(x, y) },
     };
   }
 }

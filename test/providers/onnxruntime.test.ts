@@ -298,6 +298,21 @@ describe.skipIf(!status.available)(`onnxruntime provider${status.available ? '' 
     }
   });
 
+  it('keeps a float64 scale next to a product exact (ORT MatMulScaleFusion would hold it as a float32 alpha)', async () => {
+    // Found by `npm run fuzz -- --mode rewrites` (seed 1000028): (0.4037478461752832 · -0.047) · [1]
+    // came out as 0.4037478461752832 · fround(-0.047) = -0.018976148120476644, 3.4e-8 off.
+    const x = { rows: 1, cols: 1, data: Float64Array.from([0.4037478461752832]) };
+    const one = { rows: 1, cols: 1, data: Float64Array.from([1]) };
+    for (const [label, steps] of [
+      ['scale, then matmul', [{ op: 'map', fn: 'scale', a: 0, p1: -0.047, dtype: 'float64' }, { op: 'matmul', a: 2, b: 1, dtype: 'float64' }]],
+      ['matmul, then scale', [{ op: 'matmul', a: 0, b: 1, dtype: 'float64' }, { op: 'map', fn: 'scale', a: 2, p1: -0.047, dtype: 'float64' }]],
+    ] as const) {
+      const program: DenseProgram = { inputs: ['float64', 'float64'], steps: steps as readonly DenseStep[] as DenseStep[], outputs: [3] };
+      const run = await ort.run(program, [x, one]);
+      expect(run.outputs[0].data[0], label).toBe(0.4037478461752832 * -0.047);
+    }
+  });
+
   it('handles zero rows and zero columns: empty sums are 0, empty means NaN', async () => {
     for (const dtype of DTYPES) {
       const empty = random(0, 3, dtype, 0);

@@ -1,6 +1,7 @@
 import { type Batch, concatBatches, makeBatch } from '../../data/batch.js';
 import { type Column, composeIndices, makeColumn, nullCount, pendingGather } from '../../data/column.js';
 import { ExecutionError } from '../../errors.js';
+import { checkArrayLength } from '../../data/limits.js';
 import { type CsrMatrix } from '../../kernels/matrix/csr.js';
 import { type DenseMatrix, allocate } from '../../kernels/matrix/dense.js';
 import { type HybridMatrix, hybridMatrix } from '../../kernels/matrix/hybrid.js';
@@ -24,6 +25,7 @@ export function runToMatrix(node: Node<'toMatrix'>, input: readonly Batch[], lay
   const columns = features.map((f) => rowSource(batch.columns[resolve(f.column)], throughJoin));
   const width = node.output.kind === 'matrix' ? node.output.cols : 0;
   if (layout !== 'dense') return splitEncoding(features, intercept, columns, batch.length, width);
+  checkArrayLength('toMatrix', `a dense ${batch.length}×${width} matrix`, batch.length * width, dtype === 'float32' ? 4 : 8);
   const out = allocate(dtype, batch.length * width);
   encodeDense(features.map((f, k) => denseWriter(f, columns[k])), intercept, out, batch.length, width);
   return { rows: batch.length, cols: width, data: out };
@@ -81,6 +83,10 @@ function splitEncoding(features: readonly Feature[], intercept: boolean, columns
     at += featureWidth(f);
   });
   if (intercept) denseCols.push(at);
+  // CSR holds one entry per row and sparse feature, whatever the features' widths (a
+  // hash into 2^24 buckets costs what a hash into 16 does); the dense block rows × d.
+  checkArrayLength('toMatrix', `the non-zeros of a sparse ${rows}×${width} matrix`, rows * sparse.length, 8);
+  checkArrayLength('toMatrix', `the dense block of a ${rows}×${width} matrix`, rows * denseCols.length, 8);
   const indptr = new Int32Array(rows + 1);
   const indices = new Int32Array(rows * sparse.length);
   let p = 0;
@@ -186,6 +192,21 @@ function hashText(s: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
+}
+
+/**
+ * Bytes a toMatrix result holds, known from its row count before it is encoded: rows ×
+ * width for the dense layout; for CSR one index and one value per row and one-hot/hash
+ * feature (never width-proportional) plus the row pointers, and the dense block of a
+ * hybrid.
+ */
+export function toMatrixBytes(args: { readonly features: readonly Feature[]; readonly intercept: boolean; readonly dtype: 'float64' | 'float32' }, rows: number, layout: 'dense' | 'csr' | 'hybrid'): number {
+  const { features, intercept, dtype } = args;
+  const width = features.reduce((s, f) => s + featureWidth(f), 0) + (intercept ? 1 : 0);
+  if (layout === 'dense') return rows * width * (dtype === 'float32' ? 4 : 8);
+  const sparse = features.filter(isSparse).length;
+  const dense = features.length - sparse + (intercept ? 1 : 0);
+  return rows * (4 + sparse * 12 + dense * 8);
 }
 
 /** Each matrix column as a float64 relation column. */

@@ -28,7 +28,7 @@ export function runKeyMap(node: Node<'keyMap'>, factIn: readonly Batch[], dimIn:
   run.reserve(fact.length * 16);
   const fk = factKeys.map((k) => fact.columns[fieldIndex(factSchema, k, 'keyMap')]);
   const dk = dimKeys.map((k) => dim.columns[fieldIndex(dimSchema, k, 'keyMap')]);
-  const matches = joinIndices(fk, dk, 'left', { keyIndexed: true });
+  const matches = joinIndices(fk, dk, 'left', { keyIndexed: true, operator: run.operator, beforeOutput: (rows) => run.reserve(rows * 8) });
   run.ran(matches.rightByKey !== null ? 'key-indexed: dimension rows looked up by key value' : 'hash build and probe');
   if (matches.length !== fact.length) {
     const left = matches.left!;

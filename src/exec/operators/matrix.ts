@@ -1,4 +1,5 @@
 import { ExecutionError } from '../../errors.js';
+import { checkArrayLength } from '../../data/limits.js';
 import { mulberry32 } from '../../data/random.js';
 import { type CsrMatrix, csrCrossProduct, csrTimesDense, csrTransposeTimesDense } from '../../kernels/matrix/csr.js';
 import { type DenseMatrix, allocate, identity, resultDtype, transpose } from '../../kernels/matrix/dense.js';
@@ -53,10 +54,29 @@ export function matrixBytes(m: MatrixValue): number {
   return isCsr(m) ? csrBytes(m) : m.data.byteLength;
 }
 
-export function toDense(m: MatrixValue): DenseMatrix {
+/**
+ * What densifying may ask of the run: the operator to name in errors and the memory
+ * budget (an OperatorRun fits). Without one, only the engine's array limit is checked.
+ */
+export interface DensifyBudget {
+  readonly operator: string;
+  reserve(bytes: number): void;
+}
+
+/**
+ * The dense form of a matrix value (itself when already dense). A CSR or hybrid matrix
+ * becomes rows × cols float64 values, whatever its non-zeros: a 1M-category one-hot of
+ * 10,000 rows is 10^10 elements. The size is checked before allocating: against the
+ * longest typed array (AllocationLimitError) and against `budget` (MemoryLimitError).
+ */
+export function toDense(m: MatrixValue, budget?: DensifyBudget): DenseMatrix {
+  if (!isCsr(m) && !isHybrid(m)) return m;
+  const elements = m.rows * m.cols;
+  const operator = budget?.operator ?? 'toDense';
+  checkArrayLength(operator, `densifying a ${m.rows}×${m.cols} ${isHybrid(m) ? 'hybrid (dense and CSR)' : 'CSR'} matrix`, elements, 8);
+  budget?.reserve(elements * 8);
   if (isHybrid(m)) return hybridToDense(m);
-  if (!isCsr(m)) return m;
-  const data = new Float64Array(m.rows * m.cols);
+  const data = new Float64Array(elements);
   for (let i = 0; i < m.rows; i++) for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++) data[i * m.cols + m.indices[p]] = m.values[p];
   return { rows: m.rows, cols: m.cols, data };
 }
@@ -99,8 +119,11 @@ function keyOf(node: PlanNode, m: MatrixValue): CsrMatrix {
   return m;
 }
 
-/** Runs one matrix operator on its evaluated inputs. */
-export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]): MatrixValue {
+const densify = toDense;
+
+/** Runs one matrix operator on its evaluated inputs; `budget` checks the inputs it densifies (see toDense). */
+export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[], budget?: DensifyBudget): MatrixValue {
+  const toDense = (m: MatrixValue) => densify(m, budget);
   const dense = (i: number) => toDense(inputs[i]);
   switch (node.kind) {
     case 'matrixLiteral':
@@ -170,9 +193,9 @@ export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]
     case 'nearest':
       return nearestIndicator(dense(0));
     case 'hstack':
-      return hstackMatrices(inputs.map(toDense));
+      return hstackMatrices(inputs.map((m) => toDense(m)));
     case 'vstack':
-      return vstackMatrices(inputs.map(toDense));
+      return vstackMatrices(inputs.map((m) => toDense(m)));
     case 'sliceRows': {
       const m = dense(0);
       const { start, end } = node.args;

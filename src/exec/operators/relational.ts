@@ -78,10 +78,13 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
   const { how, leftKeys, rightKeys } = node.args;
   const lk = leftKeys.map((k) => left.columns[fieldIndex(leftSchema, k, 'join')]);
   const rk = rightKeys.map((k) => right.columns[fieldIndex(rightSchema, k, 'join')]);
-  const matches = joinIndices(lk, rk, how, { keyIndexed: run.operator === 'KeyIndexedJoin' });
+  // Index vectors (left and right row per output row) and, once read, one value per output row and column.
+  const outputBytes = (rows: number) => rows * (8 + (leftSchema.fields.length + rightSchema.fields.length) * 8);
+  const matches = joinIndices(lk, rk, how, { keyIndexed: run.operator === 'KeyIndexedJoin', operator: run.operator, beforeOutput: (rows) => run.reserve(outputBytes(rows)) });
   run.ran(matches.rightByKey !== null ? 'key-indexed: right rows looked up by key value' : matches.left === null && matches.right === null ? 'hash probe' : 'hash build and probe');
-  // The output's size is known now, before any output column is gathered.
-  run.reserve(matches.length * (leftSchema.fields.length + rightSchema.fields.length) * 8);
+  // The output's size is known now, before any output column is gathered (a join with
+  // repeated keys on both sides checked it already, before allocating its index vectors).
+  run.reserve(outputBytes(matches.length));
   // Index compositions shared by the columns of one side (lazy inputs of this join).
   const composedLeft = new Map<Int32Array, Int32Array>();
   const composedRight = new Map<Int32Array, Int32Array>();

@@ -6,6 +6,7 @@
  * narrows what is stored.
  */
 import { takeFloatArray } from '../../data/buffer-pool.js';
+import { checkArrayLength } from '../../data/limits.js';
 import { ShapeMismatchError } from './errors.js';
 
 export type Dtype = 'float64' | 'float32';
@@ -27,8 +28,13 @@ export function resultDtype(...inputs: { data: FloatArray }[]): Dtype {
   return inputs.every((m) => m.data instanceof Float32Array) ? 'float32' : 'float64';
 }
 
-/** A zeroed array for a kernel's output; large ones are reused buffers (src/data/buffer-pool.ts). */
+/**
+ * A zeroed array for a kernel's output; large ones are reused buffers (src/data/buffer-pool.ts).
+ * Longer than a typed array can be: an AllocationLimitError (operators check their output
+ * size earlier, naming themselves; this is the backstop for kernels called directly).
+ */
 export function allocate(dtype: Dtype, length: number): FloatArray {
+  checkArrayLength('matrix kernel', `a ${dtype} output`, length, dtype === 'float32' ? 4 : 8);
   return takeFloatArray(dtype, length);
 }
 

@@ -1,4 +1,5 @@
 import { type Column, composeIndices } from '../../data/column.js';
+import { checkArrayLength } from '../../data/limits.js';
 import type { JoinKind } from '../../types/join.js';
 import {
   type KeyColumn,
@@ -68,6 +69,14 @@ export interface JoinIndices {
 export interface JoinOptions {
   /** Try the key-indexed path (unique, dense integer keys) before hashing; the physical planner decides. Default true. */
   readonly keyIndexed?: boolean;
+  /**
+   * Called with the output's row count once it is known and before anything of that size
+   * is allocated (a join with repeated keys on both sides can have far more rows than
+   * its inputs): the executor checks its memory budget there. Throw to stop the join.
+   */
+  readonly beforeOutput?: (rows: number) => void;
+  /** The operator errors name (default 'join'). */
+  readonly operator?: string;
 }
 
 export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Column[], how: JoinKind, options: JoinOptions = {}): JoinIndices {
@@ -91,7 +100,7 @@ export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Col
     const left = filterRows(match, how === 'semi');
     return { length: left.length, left: left.length === nl ? null : left, right: null, rightByKey: null, rightHasMissing: false };
   }
-  return hasChains(next) ? expandChains(match, next, how === 'left') : pairUnique(match, how === 'left');
+  return hasChains(next) ? expandChains(match, next, how === 'left', options) : pairUnique(match, how === 'left');
 }
 
 /**
@@ -258,14 +267,21 @@ function countMissing(match: Int32Array): number {
   return missing;
 }
 
-/** Output with duplicate right keys: sized exactly from chain lengths, then filled. */
-function expandChains(match: Int32Array, next: Int32Array, keepUnmatched: boolean): JoinIndices {
+/**
+ * Output with duplicate right keys: sized exactly from chain lengths, then filled. The
+ * size is checked before the index vectors are allocated: against the longest typed
+ * array (an AllocationLimitError; e.g. 200,000 × 200,000 rows of one key is 4·10^10
+ * output rows), then by the caller's `beforeOutput` (the run's memory budget).
+ */
+function expandChains(match: Int32Array, next: Int32Array, keepUnmatched: boolean, options: JoinOptions): JoinIndices {
   // Chains run to higher rows, so walking backwards finds each successor's length ready.
   const chainLength = new Int32Array(next.length);
   for (let j = next.length - 1; j >= 0; j--) chainLength[j] = next[j] < 0 ? 1 : 1 + chainLength[next[j]];
   const unmatched = keepUnmatched ? 1 : 0;
   let total = 0;
   for (let i = 0; i < match.length; i++) total += match[i] < 0 ? unmatched : chainLength[match[i]];
+  checkArrayLength(options.operator ?? 'join', `the output of ${match.length} left rows joined to ${next.length} right rows with repeated keys`, total, 4);
+  options.beforeOutput?.(total);
   const left = new Int32Array(total);
   const right = new Int32Array(total);
   let k = 0;

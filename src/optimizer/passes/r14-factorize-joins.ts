@@ -1,6 +1,7 @@
 import { PlanError } from '../../errors.js';
 import { estimatePlan } from '../cost.js';
-import { type Node, type PlanNode, makeNode, nodeLabel, planDigest, postOrder, withInputs } from '../../plan/node.js';
+import { type Node, type PlanNode, makeNode, nodeLabel, planDigest, withInputs } from '../../plan/node.js';
+import { type Task, call, postOrderOf, trampoline } from '../../plan/walk.js';
 import { bindLoopInputs } from '../../plan/loop-operators.js';
 import { isFactorized } from '../factorized/forms.js';
 import { factorizeToMatrix } from '../factorized/star-join.js';
@@ -78,7 +79,7 @@ function candidates(plan: PlanNode): Node<'toMatrix'>[] {
   const seen = new Set<string>();
   const out: Node<'toMatrix'>[] = [];
   const visit = (root: PlanNode) => {
-    for (const n of postOrder(root)) {
+    for (const n of postOrderOf(root, (x) => x.inputs)) {
       if (n.kind === 'loop') visit(n.args.body);
       if (n.kind !== 'toMatrix' || n.inputs[0].kind !== 'join') continue;
       const d = planDigest(n);
@@ -103,22 +104,25 @@ function ratioNotes(node: Node<'toMatrix'>, dimRows: readonly number[], f: { dim
 function substitute(plan: PlanNode, target: PlanNode, replacement: PlanNode): PlanNode {
   const digest = planDigest(target);
   const memo = new Map<PlanNode, PlanNode>();
-  const visit = (n: PlanNode): PlanNode => {
+  // On the trampoline (src/plan/walk.ts): plans may be MAX_PLAN_DEPTH deep.
+  function* visit(n: PlanNode): Task<PlanNode> {
     let out = memo.get(n);
     if (out) return out;
     if (planDigest(n) === digest) out = replacement;
     else {
-      out = withInputs(n, n.inputs.map(visit));
+      const inputs: PlanNode[] = [];
+      for (const c of n.inputs) inputs.push(yield* call(visit(c)));
+      out = withInputs(n, inputs);
       if (out.kind === 'loop') {
-        const body = visit(out.args.body);
+        const body = yield* call(visit(out.args.body));
         const loop = body === out.args.body ? out : makeNode('loop', { ...out.args, body }, out.inputs);
         out = loopOverBlocks(loop as Node<'loop'>);
       }
     }
     memo.set(n, out);
     return out;
-  };
-  return visit(plan);
+  }
+  return trampoline(visit(plan));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { makeBatch } from '../../data/batch.js';
 import { cellValue } from '../../data/column.js';
 import { evaluate } from '../../exec/expression.js';
-import { type ExprNode, type LiteralValue, cast, exprChildren, exprDigest, mapChildren } from '../../plan/expr.js';
+import { type ExprNode, type LiteralValue, cast, exprChildren, exprDigest, rewriteExpr } from '../../plan/expr.js';
 import { type PlanNode, makeNode } from '../../plan/node.js';
 import type { Rule } from '../rule.js';
 import { dateToDays } from '../../types/date.js';
@@ -91,12 +91,18 @@ function asTypeOf(e: ExprNode, like: ExprNode): ExprNode {
   return e.type.dtype === like.type.dtype ? e : cast(e, like.type.dtype);
 }
 
-/** The expression simplified bottom-up. */
+/** The expression simplified bottom-up (without recursion: expressions may be MAX_EXPRESSION_DEPTH deep). */
 export function fold(e: ExprNode): ExprNode {
   if (e.kind === 'column' || e.kind === 'literal') return e;
-  const f = simplify(mapChildren(e, fold));
-  if (f.kind !== 'column' && f.kind !== 'literal' && exprChildren(f).every((c) => c.kind === 'literal')) return evaluateConstant(f) ?? f;
-  return f;
+  return rewriteExpr(
+    e,
+    (leaf) => leaf,
+    (rebuilt) => {
+      const f = simplify(rebuilt);
+      if (f.kind !== 'column' && f.kind !== 'literal' && exprChildren(f).every((c) => c.kind === 'literal')) return evaluateConstant(f) ?? f;
+      return f;
+    },
+  );
 }
 
 /** Rewrites that hold whatever the non-literal operands evaluate to. */

@@ -1,5 +1,6 @@
 import { type Node, type PlanNode, makeNode, withInputs } from '../../plan/node.js';
 import { restrictRows } from '../row-restriction.js';
+import { type Task, call, trampoline } from '../../plan/walk.js';
 import type { Rule, RuleContext } from '../rule.js';
 
 /**
@@ -74,17 +75,32 @@ function compose(inner: LimitArgs, outer: LimitArgs): LimitArgs {
 
 /** An upper bound on the rows a plan produces, known from the limits in it (Infinity when none). */
 function rowBound(node: PlanNode): number {
-  switch (node.kind) {
-    case 'limit':
-      return Math.min(node.args.limit ?? Infinity, Math.max(0, rowBound(node.inputs[0]) - node.args.offset));
-    case 'project':
-    case 'sort':
-    case 'filter':
-    case 'distinct':
-      return rowBound(node.inputs[0]);
-    case 'union':
-      return rowBound(node.inputs[0]) + rowBound(node.inputs[1]);
-    default:
-      return Infinity;
+  // On the trampoline (src/plan/walk.ts), once per node: a chain of unions may be MAX_PLAN_DEPTH deep, and share its inputs.
+  const memo = new Map<PlanNode, number>();
+  function* boundOf(n: PlanNode): Task<number> {
+    let bound = memo.get(n);
+    if (bound === undefined) {
+      bound = yield* call(compute(n));
+      memo.set(n, bound);
+    }
+    return bound;
   }
+  function* compute(n: PlanNode): Task<number> {
+    switch (n.kind) {
+      case 'limit':
+        return Math.min(n.args.limit ?? Infinity, Math.max(0, (yield* call(boundOf(n.inputs[0]))) - n.args.offset));
+      case 'project':
+      case 'sort':
+      case 'filter':
+      case 'distinct':
+        return yield* call(boundOf(n.inputs[0]));
+      case 'union': {
+        const left = yield* call(boundOf(n.inputs[0]));
+        return left + (yield* call(boundOf(n.inputs[1])));
+      }
+      default:
+        return Infinity;
+    }
+  }
+  return trampoline(boundOf(node));
 }

@@ -1,5 +1,6 @@
 import { columnRef, columnsOf } from '../../plan/expr.js';
 import { type Node, type PlanNode, isRelation, makeNode, planDigest, relationSchema, withInputs } from '../../plan/node.js';
+import { postOrderOf } from '../../plan/walk.js';
 import type { Rule, RuleContext } from '../rule.js';
 
 /**
@@ -82,29 +83,29 @@ export const projectionPushdown: Rule = {
 const built = new WeakSet<PlanNode>();
 
 function rememberNew(node: PlanNode, original: ReadonlySet<PlanNode>): void {
-  if (original.has(node) || built.has(node)) return;
-  built.add(node);
-  for (const c of node.inputs) rememberNew(c, original);
+  // The new nodes and the new nodes below them, down to nodes of the original plan (walked without recursion: plans may be MAX_PLAN_DEPTH deep).
+  for (const n of postOrderOf(node, (x) => (original.has(x) || built.has(x) ? [] : x.inputs))) {
+    if (!original.has(n)) built.add(n);
+  }
 }
 
-function nodesOf(root: PlanNode, into = new Set<PlanNode>()): Set<PlanNode> {
-  if (!into.has(root)) {
-    into.add(root);
-    for (const c of root.inputs) nodesOf(c, into);
-  }
-  return into;
+function nodesOf(root: PlanNode): Set<PlanNode> {
+  return new Set(postOrderOf(root, (n) => n.inputs));
 }
 
 /** No reader, and every node below has one: the root of the plan the driver is rewriting. */
 function isRoot(node: PlanNode, context: RuleContext): boolean {
   if (context.consumers(node) !== 0) return false;
-  const seen = new Set<PlanNode>();
-  const counted = (n: PlanNode): boolean => {
-    if (seen.has(n)) return true;
+  const seen = new Set<PlanNode>([node]);
+  const stack = [...node.inputs];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
     seen.add(n);
-    return context.consumers(n) > 0 && n.inputs.every(counted);
-  };
-  return node.inputs.every(counted);
+    if (context.consumers(n) <= 0) return false;
+    stack.push(...n.inputs);
+  }
+  return true;
 }
 
 type Needs = ReadonlySet<string>;
@@ -114,16 +115,7 @@ const namesOf = (node: PlanNode): string[] => relationSchema(node, node.kind).fi
 /** The plan with every operator narrowed to the columns read above it; the root's output is unchanged. */
 export function pruneColumns(root: PlanNode): PlanNode {
   // Distinct subplans (by digest), inputs before their readers.
-  const order: PlanNode[] = [];
-  const seen = new Set<string>();
-  const walk = (n: PlanNode) => {
-    const d = planDigest(n);
-    if (seen.has(d)) return;
-    seen.add(d);
-    n.inputs.forEach(walk);
-    order.push(n);
-  };
-  walk(root);
+  const order = postOrderOf(root, (n) => n.inputs, planDigest);
 
   // Top-down: what each subplan's readers need (readers come before their inputs here).
   const demanded = new Map<string, Set<string>>();

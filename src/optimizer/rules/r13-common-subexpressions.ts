@@ -1,4 +1,5 @@
 import { type PlanNode, makeNode, planDigest, withInputs } from '../../plan/node.js';
+import { type Task, call, trampoline } from '../../plan/walk.js';
 import type { Rule, RuleContext } from '../rule.js';
 
 /**
@@ -31,21 +32,24 @@ export const commonSubexpressions: Rule = {
 function shareEqualSubplans(root: PlanNode): PlanNode {
   const byDigest = new Map<string, PlanNode>();
   const memo = new Map<PlanNode, PlanNode>();
-  const visit = (n: PlanNode): PlanNode => {
+  // On the trampoline (src/plan/walk.ts): plans may be MAX_PLAN_DEPTH deep.
+  function* visit(n: PlanNode): Task<PlanNode> {
     let out = memo.get(n);
     if (out) return out;
     const digest = planDigest(n);
     out = byDigest.get(digest);
     if (!out) {
-      out = withInputs(n, n.inputs.map(visit));
+      const inputs: PlanNode[] = [];
+      for (const c of n.inputs) inputs.push(yield* call(visit(c)));
+      out = withInputs(n, inputs);
       if (out.kind === 'loop') {
-        const body = visit(out.args.body);
+        const body = yield* call(visit(out.args.body));
         if (body !== out.args.body) out = makeNode('loop', { ...out.args, body }, out.inputs);
       }
       byDigest.set(digest, out);
     }
     memo.set(n, out);
     return out;
-  };
-  return visit(root);
+  }
+  return trampoline(visit(root));
 }

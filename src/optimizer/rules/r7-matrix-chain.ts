@@ -1,5 +1,6 @@
 import { type PlanNode, makeNode, withInputs } from '../../plan/node.js';
 import { estimatePlan } from '../cost.js';
+import { type Task, call, trampoline } from '../../plan/walk.js';
 import type { Rule, RuleContext } from '../rule.js';
 
 /**
@@ -17,7 +18,8 @@ import type { Rule, RuleContext } from '../rule.js';
  * Why it pays: the cost of a chain depends on its order, asymptotically so; the classic
  * O(k³) dynamic program on the dimensions (rows not known while planning come from the
  * cost model's estimate) finds the cheapest order, and the rule fires only when that
- * order is strictly cheaper than the one written.
+ * order is strictly cheaper than the one written. A chain of more than MAX_CHAIN operands
+ * is left as written (the dynamic program's cost grows with the cube of its length).
  */
 export const matrixChain: Rule = {
   name: 'r7-matrix-chain',
@@ -37,6 +39,9 @@ export const matrixChain: Rule = {
   },
 };
 
+/** The most operands of a chain reordered (the dynamic program over 256 operands takes a few million steps). */
+export const MAX_CHAIN = 256;
+
 /** A chain as written: leaves are operands `lo..hi` (lo = hi), inner nodes are its matmuls. */
 interface Written {
   readonly node: PlanNode;
@@ -50,18 +55,20 @@ function reorderChain(top: PlanNode, context: RuleContext): PlanNode | null {
   const operands: PlanNode[] = [];
   // A matmul read only here joins the chain (the driver counts a node built during the pass as read once).
   const inner = (n: PlanNode) => n.kind === 'matmul' && context.consumers(n) === 1;
-  const flatten = (n: PlanNode, isTop: boolean): Written => {
+  // On the trampoline (src/plan/walk.ts): a chain may be MAX_PLAN_DEPTH products long.
+  function* flatten(n: PlanNode, isTop: boolean): Task<Written> {
     if (!isTop && !inner(n)) {
       operands.push(n);
       return { node: n, lo: operands.length - 1, hi: operands.length - 1 };
     }
-    const left = flatten(n.inputs[0], false);
-    const right = flatten(n.inputs[1], false);
+    const left = yield* call(flatten(n.inputs[0], false));
+    const right = yield* call(flatten(n.inputs[1], false));
     return { node: n, lo: left.lo, hi: right.hi, parts: [left, right] };
-  };
-  const written = flatten(top, true);
+  }
+  const written = trampoline(flatten(top, true));
   const k = operands.length;
-  if (k < 3) return null;
+  // The dynamic program takes O(k³) steps: a longer chain keeps the order it was written in.
+  if (k < 3 || k > MAX_CHAIN) return null;
 
   // Dimensions: operand i is dims[i] × dims[i + 1].
   const first = operands[0];

@@ -30,8 +30,14 @@ const SESSION_OPTIONS: Ort.InferenceSession.SessionOptions = {
   enableCpuMemArena: true,
   // Memory patterns are planned per input shape and kept: with symbolic dimensions, one per size seen.
   enableMemPattern: false,
-  // Pool threads sleep between runs instead of spinning, leaving both cores to JavaScript.
-  extra: { session: { intra_op: { allow_spinning: '0' } } },
+  extra: {
+    // Pool threads sleep between runs instead of spinning, leaving both cores to JavaScript.
+    session: { intra_op: { allow_spinning: '0' } },
+    // MatMulScaleFusion folds a scalar Mul next to a MatMul (a 'scale' map) into FusedMatMul's
+    // alpha, a float32 attribute: a float64 x·0.047 came out as x·fround(0.047), 3e-8 off
+    // (found by `npm run fuzz -- --mode rewrites`, seed 1000028).
+    optimization: { disable_specified_optimizers: 'MatMulScaleFusion' },
+  },
 };
 
 /** At most 64 sessions, whose arenas hold at most about 1 GiB between runs. */

@@ -110,7 +110,7 @@ export class Rng {
 }
 
 /** The kind of pipeline a case ends in. */
-export type CaseShape = 'append' | 'predict' | 'summary' | 'rows' | 'filterRows' | 'loop' | 'kmeans' | 'relational';
+export type CaseShape = 'append' | 'predict' | 'summary' | 'rows' | 'filterRows' | 'loop' | 'kmeans' | 'relational' | 'joinMatrix';
 
 export interface GeneratedCase {
   readonly seed: number;
@@ -125,6 +125,8 @@ export interface GeneratedCase {
   readonly tolerance: number;
   /** Choices the generator had to retry because the builder rejected them. */
   readonly retries: number;
+  /** A matrix over primary-key joins: also checked factorized whatever the cost, and with the joins materialized. */
+  readonly factorize?: boolean;
 }
 
 interface Tables {
@@ -1171,4 +1173,195 @@ export function generateCase(seed: number): GeneratedCase {
     }
   }
   throw new Error(`seed ${seed}: no pipeline built in 20 attempts`);
+}
+
+// ------------------------------------------------------------------ matrices over joins
+
+const GCAT = ['m', 'n', 'o'] as const;
+
+/**
+ * A star around a fact table: `dim` keyed by the fact's fk (declared primary key dk, maybe
+ * with dangling or null foreign keys), `dim2` keyed by gk (primary key) from the fact's g
+ * (a star) or from dim's dg (a snowflake). Tuple ratios run from 0 (an empty fact table)
+ * to about 100, so R14 chooses either way by cost.
+ */
+function makeStar(rng: Rng): Tables {
+  const nDim = rng.int(1, 12);
+  const nDim2 = rng.int(1, 5);
+  const nFact = rng.weighted([
+    [1, () => 0],
+    [3, () => rng.int(1, 30)],
+    [4, () => rng.int(30, 150)],
+    [2, () => rng.int(200, 600)],
+  ] as const)();
+  const dangling = rng.chance(0.3) ? 2 : 0;
+  const nullKeys = rng.chance(0.25) ? rng.pick([0.05, 0.2]) : 0;
+  const key = (n: number) => (nullKeys > 0 && rng.chance(nullKeys) ? null : rng.int(0, n - 1 + dangling));
+  const fact = fromColumns(
+    {
+      id: Int32Array.from({ length: nFact }, (_, i) => i),
+      fk: Array.from({ length: nFact }, () => key(nDim)),
+      g: Array.from({ length: nFact }, () => key(nDim2)),
+      x1: Float64Array.from({ length: nFact }, () => round3(rng.float(-5, 5))),
+      x2: Float64Array.from({ length: nFact }, () => round3(rng.float(0, 10))),
+      x3: Array.from({ length: nFact }, () => (rng.chance(0.2) ? null : round3(rng.float(-3, 3)))),
+      cat: Array.from({ length: nFact }, () => (rng.chance(0.1) ? null : rng.pick(CAT))),
+      flag: Array.from({ length: nFact }, () => rng.chance(0.5)),
+    },
+    // Types declared: the fact table may be empty.
+    { name: 'fact', primaryKey: ['id'], types: { fk: 'int32?', g: 'int32?', x1: 'float64', x2: 'float64', x3: 'float64?', cat: 'string?', flag: 'bool' } },
+  ) as Rel;
+  const dim = fromColumns(
+    {
+      dk: Int32Array.from(rng.shuffle(Array.from({ length: nDim }, (_, i) => i))),
+      d1: Float64Array.from({ length: nDim }, () => round3(rng.float(-2, 2))),
+      d2: Float64Array.from({ length: nDim }, () => round3(rng.float(1, 4))),
+      dcat: Array.from({ length: nDim }, () => rng.pick(DCAT)),
+      dn: Array.from({ length: nDim }, () => (rng.chance(0.25) ? null : round3(rng.float(-1, 1)))),
+      dg: Int32Array.from({ length: nDim }, () => rng.int(0, nDim2 - 1 + (dangling ? 1 : 0))),
+    },
+    { name: 'dim', primaryKey: ['dk'], types: { dn: 'float64?' } },
+  ) as Rel;
+  const dim2 = fromColumns(
+    {
+      gk: Int32Array.from(rng.shuffle(Array.from({ length: nDim2 }, (_, i) => i))),
+      g1: Float64Array.from({ length: nDim2 }, () => round3(rng.float(-3, 3))),
+      g2: Float64Array.from({ length: nDim2 }, () => round3(rng.float(0, 2))),
+      gcat: Array.from({ length: nDim2 }, () => rng.pick(GCAT)),
+    },
+    { name: 'dim2', primaryKey: ['gk'] },
+  ) as Rel;
+  return { fact, dim, other: dim2, domains: { cat: CAT, dcat: DCAT, gcat: GCAT } };
+}
+
+/** Keys and ids: never features (they would only add large, meaningless columns). */
+const KEY_COLUMNS = new Set(['id', 'fk', 'g', 'dk', 'dg', 'gk']);
+
+function buildJoinMatrix(b: Builder): Built {
+  const rng = b.rng;
+  const { fact, dim, other: dim2 } = b.t;
+  let F = fact;
+  if (rng.chance(0.3)) F = b.attempt(3, () => fact.filter((r) => b.predicate(fact, r, 1))) ?? F;
+  if (rng.chance(0.2)) {
+    const base = F;
+    const name = b.name('w');
+    F = base.withColumn(name, (r) => b.numericExpr(base, r, 1).cast('float64').coalesce(0)) as Rel;
+  }
+  if (F !== fact) b.steps.push(`fact: ${nodeLabel(F.plan)}`);
+  // The dimension as is, or through operators that keep its rows (still a keyed join), or filtered (not).
+  const D = rng.weighted([
+    [4, () => dim],
+    [1, () => dim.withColumn('d1', (r) => r.d1.mul(2).add(r.d2)) as Rel],
+    [1, () => dim.withColumn('dn', (r) => r.dn.coalesce(0)) as Rel],
+    [1, () => dim.select('dk', 'dg', ...rng.subset(['d1', 'd2', 'dcat', 'dn'], 1, 3))],
+    [0.7, () => dim.filter((r) => b.predicate(dim, r, 0))],
+  ] as const)();
+  if (D !== dim) b.steps.push(`dim: ${nodeLabel(D.plan)}`);
+  const how = rng.weighted([
+    [6, 'inner'],
+    [1, 'left'],
+  ] as const);
+  let J = F.joinOn(D, { left: ['fk'], right: ['dk'] }, how);
+  b.steps.push(`${how} join fact ⋈ dim on fk = dk`);
+  if (rng.chance(0.45)) {
+    const snowflake = rng.chance(0.5) && J.schema.fields.some((f) => f.name === 'dg');
+    J = J.joinOn(dim2, { left: [snowflake ? 'dg' : 'g'], right: ['gk'] }, 'inner');
+    b.steps.push(`inner join ⋈ dim2 on ${snowflake ? 'dg (snowflake)' : 'g (star)'} = gk`);
+  }
+  if (rng.chance(0.12)) {
+    const base = J;
+    J = base.filter((r) => b.predicate(base, r, 0));
+    b.steps.push(`filter above the joins: ${nodeLabel(J.plan)}`);
+  }
+  const fields = J.schema.fields;
+  const numeric = fields.filter((f) => (isNumericField(f) || f.dtype === 'bool') && !f.nullable && !KEY_COLUMNS.has(f.name)).map((f) => f.name);
+  if (numeric.length === 0) throw new Retry('no feature');
+  // Features from both sides where it can: dimension columns make the factorized blocks.
+  const features: any[] = rng.subset(numeric, 1, 4);
+  const strings = fields.filter((f) => f.dtype === 'string' && !f.nullable && f.name !== 'cat');
+  if (strings.length > 0 && rng.chance(0.35)) features.push({ onehot: rng.pick(strings).name });
+  const plain = features.filter((f): f is string => typeof f === 'string');
+  if (plain.length > 1 && rng.chance(0.1)) features.splice(features.indexOf(plain[0]), 1, { standardize: plain[0] });
+  let X: Mat;
+  try {
+    X = J.toMatrix(features as never, { intercept: rng.chance(0.4) }) as Mat;
+  } catch (e) {
+    if (!(e instanceof PlanError)) throw e;
+    const fixed = features.map((f) => (typeof f === 'object' && 'onehot' in f ? { onehot: f.onehot, categories: b.t.domains[f.onehot] ?? ['a'] } : f));
+    X = J.toMatrix(fixed as never, { intercept: rng.chance(0.4) }) as Mat;
+  }
+  b.steps.push(`toMatrix: ${X.columnNames.join(', ')} (${X.shape.rows ?? '?'}×${X.shape.cols})`);
+  const d = X.shape.cols;
+  const end = rng.weighted([
+    [3, 'crossprod'],
+    [3, 'matmulLit'],
+    [2, 'sums'],
+    [2, 'cross'],
+    [1.5, 'map'],
+    [2, 'append'],
+    [1, 'linreg'],
+    [1, 'logreg'],
+    [1, 'gram'],
+  ] as const);
+  b.steps.push(`end: ${end}`);
+  switch (end) {
+    case 'crossprod':
+      return { plan: b.post(X.crossprod()).plan, ordered: true, shape: 'joinMatrix' };
+    case 'matmulLit': {
+      // T·W by a literal, then an order-independent reduction.
+      const P = X.matmul(b.literal(d, rng.pick([1, 2, 3])));
+      return { plan: rng.pick([() => P.colSums(), () => P.sum(), () => P.colMeans(), () => P.rowSums().sum()])().plan, ordered: true, shape: 'joinMatrix' };
+    }
+    case 'sums':
+      return { plan: rng.pick([() => X.colSums(), () => X.colMeans(), () => X.sum(), () => X.mean(), () => X.rowSums().colSums(), () => X.count()])().plan, ordered: true, shape: 'joinMatrix' };
+    case 'cross': {
+      // Tᵀy with y a column of T (R2), or T's columns against another encoding.
+      const y = X.select(rng.int(0, d - 1));
+      return { plan: X.crossprod(y).plan, ordered: true, shape: 'joinMatrix' };
+    }
+    case 'map': {
+      const M = b.map(X);
+      return { plan: (rng.chance(0.5) ? M.colSums() : M.rowSums().sum()).plan, ordered: true, shape: 'joinMatrix' };
+    }
+    case 'append': {
+      // T·w next to the joined rows: a relation, compared as a multiset.
+      const P = rng.chance(0.7) ? X.matmul(b.literal(d, rng.pick([1, 2]))) : X.rowSums();
+      const rel = J.withMatrixColumns(P, P.columnNames.map(() => b.name('mc'))) as Rel;
+      return { plan: rel.plan, ordered: false, shape: 'joinMatrix' };
+    }
+    case 'linreg': {
+      b.tolerance = Math.max(b.tolerance, 1e-7);
+      const y = X.select(rng.int(0, d - 1));
+      return { plan: (linearRegression(X, y as Col, { ridge: rng.pick([0.1, 0.5, 2]) }) as Mat).plan, ordered: true, shape: 'joinMatrix' };
+    }
+    case 'logreg': {
+      b.tolerance = Math.max(b.tolerance, 1e-7);
+      return { plan: (logisticRegression(X, b.labels(X) as Col, { steps: rng.int(1, 3), learningRate: 0.1 }) as Mat).plan, ordered: true, shape: 'joinMatrix' };
+    }
+    default:
+      return { plan: b.chain(X.crossprod(), rng.int(1, 2), rng.chance(0.5) ? 1 : undefined).plan, ordered: true, shape: 'joinMatrix' };
+  }
+}
+
+/**
+ * A matrix pipeline over primary-key joins (fact ⋈ dim, maybe ⋈ dim2 as a star or a
+ * snowflake): toMatrix over the join, then a cross-product, a product by a literal, sums,
+ * T'y, maps, T·w appended to the joined rows, or a regression. The case asks to be checked
+ * factorized whatever the cost too (see ./check.ts), so that R1–R3, R5 and R8 run.
+ */
+export function generateJoinMatrixCase(seed: number): GeneratedCase {
+  const rng = new Rng(seed);
+  const tables = makeStar(rng);
+  let retries = 0;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const b = new Builder(rng, tables);
+    try {
+      const built = buildJoinMatrix(b);
+      return { seed, shape: built.shape, plan: built.plan, steps: b.steps, ordered: built.ordered, tolerance: b.tolerance, retries: retries + b.retries, factorize: true };
+    } catch (e) {
+      if (!(e instanceof PlanError || e instanceof Retry)) throw e;
+      retries += 1 + b.retries;
+    }
+  }
+  throw new Error(`seed ${seed}: no join-matrix pipeline built in 20 attempts`);
 }

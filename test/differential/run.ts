@@ -17,7 +17,7 @@
  *   replaced by read_parquet of the file it wrote, and both engines read the same bytes.
  * - Its join filter pushdown (a dynamic filter from a join's build side) reaches below a
  *   top-N under the join: a join of (anti join → ORDER BY … LIMIT 6) with a one-row table
- *   returned 6 rows, where the 6 rows the LIMIT keeps hold only 2 that join (fuzz seed 68029,
+ *   returned 6 rows, where the 6 rows the LIMIT keeps hold only 2 that join (fuzz seeds 68029 and 93354,
  *   relational; DuckDB 1.5.5: right with `PRAGMA disable_optimizer` or with
  *   `SET disabled_optimizers = 'join_filter_pushdown'`). Standalone:
  *     CREATE TABLE L (l_i INTEGER, l_f DOUBLE, k1 INTEGER); CREATE TABLE R1 (k1 INTEGER);

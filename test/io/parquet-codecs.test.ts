@@ -1,4 +1,3 @@
-import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { columnToArray } from '../../src/data/column.js';
 import { readParquet } from '../../src/dsl/sources.js';
 import { SourceError } from '../../src/errors.js';
 import { parquetSource } from '../../src/io/index.js';
+import { duckdbColumns } from '../support/duckdb.js';
 
 // Files written by DuckDB with each compression codec, and binary (BLOB) columns, read
 // back by Tessera and compared with DuckDB's own read of the same file.
@@ -15,16 +15,6 @@ const dir = mkdtempSync(join(tmpdir(), 'tessera-parquet-codecs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const ROWS = 20_000;
 
-async function duckdb(sql: string): Promise<Record<string, unknown[]>> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const con = await instance.connect();
-  try {
-    return (await con.runAndReadAll(sql)).getColumnsObjectJS() as Record<string, unknown[]>;
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
-}
 
 /** DuckDB's JS values in the form Tessera's rows have (DuckDB already gives dates as Date). */
 const normalize = (v: unknown): unknown => (typeof v === 'bigint' ? Number(v) : v);
@@ -54,10 +44,10 @@ const CODECS: [string, string][] = [
 describe('Parquet compression codecs', () => {
   it.each(CODECS)('reads %s pages value-by-value as DuckDB does', async (codec, recorded) => {
     const file = join(dir, `${codec}.parquet`);
-    await duckdb(`COPY (${DATA}) TO '${file}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 8192)`);
-    const meta = await duckdb(`SELECT DISTINCT compression FROM parquet_metadata('${file}')`);
+    await duckdbColumns(`COPY (${DATA}) TO '${file}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE 8192)`);
+    const meta = await duckdbColumns(`SELECT DISTINCT compression FROM parquet_metadata('${file}')`);
     expect(meta.compression).toEqual([recorded]);
-    const duck = await duckdb(`SELECT * FROM '${file}'`);
+    const duck = await duckdbColumns(`SELECT * FROM '${file}'`);
 
     const rows = await readParquet(file).collectRows();
     expect(rows).toHaveLength(ROWS);
@@ -71,13 +61,13 @@ describe('Parquet compression codecs', () => {
 describe('Parquet binary columns', () => {
   const blobs = join(dir, 'blobs.parquet');
   const written = (async () => {
-    await duckdb(`COPY (
+    await duckdbColumns(`COPY (
       SELECT i::INTEGER AS id,
         CASE i WHEN 0 THEN '\\xAA\\xBB'::BLOB WHEN 1 THEN NULL WHEN 2 THEN ''::BLOB ELSE 'h\\xC3\\xA9llo'::BLOB END AS b,
         'text' AS s
       FROM range(4) t(i)
     ) TO '${blobs}' (FORMAT parquet, COMPRESSION zstd)`);
-    return duckdb(`SELECT b FROM '${blobs}'`);
+    return duckdbColumns(`SELECT b FROM '${blobs}'`);
   })();
 
   it('rejects a BLOB column with a typed error naming it and the supported types', async () => {
@@ -109,7 +99,7 @@ describe('Parquet binary columns', () => {
 
   it("reads valid UTF-8 bytes as text with binaryAs: 'utf8'", async () => {
     const file = join(dir, 'legacy.parquet');
-    await duckdb(`COPY (SELECT encode('café' || i) AS name FROM range(3) t(i)) TO '${file}' (FORMAT parquet)`);
+    await duckdbColumns(`COPY (SELECT encode('café' || i) AS name FROM range(3) t(i)) TO '${file}' (FORMAT parquet)`);
     expect(() => parquetSource(file)).toThrow(/column 'name' is binary/);
     const [batch] = await parquetSource(file, { binaryAs: 'utf8' }).load(['name']);
     expect(columnToArray(batch.columns[0])).toEqual(['café0', 'café1', 'café2']);

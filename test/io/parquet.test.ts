@@ -1,4 +1,3 @@
-import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { columnToArray } from '../../src/data/column.js';
 import { SourceError } from '../../src/errors.js';
 import { parquetSource } from '../../src/io/index.js';
+import { duckdbColumns } from '../support/duckdb.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-parquet-'));
 const file = join(dir, 'all.parquet');
@@ -15,20 +15,10 @@ const tsFile = join(dir, 'ts.parquet');
 let duck: Record<string, unknown[]>;
 const ROWS = 5000;
 
-async function duckdb(sql: string): Promise<Record<string, unknown[]>> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const con = await instance.connect();
-  try {
-    return (await con.runAndReadAll(sql)).getColumnsObjectJS() as Record<string, unknown[]>;
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
-}
 
 beforeAll(async () => {
   // Several row groups, nulls in every column, and every supported Parquet type.
-  await duckdb(`COPY (
+  await duckdbColumns(`COPY (
     SELECT
       CASE WHEN i % 7 = 0 THEN NULL ELSE i::INTEGER - 2500 END AS i32,
       CASE WHEN i % 11 = 0 THEN NULL ELSE i::BIGINT * 1000000007 END AS i64,
@@ -43,10 +33,10 @@ beforeAll(async () => {
       i::UBIGINT AS u64
     FROM range(${ROWS}) t(i)
   ) TO '${file}' (FORMAT PARQUET, ROW_GROUP_SIZE 2048)`);
-  duck = await duckdb(`SELECT * FROM '${file}'`);
-  await duckdb(`COPY (SELECT 1.5::DOUBLE AS x, 'a' AS s) TO '${required}' (FORMAT PARQUET)`);
-  await duckdb(`COPY (SELECT 9007199254740993::BIGINT AS big) TO '${hugeFile}' (FORMAT PARQUET)`);
-  await duckdb(`COPY (SELECT TIMESTAMP '2024-01-01 10:00:00' AS at) TO '${tsFile}' (FORMAT PARQUET)`);
+  duck = await duckdbColumns(`SELECT * FROM '${file}'`);
+  await duckdbColumns(`COPY (SELECT 1.5::DOUBLE AS x, 'a' AS s) TO '${required}' (FORMAT PARQUET)`);
+  await duckdbColumns(`COPY (SELECT 9007199254740993::BIGINT AS big) TO '${hugeFile}' (FORMAT PARQUET)`);
+  await duckdbColumns(`COPY (SELECT TIMESTAMP '2024-01-01 10:00:00' AS at) TO '${tsFile}' (FORMAT PARQUET)`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -11,9 +11,7 @@
  * The default export is the pipeline at a small size (fast in tests); `build` scales it:
  * the benchmark size is `build({ rows: 50_000, features: 100, wide: 5_000 })`.
  */
-import { type Relation, fromColumns, fromDense } from '../src/index.js';
-import type { Matrix } from '../src/index.js';
-import { mulberry32 } from '../src/data/random.js';
+import { type Matrix, fromColumns, fromDense, seededRandom } from 'tessera';
 
 export interface HybridSize {
   /** Rows of A and of B (ids 0..rows−1 on both sides; about half are active). */
@@ -29,7 +27,6 @@ export const SMALL: HybridSize = { rows: 2_000, features: 100, wide: 500 };
 export const FULL: HybridSize = { rows: 50_000, features: 100, wide: 5_000 };
 
 type Feature = `f${number}`;
-type ASchema = { id: 'int32' } & { [K in Feature]: 'float64' };
 
 function uniform(n: number, next: () => number, lo = -1, hi = 1): Float64Array {
   const out = new Float64Array(n);
@@ -44,12 +41,11 @@ function dense(rows: number, cols: number, next: () => number, name: string): Ma
 /** The parts of W3, for tests and benchmarks that look inside. */
 export function buildParts(size: Partial<HybridSize> = {}) {
   const { rows, features, wide, seed = 3 } = { ...SMALL, ...size };
-  const next = mulberry32(seed);
+  const next = seededRandom(seed);
   const featureNames = Array.from({ length: features }, (_, j) => `f${j + 1}` as Feature);
 
-  const aColumns: Record<string, Float64Array | Int32Array> = { id: Int32Array.from({ length: rows }, (_, i) => i) };
-  for (const f of featureNames) aColumns[f] = uniform(rows, next);
-  const A = fromColumns(aColumns, { name: 'A', primaryKey: ['id'] }) as unknown as Relation<ASchema>;
+  const featureColumns: Record<Feature, Float64Array> = Object.fromEntries(featureNames.map((f) => [f, uniform(rows, next)]));
+  const A = fromColumns(Object.assign({ id: Int32Array.from({ length: rows }, (_, i) => i) }, featureColumns), { name: 'A', primaryKey: ['id'] });
 
   // B lists the ids in a shuffled order; region is one of 8, active about half the rows.
   const ids = Int32Array.from({ length: rows }, (_, i) => i);
@@ -67,7 +63,7 @@ export function buildParts(size: Partial<HybridSize> = {}) {
   );
 
   const joined = A.join(B, 'id').filter((r) => r.active);
-  const M = joined.toMatrix(featureNames) as Matrix<number, number>;
+  const M = joined.toMatrix(featureNames);
   const W = dense(features, wide, next, 'W');
   const P = dense(features, wide, next, 'P');
   const Q = dense(wide, features, next, 'Q');

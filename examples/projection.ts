@@ -13,8 +13,7 @@
  * The default export is the pipeline at a small size (fast in tests); `build` scales it:
  * the benchmark size is `build(FULL_ROWS)` (1,000,000 customers).
  */
-import { type Matrix, type Relation, fromColumns, fromDense } from '../src/index.js';
-import { mulberry32 } from '../src/data/random.js';
+import { fromColumns, fromDense, seededRandom } from 'tessera';
 
 export const SMALL_ROWS = 4_000;
 export const FULL_ROWS = 1_000_000;
@@ -25,7 +24,6 @@ export const KEPT = [3, 97, 256, 511] as const;
 export const SEGMENTS = Array.from({ length: 8 }, (_, i) => `seg${i}`);
 
 type Feature = `f${number}`;
-type CustomerSchema = { id: 'int32'; segment: 'string' } & { [K in Feature]: 'float64' };
 
 function uniform(n: number, next: () => number, lo = -1, hi = 1): Float64Array {
   const out = new Float64Array(n);
@@ -35,16 +33,14 @@ function uniform(n: number, next: () => number, lo = -1, hi = 1): Float64Array {
 
 /** The parts of W4, for tests and benchmarks that look inside. */
 export function buildParts(rows: number = SMALL_ROWS, seed = 4) {
-  const next = mulberry32(seed);
+  const next = seededRandom(seed);
   const featureNames = Array.from({ length: FEATURES }, (_, j) => `f${j + 1}` as Feature);
-  const columns: Record<string, Float64Array | Int32Array | string[]> = {
-    id: Int32Array.from({ length: rows }, (_, i) => i),
-    segment: Array.from({ length: rows }, () => SEGMENTS[Math.floor(next() * SEGMENTS.length)]),
-  };
-  for (const f of featureNames) columns[f] = uniform(rows, next);
-  const customers = fromColumns(columns, { name: 'customers', primaryKey: ['id'] }) as unknown as Relation<CustomerSchema>;
+  const id = Int32Array.from({ length: rows }, (_, i) => i);
+  const segment = Array.from({ length: rows }, () => SEGMENTS[Math.floor(next() * SEGMENTS.length)]);
+  const features: Record<Feature, Float64Array> = Object.fromEntries(featureNames.map((f) => [f, uniform(rows, next)]));
+  const customers = fromColumns(Object.assign({ id, segment }, features), { name: 'customers', primaryKey: ['id'] });
 
-  const X = customers.toMatrix(featureNames) as Matrix<number, number>;
+  const X = customers.toMatrix(featureNames);
   const W = fromDense({ rows: FEATURES, cols: OUTPUTS, data: uniform(FEATURES * OUTPUTS, next) }, 'W');
   const kept = X.matmul(W).select(...KEPT);
   const scores = customers.withMatrixColumns(kept, ['s1', 's2', 's3', 's4']).filter((r) => r.segment.eq('seg3'));

@@ -93,6 +93,49 @@ export class SourceError extends TesseraError {
   }
 }
 
+/**
+ * A null in a column declared non-null (the `schema` given to a file reader, the `types`
+ * given to fromColumns), found in the data. `row` counts from 0 over the whole source;
+ * `line` is the CSV line when the source is a CSV file.
+ */
+export class NullValueError extends SourceError {
+  constructor(
+    source: string,
+    readonly column: string,
+    readonly row: number,
+    declared: string,
+    readonly line?: number,
+  ) {
+    super(source, `column '${column}' is declared ${declared} (not nullable), but row ${row}${line === undefined ? '' : ` (line ${line})`} is null; declare it '${declared}?' (and \`dropNulls('${column}')\` to keep the rows that have a value)`);
+  }
+}
+
+/**
+ * A fitted-pipeline artefact (src/fit) that cannot be loaded: not JSON or missing
+ * parts (`malformed`), another kind of document (`foreign`), or written by a newer
+ * format version than this Tessera reads (`newer-version`).
+ */
+export class ArtefactError extends SourceError {
+  constructor(
+    source: string,
+    readonly reason: 'malformed' | 'foreign' | 'newer-version',
+    detail: string,
+  ) {
+    super(source, detail);
+  }
+}
+
+/** A row given to a fitted pipeline lacks a column it reads, or holds a value of the wrong type there. */
+export class InputRowError extends TypeMismatchError {
+  constructor(
+    operator: string,
+    readonly column: string,
+    detail: string,
+  ) {
+    super(operator, `column '${column}': ${detail}`);
+  }
+}
+
 /** Something failed while a plan was running (e.g. a singular system in a solve). */
 export class ExecutionError extends TesseraError {
   constructor(

@@ -8,6 +8,8 @@ import { PROVIDER_NAMES, type ProviderName } from '../providers/provider.js';
 import { allProviders } from '../providers/registry.js';
 import { demoModel, demoPipeline } from './demo.js';
 import { doctorReport, doctorText } from './doctor.js';
+import { runDiff, runInspect } from './artefact.js';
+import { progressLine } from './progress-line.js';
 
 /** Seconds `tessera explain` waits for a module to load and its default export to settle (--timeout). */
 const DEFAULT_TIMEOUT_S = 60;
@@ -17,12 +19,17 @@ const USAGE = `usage: tessera <command> [options]
 commands:
   demo                build a small end-to-end pipeline on generated data, print its plan and its result
   doctor [--json]     which kernel providers (JS, ONNX Runtime, TF.js) load here, on which device, and why not
+  inspect <artefact>  a fitted pipeline's lineage: sources and their fingerprints, plan digest, versions,
+                      metrics and frozen constants (--json for tools)
+  diff <a> <b>        what changed between two fitted pipelines: data, plan, parameters, software
+                      (exit code 1 when they differ; --json for tools)
   explain <module>    explain the pipeline a module exports by default (a Relation or a Matrix, or a
                       function returning one); .ts modules load through tsx, .js/.mjs with import()
     --verbose         also output types, the plan after each rule, and the rules that did not fire
     --analyze         run the optimized plan: actual rows/shape, time and bytes per operator
     --json            a JSON document for tools
     --dot             a Graphviz digraph:  tessera explain pipeline.ts --dot | dot -Tsvg > plan.svg
+    --html            one self-contained HTML page:  tessera explain pipeline.ts --html > plan.html
     --no-optimize     explain the plan as built, without the optimizer
     --provider <name> place matrix work on js, onnxruntime or tfjs where it supports it
     --device <where>  cpu, gpu or auto (default)
@@ -36,7 +43,7 @@ class UsageError extends TesseraError {}
 /** The module was found but threw while loading: exit code 1. */
 class ModuleLoadError extends TesseraError {}
 
-const EXPLAIN_FLAGS = new Set(['--verbose', '--analyze', '--json', '--dot', '--no-optimize']);
+const EXPLAIN_FLAGS = new Set(['--verbose', '--analyze', '--json', '--dot', '--html', '--no-optimize']);
 
 /** Options that take one of a few values, and the values they accept (a Map: an argument named `constructor` is no option). */
 const EXPLAIN_VALUES: ReadonlyMap<string, readonly string[]> = new Map([
@@ -66,15 +73,16 @@ function parseExplainArgs(args: readonly string[]): { module: string; timeoutS: 
       flags.add(a);
     } else positional.push(a);
   }
-  if (positional.length !== 1) throw new UsageError(positional.length === 0 ? 'missing <module>: tessera explain <module> [--verbose] [--analyze] [--json] [--dot]' : `expected one module, got ${positional.length}: ${positional.join(' ')}`);
-  if (flags.has('--json') && flags.has('--dot')) throw new UsageError('--json and --dot exclude each other');
+  if (positional.length !== 1) throw new UsageError(positional.length === 0 ? 'missing <module>: tessera explain <module> [--verbose] [--analyze] [--json] [--dot] [--html]' : `expected one module, got ${positional.length}: ${positional.join(' ')}`);
+  const formats = ['--json', '--dot', '--html'].filter((f) => flags.has(f));
+  if (formats.length > 1) throw new UsageError(`${formats.join(' and ')} exclude each other`);
   return {
     module: positional[0],
     timeoutS,
     options: {
       verbose: flags.has('--verbose'),
       analyze: flags.has('--analyze'),
-      format: flags.has('--json') ? 'json' : flags.has('--dot') ? 'dot' : 'text',
+      format: flags.has('--json') ? 'json' : flags.has('--dot') ? 'dot' : flags.has('--html') ? 'html' : 'text',
       optimize: !flags.has('--no-optimize'),
       provider: (values.get('--provider') ?? 'auto') as ProviderName | 'auto',
       device: (values.get('--device') ?? 'auto') as 'cpu' | 'gpu' | 'auto',
@@ -107,9 +115,19 @@ function describe(value: unknown): string {
   }
 }
 
+/** tsx, an optional peer dependency: only TypeScript modules need it. */
+async function importTsx(): Promise<typeof import('tsx/esm/api')> {
+  try {
+    return await import('tsx/esm/api');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' || !String((e as Error).message).includes("'tsx'")) throw e;
+    throw new ModuleLoadError('loading a TypeScript module needs tsx, which is not installed: run `npm install --save-dev tsx`, or compile the module to .js and explain that');
+  }
+}
+
 async function importModule(path: string): Promise<Record<string, unknown>> {
   if (/\.[cm]?tsx?$/.test(path)) {
-    const { tsImport } = await import('tsx/esm/api');
+    const { tsImport } = await importTsx();
     return (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
   }
   return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
@@ -224,7 +242,8 @@ async function main(argv: string[]): Promise<number> {
     case 'explain': {
       try {
         const { module, timeoutS, options } = parseExplainArgs(rest);
-        console.log(await explain(await loadPipeline(module, timeoutS), options));
+        // With --analyze the plan runs: a terminal on stderr shows how far it is.
+        console.log(await explain(await loadPipeline(module, timeoutS), { ...options, onProgress: progressLine(process.stderr) }));
         return 0;
       } catch (e) {
         // Errors from the pipeline module come from its own copy of Tessera (tsx loads it
@@ -235,6 +254,10 @@ async function main(argv: string[]): Promise<number> {
         return e instanceof UsageError ? 2 : 1;
       }
     }
+    case 'inspect':
+      return runInspect(rest);
+    case 'diff':
+      return runDiff(rest);
     case 'doctor': {
       const report = await doctorReport();
       console.log(rest.includes('--json') ? JSON.stringify(report, null, 2) : doctorText(report));

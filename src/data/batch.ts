@@ -47,3 +47,10 @@ export function batchBytes(batch: Batch): number {
   for (const c of batch.columns) bytes += columnBytes(c);
   return bytes;
 }
+
+/** The rows of `batches` in order, as batches of at most `maxRows` rows (writers stream through them). */
+export function* batchesOfAtMost(batches: readonly Batch[], maxRows: number): Generator<Batch> {
+  for (const b of batches) {
+    for (let start = 0; start < b.length; start += maxRows) yield start === 0 && b.length <= maxRows ? b : sliceBatch(b, start, Math.min(b.length, start + maxRows));
+  }
+}

@@ -50,6 +50,15 @@ export function makeColumn(
   return col;
 }
 
+/** Validity of a row-wise combination: valid where both are (null when both have no nulls). */
+export function bothValid(a: Column, b: Column): Uint8Array | null {
+  if (!a.validity) return b.validity ? b.validity.slice() : null;
+  if (!b.validity) return a.validity.slice();
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < out.length; i++) out[i] = a.validity[i] & b.validity[i];
+  return out;
+}
+
 export function nullCount(col: Column): number {
   const v = col.validity;
   if (!v) return 0;

@@ -1,4 +1,5 @@
 import * as E from '../plan/expr.js';
+import { scalarCall } from '../plan/functions.js';
 import { TypeMismatchError } from '../errors.js';
 import { type AggregateExpr, type AggregateFn, aggregate } from '../plan/aggregate.js';
 import type { SortKey } from '../plan/relational-operators.js';
@@ -25,6 +26,8 @@ import { dateToDays } from '../types/date.js';
 
 type NumericSpec = NumericDType | `${NumericDType}?`;
 type BoolSpec = 'bool' | 'bool?';
+type StringSpec = 'string' | 'string?';
+type DateSpec = 'date' | 'date?';
 
 /** What a value of spec C may be compared with: numbers with numbers, others with their own kind. */
 type ComparableSpec<C extends ColSpec> = BaseOf<C> extends NumericDType ? NumericSpec : BaseOf<C> | `${BaseOf<C>}?`;
@@ -266,6 +269,57 @@ export class Expr<C extends ColSpec> {
     return new Expr(E.cast(this.node, dtype));
   }
 
+  /**
+   * x IN (values), SQL's three-valued logic: true when x equals a value, else null when x
+   * or a listed value is null, else false; an empty list is false. Values are plain
+   * JavaScript values (typed after x, as comparison operands are); NaN equals NaN.
+   */
+  isIn<const V extends readonly (JsValueOf<BaseOf<C>> | null)[]>(values: V): Expr<WithNullability<'bool', IsNullable<C> extends true ? true : null extends V[number] ? true : false>> {
+    if (!Array.isArray(values)) throw new TypeMismatchError('isIn', `expected an array of values, got ${typeof values === 'function' ? 'a function' : String(values)}`);
+    return new Expr(scalarCall('isIn', [this.node, ...values.map((v) => E.literalLike(v, this.node.type, 'isIn'))]));
+  }
+
+  /**
+   * SQL LIKE (case-sensitive): `%` matches any run of characters, `_` one character (a code
+   * point). No escape character unless `escape` names one (as in DuckDB), which makes the
+   * next `%`, `_` or escape literal: `like('100!%', { escape: '!' })`.
+   */
+  like<P extends StringSpec = 'string'>(this: Expr<StringSpec & C>, pattern: string | Expr<P>, options: { escape?: string } = {}): Expr<BoolOf<C, P>> {
+    const args = [this.node, stringOperand(pattern, 'like')];
+    // An empty escape is none, as in DuckDB.
+    if (options.escape !== undefined && options.escape !== '') args.push(E.literal(options.escape, 'string', 'like'));
+    return new Expr(scalarCall('like', args));
+  }
+  /** Whether the string starts with `prefix` (no wildcards). */
+  startsWith<P extends StringSpec = 'string'>(this: Expr<StringSpec & C>, prefix: string | Expr<P>): Expr<BoolOf<C, P>> {
+    return new Expr(scalarCall('startsWith', [this.node, stringOperand(prefix, 'startsWith')]));
+  }
+  /** Whether the string ends with `suffix` (no wildcards). */
+  endsWith<P extends StringSpec = 'string'>(this: Expr<StringSpec & C>, suffix: string | Expr<P>): Expr<BoolOf<C, P>> {
+    return new Expr(scalarCall('endsWith', [this.node, stringOperand(suffix, 'endsWith')]));
+  }
+  /** Whether `part` occurs in the string (no wildcards; '' occurs in every string). */
+  contains<P extends StringSpec = 'string'>(this: Expr<StringSpec & C>, part: string | Expr<P>): Expr<BoolOf<C, P>> {
+    return new Expr(scalarCall('contains', [this.node, stringOperand(part, 'contains')]));
+  }
+
+  /** The year of a date (proleptic Gregorian calendar), int32. */
+  year(this: Expr<DateSpec & C>): Expr<WithNullability<'int32', IsNullable<C>>> {
+    return new Expr(scalarCall('year', [this.node]));
+  }
+  /** The month of a date, 1-12. */
+  month(this: Expr<DateSpec & C>): Expr<WithNullability<'int32', IsNullable<C>>> {
+    return new Expr(scalarCall('month', [this.node]));
+  }
+  /** The day of the month of a date, 1-31. */
+  day(this: Expr<DateSpec & C>): Expr<WithNullability<'int32', IsNullable<C>>> {
+    return new Expr(scalarCall('day', [this.node]));
+  }
+  /** The day of the week of a date: Sunday = 0, Monday = 1, … Saturday = 6 (as DuckDB's dayofweek). */
+  dayOfWeek(this: Expr<DateSpec & C>): Expr<WithNullability<'int32', IsNullable<C>>> {
+    return new Expr(scalarCall('dayOfWeek', [this.node]));
+  }
+
   // Aggregates (valid inside groupBy(...).agg()).
   sum(this: Expr<NumericSpec & C>): Agg<SumSpec<C>> {
     return new Agg('sum', this.node);
@@ -283,8 +337,25 @@ export class Expr<C extends ColSpec> {
   count(): Agg<'int64'> {
     return new Agg('count', this.node);
   }
+  /** Distinct non-null values (-0 equals 0, NaN equals NaN). */
   countDistinct(): Agg<'int64'> {
     return new Agg('countDistinct', this.node);
+  }
+  /** Sample standard deviation (divides by n - 1; null for fewer than two values), as DuckDB's stddev / stddev_samp. */
+  stddev(this: Expr<NumericSpec & C>): Agg<'float64?'> {
+    return new Agg('stddev', this.node);
+  }
+  /** Sample variance (divides by n - 1; null for fewer than two values), as DuckDB's variance / var_samp. */
+  variance(this: Expr<NumericSpec & C>): Agg<'float64?'> {
+    return new Agg('variance', this.node);
+  }
+  /** Population standard deviation (divides by n; null without values), as DuckDB's stddev_pop. */
+  stddevPop(this: Expr<NumericSpec & C>): Agg<'float64?'> {
+    return new Agg('stddevPop', this.node);
+  }
+  /** Population variance (divides by n; null without values), as DuckDB's var_pop. */
+  variancePop(this: Expr<NumericSpec & C>): Agg<'float64?'> {
+    return new Agg('variancePop', this.node);
   }
 
   // Sort keys (valid inside orderBy()).
@@ -315,9 +386,23 @@ export class Sort {
   constructor(readonly key: SortKey) {}
 }
 
-/** count(*): the number of rows of each group. */
-export function count(): Agg<'int64'> {
-  return new Agg('count', null);
+/**
+ * `count()`: count(*), the number of rows of each group; `count(expr)`: the rows where
+ * `expr` is not null (as SQL's count(x), and as `expr.count()`).
+ */
+export function count(expr?: Expr<ColSpec>): Agg<'int64'> {
+  if (expr === undefined) return new Agg('count', null);
+  if (!(expr instanceof Expr)) {
+    throw new TypeMismatchError('count', `expected no argument (count(*)) or an expression built from the row's columns (count(r.x)), got ${typeof expr === 'function' ? 'a function' : String(expr)}`);
+  }
+  return new Agg('count', expr.node);
+}
+
+/** A string operand of a string function: an expression, or a plain string as a literal. */
+function stringOperand(v: unknown, operation: string): E.ExprNode {
+  if (v instanceof Expr) return v.node;
+  if (typeof v !== 'string') throw new TypeMismatchError(operation, `expected a string or a string expression, got ${v === null ? 'null' : typeof v}`);
+  return E.literal(v, 'string', operation);
 }
 
 /** Why `lit` rejects the number literal V as a D (never when it does not). */

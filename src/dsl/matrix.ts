@@ -219,8 +219,8 @@ export class Matrix<R extends number = number, C extends number = number> {
    * EXPLAIN: the plan as built, the optimized plan with estimated rows/shape and cost
    * per operator, and the rules that fired. `{ verbose: true }` adds output types and
    * the plan after every rule; `{ analyze: true }` runs the plan and adds actual rows,
-   * times and bytes (and then returns a Promise); `format: 'json' | 'dot'` for tools
-   * and graphs.
+   * times and bytes (and then returns a Promise); `format: 'json' | 'dot' | 'html'` for tools,
+   * graphs and a page to open in a browser.
    */
   explain(options?: ExplainOptions & { analyze?: false }): string;
   explain(options: ExplainOptions & { analyze: true }): Promise<string>;

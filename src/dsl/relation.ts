@@ -1,17 +1,24 @@
 import type { Table } from 'apache-arrow';
-import { PlanError, UnknownColumnError } from '../errors.js';
+import { PlanError, TypeMismatchError, UnknownColumnError } from '../errors.js';
 import { type ExprNode, columnRef, conjunction, unary } from '../plan/expr.js';
 import { type RelationNode, makeNode } from '../plan/node.js';
 import type { JoinKind, NamedAggregate, SortKey } from '../plan/relational-operators.js';
-import type { AsNullable, BaseOf, ColSpec, SchemaSpec } from '../types/dtype.js';
+import type { AsNullable, BaseOf, ColSpec, IsNullable, SchemaSpec, WithNullability } from '../types/dtype.js';
 import { type RelationSchema, requireField } from '../types/schema.js';
 import { type Agg, Expr, Sort } from './expr.js';
+import { describeJsValue, requireAgg, requireCallback, requireExpr, requireNamedEntries, requirePredicate } from './checks.js';
 import { Matrix } from './matrix.js';
 import type { Feature } from '../plan/bridge-operators.js';
 import type { MatrixDType } from '../plan/matrix-operators.js';
 import { columnCategories } from '../plan/provenance.js';
 import type { NumericDType } from '../types/dtype.js';
-import { type RunOptions, collectPlan, collectPlanRows, explainPlan, type ExplainOptions } from './run.js';
+import { type ShowOptions, show } from '../io/show.js';
+import { type RowsOptions, type RunOptions, type WriteResult, collectPlan, collectPlanRows, explainPlan, writePlan, type ExplainOptions } from './run.js';
+import { type CsvWriteOptions, writeCsvFile } from '../io/write-csv.js';
+import { writeArrowFile } from '../io/write-arrow.js';
+import { type ParquetWriteOptions, writeParquetFile } from '../io/write-parquet.js';
+import type { ExpectationSpec } from '../plan/expectations.js';
+import { type ValidateOptions, type Validated, validateRelation } from './validate.js';
 
 /**
  * The typed pipeline builder. A `Relation<S>` is an immutable handle on a plan whose
@@ -29,9 +36,22 @@ export type Row<S extends SchemaSpec> = string extends keyof S
   : { readonly [K in Names<S>]: Expr<S[K]> };
 
 type NullableAll<S> = { [K in keyof S]: S[K] extends ColSpec ? AsNullable<S[K]> : never };
+/** A merged key of a right or full join: both sides' values, in their common type (int32 with int64 is int64). */
+type MergedKeySpec<A extends ColSpec, B extends ColSpec, Nullable extends boolean> = WithNullability<BaseOf<A> extends BaseOf<B> ? BaseOf<A> : 'int64', Nullable>;
+type OuterMergedKeys<L extends SchemaSpec, R extends SchemaSpec, K extends string, How extends JoinKind> = {
+  [N in K & keyof L & keyof R]: MergedKeySpec<L[N], R[N], How extends 'full' ? (IsNullable<L[N]> extends true ? true : IsNullable<R[N]>) : IsNullable<R[N]>>;
+};
+/**
+ * The columns of a join: the left ones, then the right ones but for merged keys. An outer
+ * join makes the other side's columns nullable (left: the right ones; right: the left
+ * ones; full: both); a merged key of a right or full join holds the right key where no
+ * left row matched.
+ */
 export type JoinResult<L extends SchemaSpec, R extends SchemaSpec, K extends string, How extends JoinKind> = How extends 'semi' | 'anti'
   ? L
-  : Simplify<L & (How extends 'left' ? NullableAll<Omit<R, K>> : Omit<R, K>)>;
+  : How extends 'right' | 'full'
+    ? Simplify<NullableAll<Omit<L, K>> & OuterMergedKeys<L, R, K, How> & (How extends 'full' ? NullableAll<Omit<R, K>> : Omit<R, K>)>
+    : Simplify<L & (How extends 'left' ? NullableAll<Omit<R, K>> : Omit<R, K>)>;
 
 type KeyClass<C extends ColSpec> = BaseOf<C> extends 'int32' | 'int64' ? 'integer' : BaseOf<C>;
 type MismatchedKeys<L extends SchemaSpec, R extends SchemaSpec, K extends keyof L & keyof R> = {
@@ -91,14 +111,21 @@ type NamesOfType<S extends SchemaSpec, D extends ColSpec> = string extends Names
  *   ExecutionError when the plan runs), so only non-nullable numeric/bool columns are
  *   accepted: `coalesce` a nullable column first (`withColumn('x', r => r.x.coalesce(0))`);
  *   a filter on `isNotNull()` leaves the column nullable, in its type and in the plan;
+ * - `standardize` scales by the mean and the population standard deviation (divided by
+ *   n, as scikit-learn's StandardScaler) of the rows encoded; a constant column (sd 0)
+ *   is only centred;
  * - `onehot` takes a string column, nullable or not: a null row, like a value outside
- *   `categories`, encodes as an all-zero row of the feature's block;
+ *   `categories`, encodes as an all-zero row of the feature's block. `categories`
+ *   defaults to the values the source lists, in its order. With an intercept (or a
+ *   second one-hot feature) the block's columns sum to the intercept in every row,
+ *   so XᵀX is singular: `dropFirst: true` (or `reference: 'value'`) leaves one
+ *   category out, the baseline whose rows encode all-zero;
  * - `hash` takes any column, into at most 2^24 buckets; a null row is all zero as well.
  */
 export type FeatureInput<S extends SchemaSpec> =
   | NamesOfType<S, NumericDType | 'bool'>
   | { readonly standardize: NamesOfType<S, NumericDType | 'bool'> }
-  | { readonly onehot: NamesOfType<S, 'string' | 'string?'>; readonly categories?: readonly string[] }
+  | { readonly onehot: NamesOfType<S, 'string' | 'string?'>; readonly categories?: readonly string[]; readonly dropFirst?: boolean; readonly reference?: string }
   | { readonly hash: Names<S>; readonly buckets: number };
 /** Statically known column count: only when every feature is a plain numeric column. */
 type FeatureCols<F extends readonly unknown[], I> = F extends readonly string[] ? (I extends true ? [...F, 'intercept']['length'] : F['length']) : number;
@@ -139,7 +166,8 @@ export class Relation<S extends SchemaSpec> {
 
   /** Rows where `predicate` is true (rows where it is null are dropped, as in SQL). */
   filter(predicate: (r: Row<S>) => Expr<'bool' | 'bool?'>): Relation<S> {
-    return this.next(makeNode('filter', { predicate: predicate(this.columns).node }, [this.plan]) as RelationNode);
+    const build = requireCallback<(r: Row<S>) => unknown>(predicate, 'filter', 'r => r.price.gt(10)');
+    return this.next(makeNode('filter', { predicate: requirePredicate(build(this.columns), 'filter').node }, [this.plan]) as RelationNode);
   }
 
   /**
@@ -160,21 +188,26 @@ export class Relation<S extends SchemaSpec> {
   select(...args: unknown[]): Relation<any> {
     const columns =
       typeof args[0] === 'function'
-        ? Object.entries((args[0] as (r: Row<S>) => Record<string, Expr<ColSpec>>)(this.columns)).map(([name, e]) => ({ name, expr: e.node }))
-        : (args as string[]).map((name) => ({ name, expr: this.columnNode(name, 'select') }));
+        ? requireNamedEntries((args[0] as (r: Row<S>) => unknown)(this.columns), 'select', 'r => ({ total: r.price.mul(r.qty) })').map(([name, e]) => ({ name, expr: requireExpr(e, 'select', name).node }))
+        : args.map((name) => {
+            if (typeof name !== 'string') throw new TypeMismatchError('select', `expected column names or one function of the row (r => ({ total: r.price.mul(r.qty) })), got ${describeJsValue(name)}`);
+            return { name, expr: this.columnNode(name, 'select') };
+          });
     return this.next(makeNode('project', { columns }, [this.plan]) as RelationNode);
   }
 
   /** Adds (or replaces) one computed column. */
   withColumn<N extends string, C extends ColSpec>(name: N, build: (r: Row<S>) => Expr<C>): Relation<Simplify<Omit<S, N> & { [K in N]: C }>> {
-    const expr = build(this.columns).node;
+    const expr = requireExpr(requireCallback<(r: Row<S>) => unknown>(build, 'withColumn', 'r => r.price.mul(r.qty)')(this.columns), 'withColumn', name).node;
     const kept = this.schema.fields.filter((f) => f.name !== name).map((f) => ({ name: f.name, expr: columnRef(f.name, f) }));
     return this.next(makeNode('project', { columns: [...kept, { name, expr }] }, [this.plan]) as RelationNode);
   }
 
   /**
    * Equi-join on columns named the same on both sides (merged into one output column).
-   * `how`: 'inner' (default), 'left' (right columns become nullable), 'semi', 'anti'.
+   * `how`: 'inner' (default), 'left' (right columns become nullable), 'right' (left columns
+   * become nullable; a key holds the right key where no left row matched), 'full' (both),
+   * 'semi', 'anti'. Null keys never match; an outer join keeps their rows unmatched.
    */
   join<R extends SchemaSpec, K extends Names<S> & Names<R>, How extends JoinKind = 'inner'>(
     right: Relation<R>,
@@ -237,9 +270,25 @@ export class Relation<S extends SchemaSpec> {
     return this.next(makeNode('distinct', {}, [this.plan]) as RelationNode);
   }
 
-  /** All rows of both relations (same column names and types, in the same order). */
+  /** All rows of both relations (same column names and types, in the same order): SQL's UNION ALL. */
   unionAll(other: Relation<S>): Relation<S> {
     return this.next(makeNode('union', {}, [this.plan, other.plan]) as RelationNode);
+  }
+
+  /** The distinct rows of both relations, as SQL's UNION (nulls equal each other): `unionAll(other).distinct()`. */
+  union(other: Relation<S>): Relation<S> {
+    return this.unionAll(other).distinct();
+  }
+
+  /**
+   * Checks expectations on every row in one pass (`checks.notNull('id')`, `checks.range(...)`,
+   * ...; docs/validation.md) and applies `policy` to failing rows: 'error' (default) throws
+   * a ValidationError, 'warn' keeps them, 'drop' removes them, 'quarantine' moves them
+   * aside. `.relation` goes on into the pipeline; `.collect()` returns the kept rows, the
+   * report and the quarantine.
+   */
+  validate(expectations: readonly ExpectationSpec[], options: ValidateOptions = {}): Validated<S> {
+    return validateRelation(this, expectations, options);
   }
 
   /**
@@ -262,7 +311,7 @@ export class Relation<S extends SchemaSpec> {
     if (!categories) {
       throw new PlanError('toMatrix', `cannot tell the categories of column '${f.onehot}' while planning (it is computed, or its source cannot list them); pass { onehot: '${f.onehot}', categories: [...] }`);
     }
-    return { column: f.onehot, encoding: 'onehot', categories };
+    return { column: f.onehot, encoding: 'onehot', categories: withoutBaseline(f, categories) };
   }
 
   /** Appends a matrix computed row by row from this relation (e.g. predictions) as float64 columns. */
@@ -274,8 +323,8 @@ export class Relation<S extends SchemaSpec> {
    * EXPLAIN: the plan as built, the optimized plan with estimated rows/shape and cost
    * per operator, and the rules that fired. `{ verbose: true }` adds output types and
    * the plan after every rule; `{ analyze: true }` runs the plan and adds actual rows,
-   * times and bytes (and then returns a Promise); `format: 'json' | 'dot'` for tools
-   * and graphs.
+   * times and bytes (and then returns a Promise); `format: 'json' | 'dot' | 'html'` for tools,
+   * graphs and a page to open in a browser.
    */
   explain(options?: ExplainOptions & { analyze?: false }): string;
   explain(options: ExplainOptions & { analyze: true }): Promise<string>;
@@ -289,9 +338,37 @@ export class Relation<S extends SchemaSpec> {
     return collectPlan(this.plan, options);
   }
 
-  /** Optimizes and runs the pipeline; returns its rows as plain objects (for small results). */
-  collectRows(options?: RunOptions): Promise<Record<string, unknown>[]> {
+  /**
+   * Runs the pipeline and writes its result as a Parquet file (nullable columns OPTIONAL,
+   * the others REQUIRED; strings UTF8, dates DATE), one row group at a time.
+   */
+  writeParquet(path: string, options?: RunOptions & ParquetWriteOptions): Promise<WriteResult> {
+    return writePlan(this.plan, path, (p, schema, batches) => writeParquetFile(p, schema, batches, options), options);
+  }
+
+  /** Runs the pipeline and writes its result as CSV (a null is an unquoted empty field by default; see src/io/write-csv.ts). */
+  writeCsv(path: string, options?: RunOptions & CsvWriteOptions): Promise<WriteResult> {
+    return writePlan(this.plan, path, (p, schema, batches) => writeCsvFile(p, schema, batches, options), options);
+  }
+
+  /** Runs the pipeline and writes its result as an Arrow IPC file (Feather v2), one record batch at a time. */
+  writeArrow(path: string, options?: RunOptions): Promise<WriteResult> {
+    return writePlan(this.plan, path, writeArrowFile, options);
+  }
+
+  /**
+   * Optimizes and runs the pipeline; returns its rows as plain objects (for small results).
+   * int64 columns (counts, int64 sources) are numbers here, exact since Tessera's int64
+   * holds integers within ±2^53; `{ int64: 'bigint' }` gives bigints, as the Arrow table
+   * of `collect()` does (Arrow's JavaScript library reads Int64 as bigint).
+   */
+  collectRows(options?: RowsOptions): Promise<Record<string, unknown>[]> {
     return collectPlanRows(this.plan, options);
+  }
+
+  /** Runs the pipeline and prints its result as a box of columns, types and rows (see `formatTable`). */
+  async show(options?: RunOptions & ShowOptions): Promise<void> {
+    show(await this.collect(options), options);
   }
 
   private columnNode(name: string, operator: string): ExprNode {
@@ -310,8 +387,21 @@ export class GroupedRelation<S extends SchemaSpec, K extends Names<S>> {
 
   /** One row per group: the keys, then each named aggregate. */
   agg<A extends Record<string, Agg<any>>>(build: (r: Row<S>) => A): Relation<Simplify<Pick<S, K> & { [N in keyof A]: SpecOf<A[N]> }>> {
-    const aggregates: NamedAggregate[] = Object.entries(build(this.input.columns)).map(([name, a]) => ({ name, aggregate: a.expr }));
+    const method = this.keys.length === 0 ? 'aggregate' : 'agg';
+    const entries = requireNamedEntries(requireCallback<(r: Row<S>) => unknown>(build, method, 'r => ({ total: r.price.sum() })')(this.input.columns), method, 'r => ({ total: r.price.sum() })');
+    const aggregates: NamedAggregate[] = entries.map(([name, a]) => ({ name, aggregate: requireAgg(a, method, name).expr }));
     if (aggregates.length === 0 && this.keys.length === 0) throw new PlanError('aggregate', 'expected at least one group key or aggregate');
     return new Relation(makeNode('aggregate', { groupBy: [...this.keys], aggregates }, [this.input.plan]) as RelationNode);
   }
+}
+
+/** The one-hot categories less the baseline `dropFirst` or `reference` names, if any. */
+function withoutBaseline(f: { readonly onehot: string; readonly dropFirst?: boolean; readonly reference?: string }, categories: readonly string[]): readonly string[] {
+  if (f.dropFirst && f.reference !== undefined) throw new PlanError('toMatrix', `onehot '${f.onehot}': pass dropFirst or reference, not both`);
+  if (f.reference !== undefined) {
+    const at = categories.indexOf(f.reference);
+    if (at < 0) throw new PlanError('toMatrix', `onehot '${f.onehot}': the reference category '${f.reference}' is not one of its categories (${categories.slice(0, 10).map((c) => `'${c}'`).join(', ')}${categories.length > 10 ? ', …' : ''})`);
+    return categories.filter((_, i) => i !== at);
+  }
+  return f.dropFirst ? categories.slice(1) : categories;
 }

@@ -2,13 +2,14 @@ import type { Table } from 'apache-arrow';
 import type { Batch } from '../data/batch.js';
 import { cellValue } from '../data/column.js';
 import { ExecutionError, MemoryLimitError } from '../errors.js';
-import { type ExecuteOptions, type NodeResult, execute } from '../exec/execute.js';
+import { type ExecuteOptions, type LoopReport, type NodeResult, execute } from '../exec/execute.js';
 import { toDense } from '../exec/operators/matrix.js';
 import { defaultMemoryLimit } from '../exec/run-context.js';
 import { type ExplainOptions, explain, explainSync } from '../explain/explain.js';
 import { batchesToArrow } from '../io/arrow.js';
 import type { FloatArray } from '../kernels/matrix/dense.js';
 import type { MatrixNode, PlanNode, RelationNode } from '../plan/node.js';
+import type { RelationSchema } from '../types/schema.js';
 import { type OptimizeOptions, optimize } from '../optimizer/index.js';
 
 /**
@@ -62,6 +63,11 @@ export interface MatrixResultValue {
   readonly columnNames: readonly string[];
   /** Element (i, j). */
   get(i: number, j: number): number;
+  /**
+   * How the plan's loops ran (iterative learners: steps taken, whether they stopped on
+   * their tolerance), one report per run of a loop; empty for a plan without loops.
+   */
+  readonly loops: readonly LoopReport[];
 }
 
 async function relationBatches(plan: RelationNode, options: RunOptions): Promise<readonly Batch[]> {
@@ -71,6 +77,28 @@ async function relationBatches(plan: RelationNode, options: RunOptions): Promise
 function batchesOf(r: NodeResult): readonly Batch[] {
   if (r.kind !== 'relation') throw new ExecutionError('collect', 'expected a relation result');
   return r.batches;
+}
+
+/** How `collectRows()` gives values: int64 columns as numbers (default, exact within ±2^53) or as bigints, like the Arrow table of `collect()`. */
+export interface RowsOptions extends RunOptions {
+  readonly int64?: 'number' | 'bigint';
+}
+
+/** What a writer wrote. */
+export interface WriteResult {
+  readonly path: string;
+  readonly rows: number;
+}
+
+/** Runs a relational plan and hands its batches to `write` (a file writer of src/io), which returns the rows it wrote. */
+export async function writePlan(
+  plan: RelationNode,
+  path: string,
+  write: (path: string, schema: RelationSchema, batches: readonly Batch[]) => number | Promise<number>,
+  options: RunOptions = {},
+): Promise<WriteResult> {
+  const rows = await write(path, plan.output.schema, await relationBatches(plan, options));
+  return { path, rows };
 }
 
 /** Runs a relational plan to an Arrow table. */
@@ -85,15 +113,17 @@ export async function collectPlan(plan: RelationNode, options: RunOptions = {}):
  * property that shadows it, and `__proto__`, whose assignment would set the prototype
  * instead (dropping the column), is defined as an own property.
  */
-export async function collectPlanRows(plan: RelationNode, options: RunOptions = {}): Promise<Record<string, unknown>[]> {
+export async function collectPlanRows(plan: RelationNode, options: RowsOptions = {}): Promise<Record<string, unknown>[]> {
   const batches = await relationBatches(plan, options);
   const names = plan.output.schema.fields.map((f) => f.name);
+  const asBigInt = plan.output.schema.fields.map((f) => options.int64 === 'bigint' && f.dtype === 'int64');
   const rows: Record<string, unknown>[] = [];
   for (const batch of batches) {
     for (let i = 0; i < batch.length; i++) {
       const row: Record<string, unknown> = {};
       names.forEach((n, c) => {
-        const value = cellValue(batch.columns[c], i);
+        const cell = cellValue(batch.columns[c], i);
+        const value = asBigInt[c] && cell !== null ? BigInt(cell as number) : cell;
         if (n === '__proto__') Object.defineProperty(row, n, { value, enumerable: true, writable: true, configurable: true });
         else row[n] = value;
       });
@@ -105,7 +135,7 @@ export async function collectPlanRows(plan: RelationNode, options: RunOptions = 
 
 /** Runs a matrix plan to a dense matrix. */
 export async function collectMatrix(plan: MatrixNode, options: RunOptions = {}): Promise<MatrixResultValue> {
-  const { result } = await execute(planToRun(plan, options), executeOptions(options));
+  const { result, loops } = await execute(planToRun(plan, options), executeOptions(options));
   if (result.kind !== 'matrix') throw new ExecutionError('collect', 'expected a matrix result');
   // A sparse result (one-hot, hash) is densified here, outside the run: within the run's memory limit too.
   const limit = options.memoryLimit ?? defaultMemoryLimit();
@@ -121,6 +151,7 @@ export async function collectMatrix(plan: MatrixNode, options: RunOptions = {}):
     data: m.data,
     columnNames: plan.output.columnNames,
     get: (i, j) => m.data[i * m.cols + j],
+    loops,
   };
 }
 

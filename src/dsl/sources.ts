@@ -1,6 +1,8 @@
 import type * as arrow from 'apache-arrow';
 import { SourceError } from '../errors.js';
 import { type ParquetSourceOptions, arrowTableSource, columnsSource, csvSource, ipcSource, parquetSource } from '../io/index.js';
+import { withNonNullColumns } from '../io/non-null.js';
+import { type DuckDBConnectionLike, duckdbSource } from '../io/duckdb.js';
 import { makeNode, type RelationNode } from '../plan/node.js';
 import type { TableSource } from '../plan/source.js';
 import { type ColSpec, type DType, type SchemaSpec, formatColumnType, parseColSpec } from '../types/dtype.js';
@@ -54,9 +56,9 @@ type ColumnsSchema<C, T> = { [K in keyof C]: K extends keyof T ? (T[K] extends C
 
 /** A scan of the whole source, or of the declared columns only (so the relation has exactly its type's columns). */
 function scanOf<S extends SchemaSpec>(source: TableSource, declared?: SchemaSpec): Relation<S> {
-  if (declared) checkDeclaredSchema(source, declared);
+  const checked = declared ? withDeclaredSchema(source, declared) : source;
   const columns = declared ? Object.keys(declared) : null;
-  return new Relation<S>(makeNode('scan', { source, columns }, []) as RelationNode);
+  return new Relation<S>(makeNode('scan', { source: checked, columns }, []) as RelationNode);
 }
 
 /** A relation over plain columns: typed arrays are used without copying. */
@@ -112,16 +114,31 @@ export function readParquet<S extends SchemaSpec = SchemaSpec>(path: string, opt
 }
 
 /**
- * A declared schema must name columns the source has, with the same dtype; a column
- * declared non-null must not be nullable in the source.
+ * A relation over the result of a DuckDB query, run at once on the caller's connection
+ * (a `DuckDBConnection` of @duckdb/node-api, which Tessera does not import). DuckDB's
+ * BOOLEAN, integer types, FLOAT, DOUBLE, VARCHAR, ENUM and DATE map to Tessera's types
+ * (see src/io/duckdb.ts); any other type is a SourceError naming the column: CAST it in
+ * the query. Declare `schema` to type the relation, as for files.
  */
-function checkDeclaredSchema(source: TableSource, declared: SchemaSpec): void {
+export async function fromDuckDB<S extends SchemaSpec = SchemaSpec>(connection: DuckDBConnectionLike, sql: string, options: SourceOptions & { schema?: S } = {}): Promise<Relation<S>> {
+  return scanOf(await duckdbSource(connection, sql, options), options.schema);
+}
+
+/**
+ * A declared schema must name columns the source has, with the same dtype. A column
+ * declared non-null that the source flags nullable is checked in the data when it is
+ * loaded (a null there is a NullValueError naming the row), not refused by its flag.
+ */
+function withDeclaredSchema(source: TableSource, declared: SchemaSpec): TableSource {
+  const nonNull: string[] = [];
   for (const [name, spec] of Object.entries(declared)) {
     const want = parseColSpec(spec, { operator: `${source.name} (schema)`, column: name });
     const have = source.schema.fields.find((f) => f.name === name);
     if (!have) throw new SourceError(source.name, `declared column '${name}' is not in the source`);
-    if (have.dtype !== want.dtype || (have.nullable && !want.nullable)) {
+    if (have.dtype !== want.dtype) {
       throw new SourceError(source.name, `column '${name}' is ${formatColumnType(have)} in the source, but the schema declares ${spec}`);
     }
+    if (have.nullable && !want.nullable) nonNull.push(name);
   }
+  return nonNull.length > 0 ? withNonNullColumns(source, nonNull) : source;
 }

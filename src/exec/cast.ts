@@ -1,6 +1,8 @@
 import { type Column, DictionaryBuilder, allocValues, makeColumn } from '../data/column.js';
 import type { DType } from '../types/dtype.js';
 import { MS_PER_DAY, daysToIsoDate } from '../types/date.js';
+import { formatFloat } from '../types/float-text.js';
+import { INT64_EXACT_LIMIT, bigintWithinInt64, integerTextWithinInt64 } from '../types/int64.js';
 
 /**
  * Casts with TRY_CAST semantics: a value that does not fit the target (a string that
@@ -51,9 +53,9 @@ function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
-/** `r` if it fits the integer dtype, else null; -0 becomes 0 (integers have no -0, as in DuckDB). */
+/** `r` if it fits the integer dtype (int64: within ±2^53 inclusive, as sources read it), else null; -0 becomes 0 (integers have no -0, as in DuckDB). */
 function toInteger(r: number, to: DType): number | null {
-  if (to === 'int64') return Math.abs(r) > Number.MAX_SAFE_INTEGER ? null : r + 0;
+  if (to === 'int64') return Math.abs(r) > INT64_EXACT_LIMIT ? null : r + 0;
   return r < INT32_MIN || r > INT32_MAX ? null : r + 0;
 }
 
@@ -110,26 +112,16 @@ function parseString(s: string, to: DType): number | null {
   if (RADIX_TEXT.test(radix)) {
     if (to !== 'int32' && to !== 'int64') return null;
     const digits = radix.slice(2).replaceAll('_', '');
-    return toInteger(Number.parseInt(digits, radix[1] === 'x' || radix[1] === 'X' ? 16 : 2), to);
+    const value = BigInt(`0${radix[1]}${digits}`);
+    return to === 'int64' && !bigintWithinInt64(value) ? null : toInteger(Number(value), to);
   }
   if (RADIX_TEXT.test(t)) return null;
   if (!NUMBER_TEXT.test(t)) return null;
-  return convertNumber(Number(t.replaceAll('_', '')), to, roundHalfAway);
-}
-
-/** Shortest round-trip text of a float, with '.0' on whole numbers and exponents past 1e16, as DuckDB prints doubles. */
-function formatFloat(v: number): string {
-  if (Number.isNaN(v)) return 'nan';
-  if (Object.is(v, -0)) return '-0.0';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  const abs = Math.abs(v);
-  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {
-    const [mantissa, exponent] = v.toExponential().split('e');
-    const e = Number(exponent);
-    return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  }
-  const text = String(v);
-  return Number.isInteger(v) ? `${text}.0` : text;
+  const digits = t.replaceAll('_', '');
+  const v = Number(digits);
+  // Text beyond ±2^53 can read as exactly ±2^53 ('9007199254740993'): decide on the digits.
+  if (to === 'int64' && Math.abs(v) === INT64_EXACT_LIMIT && !integerTextWithinInt64(digits, v)) return null;
+  return convertNumber(v, to, roundHalfAway);
 }
 
 function formatValue(dtype: DType, v: number): string {

@@ -11,11 +11,14 @@ import { throwIfAborted } from '../providers/abort.js';
 import { programShapes } from '../providers/program.js';
 import { allProviders, providerByName } from '../providers/registry.js';
 import { runAppendColumns, runMatrixToRelation, runToMatrix, toMatrixBytes } from './operators/bridge.js';
-import { type MatrixValue, gemmInPanels, isCsr, isHybrid, matrixBytes, runMatrixOperator, toDense } from './operators/matrix.js';
+import { type MatrixValue, firstNonFinite, gemmInPanels, isCsr, isHybrid, matrixBytes, runMatrixOperator, toDense } from './operators/matrix.js';
 import { runKeyMap } from './operators/keyed.js';
 import { runAggregate, runDistinct, runFilter, runJoin, runLimit, runProject, runSort, runUnion } from './operators/relational.js';
 import { MemoryLedger, type OperatorRun, defaultMemoryLimit, operatorRun } from './run-context.js';
 import { checkArrayLength } from '../data/limits.js';
+import { type ProgressOptions, ProgressReporter } from './progress.js';
+import { runValidate } from './operators/validate.js';
+import type { ValidationSink } from './validation-report.js';
 
 /**
  * The executor: runs a physical plan, operator by operator, on the provider the
@@ -69,13 +72,30 @@ export interface ExecutionOutcome {
   readonly physicalStats: ReadonlyMap<PhysicalNode, PhysicalStats>;
   /** Highest bytes of intermediate results held at once. */
   readonly peakBytes: number;
+  /** One per run of a loop, in the order the runs finished (a loop in a loop body runs once per outer step). */
+  readonly loops: readonly LoopReport[];
 }
 
-export interface ExecuteOptions extends PhysicalOptions {
+/** How one run of a loop went: the steps it took out of its cap, and why it stopped. */
+export interface LoopReport {
+  readonly loopId: string;
+  /** The learner whose loop it is (its guard's operator), when it has a guard. */
+  readonly operator?: string;
+  readonly steps: number;
+  readonly maxSteps: number;
+  /** Whether it stopped on its tolerance before the cap. */
+  readonly converged: boolean;
+  /** The last step's relative change, max|Δ| / max(1, max|state|) (NaN before any step). */
+  readonly change: number;
+}
+
+export interface ExecuteOptions extends PhysicalOptions, ProgressOptions {
   /** Stops the run (a CancelledError) between operators and inside long kernels. */
   readonly signal?: AbortSignal;
   /** Bytes of intermediate results the run may hold at once (default: three quarters of the machine's memory). */
   readonly memoryLimit?: number;
+  /** Where Validate operators leave their reports and quarantined rows, by validation id (src/validate/). */
+  readonly validations?: ValidationSink;
 }
 
 /** Values bound while a loop body runs: the loop's state and inputs. */
@@ -102,7 +122,9 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
   const ledger = new MemoryLedger(options.memoryLimit ?? defaultMemoryLimit());
   const stats = new Map<PlanNode, OperatorStats>();
   const physicalStats = new Map<PhysicalNode, PhysicalStats>();
+  const loopReports: LoopReport[] = [];
   const buffers = new BufferHolders();
+  const progress = options.onProgress && new ProgressReporter(options.onProgress, postOrderOf(plan.root, (n) => n.inputs).length, options.progress);
 
   /** Runs one scope (the plan, or one iteration of a loop body), freeing each result after its last reader in the scope. */
   async function runScope(root: PhysicalNode, scope: LoopScope | null): Promise<NodeResult> {
@@ -116,12 +138,14 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
     async function run(node: PhysicalNode): Promise<void> {
       const inputs = node.inputs.map((input) => memo.get(input)!.result);
       throwIfAborted(signal, node.operator);
+      progress?.started(node.operator);
       const start = performance.now();
       const outcome = await runNode(node, inputs, scope);
       const bytes = resultBytes(outcome.result);
       ledger.hold(bytes);
       buffers.hold(outcome.result);
       record(node, outcome, bytes, performance.now() - start);
+      progress?.finished(node.operator, resultRows(outcome.result), scope === null, scope === null && node === root);
       memo.set(node, { result: outcome.result, bytes });
       for (const input of node.inputs) {
         const left = remaining.get(input)! - 1;
@@ -165,20 +189,30 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
     if (node.body) return { result: await runLoop(node, node.logical as Node<'loop'>, inputs, scope) };
     let ran: string | undefined;
     const ctx = operatorRun(node.operator, ledger, signal, (what) => (ran = what));
-    const result = await runOperator(node, inputs, scope, ctx);
+    const result = await runOperator(node, inputs, scope, ctx, options.validations);
     return { result, ran };
   }
 
   async function runLoop(node: PhysicalNode, loop: Node<'loop'>, inputs: readonly NodeResult[], outer: LoopScope | null): Promise<NodeResult> {
-    const { loopId, iterations, guard } = loop.args;
+    const { loopId, iterations, guard, tolerance } = loop.args;
     let state = matrixOf(inputs[0], node);
     const loopInputs = inputs.slice(1).map((r) => matrixOf(r, node));
     if (guard) checkLoopState(guard, state, 0, iterations);
-    for (let i = 0; i < iterations; i++) {
-      throwIfAborted(signal, `${node.operator} ${loopId} (iteration ${i + 1} of ${iterations})`);
-      state = matrixOf(await runScope(node.body!, { loopId, state, inputs: loopInputs, outer }), node);
-      if (guard) checkLoopState(guard, state, i + 1, iterations);
+    let steps = 0;
+    let change = NaN;
+    let converged = false;
+    while (steps < iterations && !converged) {
+      throwIfAborted(signal, `${node.operator} ${loopId} (iteration ${steps + 1} of ${iterations})`);
+      const next = matrixOf(await runScope(node.body!, { loopId, state, inputs: loopInputs, outer }), node);
+      steps += 1;
+      if (guard) checkLoopState(guard, next, steps, iterations);
+      if (tolerance !== undefined) {
+        change = relativeChange(toDense(state), toDense(next));
+        converged = change <= tolerance;
+      }
+      state = next;
     }
+    loopReports.push({ loopId, operator: guard?.operator, steps, maxSteps: iterations, converged, change });
     return matrix(state);
   }
 
@@ -211,7 +245,7 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
 
   const result = await runScope(plan.root, null);
   buffers.release(result);
-  return { result, stats, physical: plan, physicalStats, peakBytes: ledger.peak };
+  return { result, stats, physical: plan, physicalStats, peakBytes: ledger.peak, loops: loopReports };
 }
 
 /**
@@ -250,6 +284,10 @@ function pooledBuffers(r: NodeResult): ArrayBufferLike[] {
   return arrays.map((a) => a.buffer).filter(isPooled);
 }
 
+function resultRows(r: NodeResult): number {
+  return r.kind === 'relation' ? totalRows(r.batches) : r.value.rows;
+}
+
 function resultBytes(r: NodeResult): number {
   return r.kind === 'relation' ? r.batches.reduce((s, b) => s + batchBytes(b), 0) : matrixBytes(r.value);
 }
@@ -272,15 +310,26 @@ function matrix(value: MatrixValue): MatrixResult {
   return { kind: 'matrix', value };
 }
 
+/** max|next − prev| / max(1, max|prev|): a step's change relative to the state's scale (NaN if either holds NaN). */
+function relativeChange(prev: DenseMatrix, next: DenseMatrix): number {
+  let delta = 0;
+  let scale = 1;
+  for (let k = 0; k < prev.data.length; k++) {
+    const d = Math.abs(next.data[k] - prev.data[k]);
+    if (!(d <= delta)) delta = d; // NaN wins
+    const a = Math.abs(prev.data[k]);
+    if (a > scale) scale = a;
+  }
+  return delta / scale;
+}
+
 /** A guarded loop's state must stay finite (see LoopGuard): an ExecutionError naming the guard's operator otherwise. */
 function checkLoopState(guard: LoopGuard, state: MatrixValue, done: number, iterations: number): void {
-  const data = toDense(state).data;
-  for (let k = 0; k < data.length; k++) {
-    const v = data[k];
-    if (v - v === 0) continue;
-    const when = done === 0 ? 'at the start' : `after iteration ${done} of ${iterations}`;
-    throw new ExecutionError(guard.operator, `${guard.state} are not finite (${v} at flat index ${k}) ${when}; expected ${guard.expected}`);
-  }
+  const dense = toDense(state);
+  const k = firstNonFinite(dense);
+  if (k < 0) return;
+  const when = done === 0 ? 'at the start' : `after iteration ${done} of ${iterations}`;
+  throw new ExecutionError(guard.operator, `${guard.state} are not finite (${dense.data[k]} at flat index ${k}) ${when}; expected ${guard.expected}`);
 }
 
 function boundLoopValue(node: Node<'loopState'> | Node<'loopInput'>, scope: LoopScope | null): MatrixValue {
@@ -321,7 +370,7 @@ function denseOutputElements(node: PlanNode, inputs: readonly MatrixValue[]): nu
   }
 }
 
-async function runOperator(node: PhysicalNode, inputs: readonly NodeResult[], scope: LoopScope | null, run: OperatorRun): Promise<NodeResult> {
+async function runOperator(node: PhysicalNode, inputs: readonly NodeResult[], scope: LoopScope | null, run: OperatorRun, validations?: ValidationSink): Promise<NodeResult> {
   const logical = node.logical;
   const batches = (i: number) => batchesOf(inputs[i], node);
   const dense = (i: number): DenseMatrix => toDense(matrixOf(inputs[i], node), run);
@@ -346,6 +395,8 @@ async function runOperator(node: PhysicalNode, inputs: readonly NodeResult[], sc
       return relation(runDistinct(logical, batches(0)));
     case 'union':
       return relation(runUnion(batches(0), batches(1)));
+    case 'validate':
+      return relation(runValidate(logical, batches(0), run, validations));
     case 'toMatrix': {
       const rows = totalRows(batches(0));
       const layout = node.layout === 'columns' ? 'dense' : node.layout;

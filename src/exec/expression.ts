@@ -1,10 +1,12 @@
 import { ExecutionError, OverflowError } from '../errors.js';
-import { type Column, type ColumnValues, allocValues, constantColumn, makeColumn } from '../data/column.js';
+import { type Column, type ColumnValues, allocValues, bothValid, constantColumn, makeColumn } from '../data/column.js';
 import type { Batch } from '../data/batch.js';
 import { type DType, isInteger } from '../types/dtype.js';
+import { INT64_EXACT_LIMIT, bigintWithinInt64 } from '../types/int64.js';
 import { type ExprNode, isArithmetic, type ComparisonOp, exprToString } from '../plan/expr.js';
 import { compareCodePoints } from '../data/strings.js';
 import { castColumn } from './cast.js';
+import { evaluateCall } from './functions.js';
 import { type Task, call, trampoline } from '../plan/walk.js';
 
 /**
@@ -66,6 +68,12 @@ function* evaluateTask(e: ExprNode, batch: Batch, resolve: ColumnResolver): Task
     }
     case 'cast':
       return castColumn(yield* ev(e.arg), e.type.dtype);
+    case 'call': {
+      // isIn's values are literals the function reads from the node; only the tested expression is evaluated.
+      const args: Column[] = [];
+      for (const a of e.fn === 'isIn' ? e.args.slice(0, 1) : e.args) args.push(yield* ev(a));
+      return evaluateCall(e, args);
+    }
     case 'case': {
       const conds: Column[] = [];
       for (const b of e.branches) conds.push(yield* ev(b.when));
@@ -74,15 +82,6 @@ function* evaluateTask(e: ExprNode, batch: Batch, resolve: ColumnResolver): Task
       return caseColumns(e, conds, thens, yield* ev(e.otherwise), batch.length);
     }
   }
-}
-
-/** Validity of a row-wise combination: valid where both are (null when both have no nulls). */
-function bothValid(a: Column, b: Column): Uint8Array | null {
-  if (!a.validity) return b.validity ? b.validity.slice() : null;
-  if (!b.validity) return a.validity.slice();
-  const out = new Uint8Array(a.length);
-  for (let i = 0; i < out.length; i++) out[i] = a.validity[i] & b.validity[i];
-  return out;
 }
 
 function arithmetic(e: Extract<ExprNode, { kind: 'binary' }>, l: Column, r: Column): Column {
@@ -122,9 +121,6 @@ function arithmetic(e: Extract<ExprNode, { kind: 'binary' }>, l: Column, r: Colu
   return makeColumn(dtype, out, validity);
 }
 
-/** 2^53: int64 holds integers within ±2^53, where every integer is a float64. */
-const INT64_LIMIT = 2 ** 53;
-
 /**
  * Raises OverflowError for the first non-null row whose integer + - * result is
  * beyond ±2^53. Float arithmetic on integers within ±2^53 is exact while the result
@@ -135,13 +131,12 @@ const INT64_LIMIT = 2 ** 53;
 function checkIntegerRange(e: Extract<ExprNode, { kind: 'binary' }>, a: ArrayLike<number>, b: ArrayLike<number>, out: ColumnValues, validity: Uint8Array | null): void {
   for (let i = 0; i < out.length; i++) {
     const x = out[i];
-    if (x < INT64_LIMIT && x > -INT64_LIMIT) continue;
+    if (x < INT64_EXACT_LIMIT && x > -INT64_EXACT_LIMIT) continue;
     if (validity !== null && validity[i] === 0) continue;
     const p = BigInt(a[i]);
     const q = BigInt(b[i]);
     const exact = e.op === 'add' ? p + q : e.op === 'sub' ? p - q : p * q;
-    const limit = BigInt(INT64_LIMIT);
-    if (exact <= limit && exact >= -limit) continue;
+    if (bigintWithinInt64(exact)) continue;
     const symbol = e.op === 'add' ? '+' : e.op === 'sub' ? '-' : '*';
     throw new OverflowError(
       e.op,

@@ -1,6 +1,6 @@
 import type { Batch } from '../data/batch.js';
 import { type Column, type PendingGather, gatherColumn, pendingGather } from '../data/column.js';
-import { valueRange } from '../kernels/relational/hash.js';
+import { dictionaryCodes, valueRange } from '../kernels/relational/hash.js';
 import { groupRows } from '../kernels/relational/index.js';
 import type { NamedAggregate } from '../plan/relational-operators.js';
 import type { DType } from '../types/dtype.js';
@@ -8,8 +8,8 @@ import type { ColumnResolver } from './expression.js';
 import { type AggregatePlan, CODE_GENERATION, type Grouping, LoopBuilder } from './fused-loop.js';
 
 /**
- * Fused group-by aggregation: count(*), count(x), sum(x) and mean(x) of arithmetic
- * expressions over columns, computed in ONE pass over the rows by a loop generated for
+ * Fused group-by aggregation: count(*), count(x), sum(x), mean(x), min(x) and max(x) of
+ * arithmetic expressions over columns, computed in ONE pass over the rows by a loop generated for
  * the query's shape (`new Function`, cached by its text), with no full-length
  * intermediate: no group-id vector, no evaluated argument column.
  *
@@ -19,8 +19,8 @@ import { type AggregatePlan, CODE_GENERATION, type Grouping, LoopBuilder } from 
  *   dimension side of a join) through the same index vector from a source no longer
  *   than the input: the small source is grouped once, and row i's slot is
  *   `slotOfSourceRow[indices[i]]`;
- * - `dense`: one integer key of a small value range: slot = value - min (nulls: one
- *   extra slot);
+ * - `combined`: keys of small domains (integers of a small range, dictionary-coded
+ *   strings, keys gathered from small sources): slot = Σ id_k · stride_k, no hashing;
  * - `ids`: anything else, through `groupRows`.
  * Arguments read lazy columns through their indices too (`source[indices[i]]`), so a
  * join's output is never materialized on this path.
@@ -33,7 +33,7 @@ import { type AggregatePlan, CODE_GENERATION, type Grouping, LoopBuilder } from 
  * -0). An integer + - * result or running integer sum at or beyond ±2^53 (where it may
  * have been rounded) makes the loop flag it, and the general path recomputes the
  * aggregate (exactly, or raising OverflowError as it would have). Anything
- * else (min, max, count distinct, comparisons, casts that may fail, zero rows, a
+ * else (string min/max, count distinct, deviations, comparisons, casts that may fail, zero rows, a
  * process that forbids code generation) returns null and takes the general path.
  */
 
@@ -41,6 +41,8 @@ export interface FusedResult {
   /** Key columns (in GROUP BY order), then one column per aggregate. */
   readonly columns: Column[];
   readonly groupCount: number;
+  /** How rows found their group (Grouping.method). */
+  readonly grouping: string;
 }
 
 export function fusedAggregate(
@@ -74,7 +76,7 @@ export function fusedAggregate(
   };
   const columns = grouping.keyColumns(order);
   for (const p of plans) columns.push(p.result(lanes, groupCount));
-  return { columns, groupCount };
+  return { columns, groupCount, grouping: grouping.method };
 }
 
 // ------------------------------------------------------------------ grouping
@@ -83,7 +85,7 @@ const MAX_DENSE_SLOTS = 1 << 20;
 
 function chooseGrouping(keys: readonly Column[], n: number, gen: LoopBuilder): Grouping {
   if (keys.length === 0) {
-    return { slots: 1, code: 'const g{r} = 0;', tracksFirst: false, order: () => Int32Array.of(0), keyColumns: () => [] };
+    return { method: 'one group', slots: 1, code: 'const g{r} = 0;', tracksFirst: false, order: () => Int32Array.of(0), keyColumns: () => [] };
   }
   const lazy = keys.map(pendingGather);
   const first = lazy[0];
@@ -91,15 +93,12 @@ function chooseGrouping(keys: readonly Column[], n: number, gen: LoopBuilder): G
   if (first !== null && sameGather && first.source.length <= n) {
     return lazyGrouping(lazy as PendingGather[], gen);
   }
-  if (keys.length === 1 && isDenseKeyType(keys[0].dtype)) {
-    const key = keys[0];
-    const [min, max] = valueRange(key, n);
-    const range = max - min + 1;
-    if (range + 1 <= Math.min(Math.max(4096, n >> 2), MAX_DENSE_SLOTS)) return denseGrouping(key, min, range, gen);
-  }
+  const combined = combinedGrouping(keys, n, gen);
+  if (combined !== null) return combined;
   const groups = groupRows(keys, n);
   const ids = gen.input(groups.groupIds);
   return {
+    method: 'keys hashed to group ids',
     slots: groups.groupCount,
     code: `const g{r} = ${ids}[{i}];`,
     tracksFirst: false,
@@ -113,21 +112,84 @@ function isDenseKeyType(d: DType): boolean {
   return d === 'int32' || d === 'int64' || d === 'date' || d === 'bool';
 }
 
-function denseGrouping(key: Column, min: number, range: number, gen: LoopBuilder): Grouping {
-  const v = gen.input(key.values);
-  const code =
-    key.validity === null
-      ? `const g{r} = ${v}[{i}] - ${gen.input(min)};`
-      : `const g{r} = ${gen.input(key.validity)}[{i}] === 1 ? ${v}[{i}] - ${gen.input(min)} : ${gen.input(range)};`;
-  const firstRow = new Int32Array(range + 1).fill(-1);
+/** One key's share of a combined slot: code of the row's id in [0, domain), null included. */
+interface KeyPart {
+  readonly code: string;
+  readonly domain: number;
+}
+
+/**
+ * Keys of small domains — integers of a small range, dictionary-coded strings, keys
+ * gathered through a join from a small source — grouped without hashing: each key
+ * gives the row an id within its domain (nulls one more), and the slot is the
+ * combined id Σ id_k · stride_k over the product of the domains (region × category is
+ * 8 · 25 slots). Null when the product is too large for a direct array.
+ */
+function combinedGrouping(keys: readonly Column[], n: number, gen: LoopBuilder): Grouping | null {
+  const limit = Math.min(Math.max(4096, n >> 2), MAX_DENSE_SLOTS);
+  const parts: KeyPart[] = [];
+  let slots = 1;
+  for (const key of keys) {
+    const part = keyPart(key, n, limit, gen);
+    if (part === null) return null;
+    slots *= part.domain;
+    if (slots > limit) return null;
+    parts.push(part);
+  }
+  let stride = slots;
+  const terms = parts.map((p) => {
+    stride /= p.domain;
+    return stride === 1 ? `(${p.code})` : `(${p.code}) * ${gen.input(stride)}`;
+  });
+  const firstRow = new Int32Array(slots).fill(-1);
   gen.firstRow = firstRow;
   return {
-    slots: range + 1,
-    code,
+    method: `key ids combined into ${slots} direct slots`,
+    slots,
+    code: `const g{r} = ${terms.join(' + ')};`,
     tracksFirst: true,
     order: () => slotsByFirstRow(firstRow),
-    keyColumns: (order) => [gatherColumn(key, Int32Array.from(order, (s) => firstRow[s]))],
+    keyColumns: (order) => {
+      const rows = Int32Array.from(order, (s) => firstRow[s]);
+      return keys.map((k) => gatherColumn(k, rows));
+    },
   };
+}
+
+/** A key's ids within a domain of at most `limit`, or null. */
+function keyPart(key: Column, n: number, limit: number, gen: LoopBuilder): KeyPart | null {
+  const lazy = pendingGather(key);
+  if (lazy !== null) {
+    // Gathered from a small source (a dimension's column through the join's indices): group the source once.
+    const { source, indices, hasMissing } = lazy;
+    if (source.length > Math.min(n, limit)) return null;
+    const groups = groupRows([source], source.length);
+    let nullId = groups.groupCount;
+    if (source.validity !== null) {
+      const row = source.validity.indexOf(0);
+      if (row >= 0) nullId = groups.groupIds[row];
+    }
+    const domain = nullId === groups.groupCount && hasMissing ? nullId + 1 : groups.groupCount;
+    const j = gen.indexVar(indices);
+    const ids = gen.input(groups.groupIds);
+    return { code: hasMissing ? `${j} < 0 ? ${gen.input(nullId)} : ${ids}[${j}]` : `${ids}[${j}]`, domain: Math.max(domain, 1) };
+  }
+  const valid = key.validity === null ? null : gen.input(key.validity);
+  if (key.dtype === 'string') {
+    // Dictionary codes, mapped to one id per distinct string (a dictionary may repeat entries).
+    const dict = key.dictionary ?? [];
+    if (dict.length > limit) return null;
+    const codes = new Map<string, number>();
+    const ids = gen.input(dictionaryCodes(dict, codes));
+    const id = `${ids}[${gen.input(key.values)}[{i}]]`;
+    return valid === null ? { code: id, domain: Math.max(codes.size, 1) } : { code: `${valid}[{i}] === 1 ? ${id} : ${gen.input(codes.size)}`, domain: codes.size + 1 };
+  }
+  if (!isDenseKeyType(key.dtype)) return null;
+  const [min, max] = valueRange(key, n);
+  const range = Math.max(max - min + 1, 1);
+  if (range > limit) return null;
+  const v = `${gen.input(key.values)}[{i}] - ${gen.input(min)}`;
+  return valid === null ? { code: v, domain: range } : { code: `${valid}[{i}] === 1 ? ${v} : ${gen.input(range)}`, domain: range + 1 };
 }
 
 /** Keys gathered through one index vector from small sources: group the sources' rows once. */
@@ -150,6 +212,7 @@ function lazyGrouping(keys: readonly PendingGather[], gen: LoopBuilder): Groupin
   const firstRow = new Int32Array(groups.groupCount + 1).fill(-1);
   gen.firstRow = firstRow;
   return {
+    method: `keys grouped once on their ${sourceRows}-row source`,
     slots: groups.groupCount + 1,
     code,
     tracksFirst: true,

@@ -12,6 +12,8 @@ import type { ColumnResolver } from './expression.js';
 
 /** How the loop finds each row's accumulator slot, and how slots become output groups. */
 export interface Grouping {
+  /** How rows find their slot, for explain analyze (e.g. 'keys combined into 200 direct slots'). */
+  readonly method: string;
   /** Accumulator slots. */
   readonly slots: number;
   /** Row code declaring `g{r}`, the row's slot (`{r}`: the row's suffix in an unrolled block, `{i}`: its index). */
@@ -68,6 +70,8 @@ export class LoopBuilder {
   private temps = 0;
   private leafVars = 0;
   private lanes = 0;
+  /** Lanes whose accumulators start at a value other than 0 (min: NaN, max: -Infinity). */
+  private readonly laneStarts: [lane: number, start: number][] = [];
   private rowCountLane = -1;
   /** Set to 1 by the loop when an integer value may be beyond ±2^53 (see `checkRange`). */
   private readonly outOfRange = new Uint8Array(1);
@@ -136,6 +140,7 @@ export class LoopBuilder {
       const lane = this.countLane(c.valid);
       return { result: (lanes) => makeColumn('int64', lanes(lane)) };
     }
+    if (fn === 'min' || fn === 'max') return this.extreme(fn, arg);
     if (fn !== 'sum' && fn !== 'mean') return null;
     const c = this.compile(arg, true);
     if (c === null || !isNumeric(c.dtype)) return null;
@@ -160,6 +165,32 @@ export class LoopBuilder {
         if (fn === 'sum') return makeColumn(isInteger(dtype) ? 'int64' : 'float64', total, validity);
         for (let k = 0; k < groupCount; k++) if (counts![k] > 0) total[k] /= counts![k];
         return makeColumn('float64', total, validity);
+      },
+    };
+  }
+
+  /**
+   * min or max of a numeric expression, with the comparisons of the column-at-a-time
+   * path (minByGroup/maxByGroup): NaN is the largest float, so max takes it and min
+   * ends at NaN only when every value is NaN; the result keeps the argument's dtype.
+   */
+  private extreme(fn: 'min' | 'max', arg: ExprNode): AggregatePlan | null {
+    const c = this.compile(arg, true);
+    if (c === null || !isNumeric(c.dtype)) return null;
+    const lane = this.lanes++;
+    this.laneStarts.push([lane, fn === 'max' ? -Infinity : NaN]);
+    // Non-null values per group, for the null result of a group without any.
+    const countLane = c.valid.length > 0 ? this.countLane(c.valid) : -1;
+    const wins = fn === 'max' ? `v > a || (v !== v && a === a)` : `v < a || a !== a`;
+    this.updates.push(guarded(c.valid, `{ const v = ${c.value}; const a = acc[o + ${lane}]; if (${wins}) acc[o + ${lane}] = v; }`));
+    const dtype = c.dtype;
+    return {
+      result: (lanes, groupCount) => {
+        const values = allocValues(dtype, groupCount);
+        values.set(lanes(lane));
+        const counts = countLane < 0 ? null : lanes(countLane);
+        const validity = counts === null ? null : Uint8Array.from(counts, (k) => (k > 0 ? 1 : 0));
+        return makeColumn(dtype, values, validity !== null && validity.includes(0) ? validity : null);
       },
     };
   }
@@ -269,6 +300,7 @@ export class LoopBuilder {
   run(n: number, grouping: Grouping): Float64Array {
     const width = Math.max(this.lanes, 1);
     const acc = new Float64Array(grouping.slots * width);
+    for (const [lane, start] of this.laneStarts) for (let g = 0; g < grouping.slots; g++) acc[g * width + lane] = start;
     const accName = this.input(acc);
     const count = this.input(n);
     const first = grouping.tracksFirst ? this.input(this.firstRow) : null;

@@ -2,6 +2,7 @@ import { TesseraError } from '../errors.js';
 import { type ExecuteOptions, type OperatorStats, type PhysicalStats, executePhysical } from '../exec/execute.js';
 import type { PhysicalNode, PhysicalPlan } from '../physical/plan.js';
 import { type PhysicalOptions, planPhysical } from '../physical/planner.js';
+import type { ProgressOptions } from '../exec/progress.js';
 import { physicalText } from './physical.js';
 import { type PlanNode } from '../plan/node.js';
 import { postOrderOf } from '../plan/walk.js';
@@ -9,22 +10,23 @@ import { type PlanEstimate, estimatePlan } from '../optimizer/cost.js';
 import { type OptimizeOptions, type PlanDecision, type RuleFiring, DEFAULT_RULES, optimize } from '../optimizer/index.js';
 import type { Rule } from '../optimizer/rule.js';
 import { explainDot } from './dot.js';
+import { explainHtml } from './html.js';
 import { explainJson, writeJson } from './json.js';
 import { type TreeGutter, loopCost, selfTimeMs, formatBytes, formatCount, formatFlops, formatMs, formatOutput, formatRatio, formatShape, formatTree } from './text.js';
 
 /**
  * EXPLAIN for a pipeline: the plan as built, the optimized plan with estimates per
  * operator, the rules that fired, and (analyze) what each operator actually did.
- * As text for terminals, JSON for tools, or a DOT graph for people.
+ * As text for terminals, JSON for tools, a DOT graph or an HTML page for people.
  */
 
-export interface ExplainOptions extends PhysicalOptions {
+export interface ExplainOptions extends PhysicalOptions, ProgressOptions {
   /** Also prints every operator's output type, the whole plan after each rule that changed it, and the rules that did not fire. */
   readonly verbose?: boolean;
   /** Runs the optimized plan and shows actual rows/shapes, times and bytes per operator (explain() then returns a Promise). */
   readonly analyze?: boolean;
-  /** 'text' (default), 'json' or 'dot'. */
-  readonly format?: 'text' | 'json' | 'dot';
+  /** 'text' (default), 'json', 'dot', or 'html' (one self-contained page: trees, the rule steps, bars after analyze). */
+  readonly format?: 'text' | 'json' | 'dot' | 'html';
   /** false explains the plan as built, unoptimized; an object switches rules off (`{ disabled: [...] }`). */
   readonly optimize?: boolean | OptimizeOptions;
   /** The optimizer's rules (default: DEFAULT_RULES). */
@@ -108,10 +110,12 @@ export function renderReport(report: ExplainReport, options: ExplainOptions = {}
       return writeJson(explainJson(report, { verbose: options.verbose === true }));
     case 'dot':
       return explainDot(report);
+    case 'html':
+      return explainHtml(report);
     case 'text':
       return explainText(report, { verbose: options.verbose === true });
     default:
-      throw new TesseraError(`explain: unknown format '${String(options.format)}'; expected 'text', 'json' or 'dot'`);
+      throw new TesseraError(`explain: unknown format '${String(options.format)}'; expected 'text', 'json', 'dot' or 'html'`);
   }
 }
 

@@ -5,7 +5,7 @@ import type { PlanDecision } from '../optimizer/pass.js';
 import { formatColumnType } from '../types/dtype.js';
 import type { ExplainReport } from './explain.js';
 import { type PhysicalJson, physicalJson } from './physical.js';
-import { sharedNodes } from './text.js';
+import { loopCost, sharedNodes } from './text.js';
 import { type Task, call, trampoline } from '../plan/walk.js';
 
 /**
@@ -32,6 +32,8 @@ export interface ExplainJsonNode {
   /** Loops: the body plan, run `iterations` times. */
   readonly body?: ExplainJsonNode;
   readonly iterations?: number;
+  /** Loops: estimated cost of the whole loop, body included (the loop's `estimate` is its own). */
+  readonly loopCost?: number;
   /** Read by more than one operator. */
   readonly shared?: true;
   /** With analyze: what the operator did (null when it never ran); a loop's timeMs includes its body. */
@@ -90,7 +92,7 @@ export function explainJson(report: ExplainReport, { verbose = false }: { verbos
         output: outputJson(n.output),
         estimate: estimates.nodes.get(n) ?? null,
         inputs,
-        ...(n.kind === 'loop' ? { body: body!, iterations: n.args.iterations } : {}),
+        ...(n.kind === 'loop' ? { body: body!, iterations: n.args.iterations, loopCost: loopCost(n) } : {}),
         ...(shared.has(n) ? { shared: true as const } : {}),
         ...(withActual && stats ? { actual: stats.get(n) ?? null } : {}),
       };

@@ -26,7 +26,7 @@ export function arrowTableSource(table: arrow.Table, opts: ArrowSourceOptions = 
 }
 
 /** Internal: `errorSource` is what errors name (the file, for ipcSource). */
-export function arrowSource(table: arrow.Table, name: string, errorSource: string, primaryKey?: readonly string[]): TableSource {
+export function arrowSource(table: arrow.Table, name: string, errorSource: string, primaryKey?: readonly string[], file?: string): TableSource {
   // Empty record batches may lack buffers altogether; they add no rows.
   const batches = table.batches.filter((b) => b.numRows > 0);
   const fields: Field[] = table.schema.fields.map((f, c) => ({
@@ -37,6 +37,7 @@ export function arrowSource(table: arrow.Table, name: string, errorSource: strin
   }));
   return makeSource({
     prefix: 'arrow',
+    file,
     name,
     fields,
     primaryKey,
@@ -186,7 +187,7 @@ function toColumn(data: AnyData, field: Field, source: string): Column {
 // ---------------------------------------------------------------- output
 
 /** Packs one byte per row into an Arrow validity bitmap, with its null count. */
-function packValidity(validity: Uint8Array | null, n: number): { nullBitmap?: Uint8Array; nullCount: number } {
+export function packValidity(validity: Uint8Array | null, n: number): { nullBitmap?: Uint8Array; nullCount: number } {
   if (!validity) return { nullCount: 0 };
   const bits = packBits(validity, n);
   let valid = 0;
@@ -207,7 +208,7 @@ function packBits(bytes: Uint8Array, n: number): Uint8Array {
  * carry different ids and write different IPC bytes. Field positions are unique within
  * a schema, as dictionary ids must be.
  */
-function arrowTypeOf(dtype: DType, index: number): arrow.DataType {
+export function arrowTypeOf(dtype: DType, index: number): arrow.DataType {
   switch (dtype) {
     case 'float64':
       return new arrow.Float64();
@@ -250,7 +251,8 @@ function stringData(type: arrow.Dictionary<arrow.Utf8, arrow.Int32>, cols: reado
   return cols.map((c, i) => arrow.makeData({ type, length: c.length, data: parts[i], dictionary, ...packValidity(c.validity, c.length) }));
 }
 
-function toData(type: arrow.DataType, col: Column): AnyData {
+/** Internal: the Arrow data of a non-string column (strings: stringData here, or utf8Data in write-arrow.ts). */
+export function toData(type: arrow.DataType, col: Column): AnyData {
   const n = col.length;
   const validity = packValidity(col.validity, n);
   switch (col.dtype) {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { makeBatch, type Batch } from '../data/batch.js';
 import { type Column, columnFromValues, makeColumn } from '../data/column.js';
-import { SourceError, UnknownColumnError } from '../errors.js';
+import { NullValueError, SourceError, UnknownColumnError } from '../errors.js';
 import { type ColSpec, type DType, parseColSpec } from '../types/dtype.js';
 import type { Field } from '../types/schema.js';
+import { bigintWithinInt64, isExactInt64 } from '../types/int64.js';
 import { newSourceId, type TableSource } from '../plan/source.js';
 import { dateToDays } from '../types/date.js';
 import { compareCodePoints } from '../data/strings.js';
@@ -34,6 +35,8 @@ export interface SourceInit {
   name: string;
   fields: readonly Field[];
   primaryKey?: readonly string[];
+  /** The file the source reads, when it reads one (TableSource.file). */
+  file?: string;
   /** Rows of each batch; every column is split the same way. */
   batchLengths: readonly number[];
   /** Per requested name, its column in each batch. Called once per column: results are cached. */
@@ -111,6 +114,7 @@ export function makeSource(init: SourceInit): TableSource {
   return {
     id: newSourceId(init.prefix),
     name: init.name,
+    ...(init.file !== undefined ? { file: init.file } : {}),
     schema: init.primaryKey ? { fields: init.fields, primaryKey: [...init.primaryKey] } : { fields: init.fields },
     stats: { rowCount, columns: statsColumns },
     categories(column: string): readonly string[] | undefined {
@@ -218,7 +222,7 @@ export function columnsSource(cols: Record<string, ArrayLike<unknown> | TypedArr
     const declared = spec !== undefined ? parseColSpec(spec, { operator: `${name} (types)`, column: col }) : undefined;
     const column = toColumn(name, col, data, declared?.dtype);
     if (declared && !declared.nullable && column.validity) {
-      throw new SourceError(name, `column '${col}' is declared '${declared.dtype}' (not nullable) but row ${column.validity.indexOf(0)} is null`);
+      throw new NullValueError(name, col, column.validity.indexOf(0), declared.dtype);
     }
     fields.push({ name: col, dtype: column.dtype, nullable: declared?.nullable ?? column.validity !== null });
     columns.push(column);
@@ -261,7 +265,6 @@ const DTYPE_KINDS: Record<DType, readonly string[]> = {
   string: ['string'],
   date: ['Date', 'number'],
 };
-const INT64_LIMIT = 2 ** 53;
 
 function toColumn(source: string, col: string, data: ArrayLike<unknown>, declared: DType | undefined): Column {
   const natural = typedDType(data);
@@ -290,10 +293,10 @@ function toColumn(source: string, col: string, data: ArrayLike<unknown>, declare
       throw new SourceError(source, `column '${col}', row ${i}: expected ${kinds.join(' or ')} for ${dtype}, found ${kind} ${String(v)}`);
     }
     const n = kind === 'bigint' ? Number(v) : v;
-    if (kind === 'bigint' && ((v as bigint) > BigInt(INT64_LIMIT) || (v as bigint) < -BigInt(INT64_LIMIT))) {
+    if (kind === 'bigint' && !bigintWithinInt64(v as bigint)) {
       throw new SourceError(source, `column '${col}', row ${i}: ${String(v)} is beyond ±2^53, the exact range of int64`);
     }
-    if ((dtype === 'int32' && ((n as number) | 0) !== n) || (dtype === 'int64' && !(Number.isInteger(n) && Math.abs(n as number) <= INT64_LIMIT))) {
+    if ((dtype === 'int32' && ((n as number) | 0) !== n) || (dtype === 'int64' && !isExactInt64(n as number))) {
       throw new SourceError(source, `column '${col}', row ${i}: ${String(v)} is not a valid ${dtype}`);
     }
     if (kind === 'Date' && Number.isNaN((v as Date).getTime())) throw new SourceError(source, `column '${col}', row ${i}: invalid Date`);

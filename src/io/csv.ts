@@ -23,11 +23,12 @@
  *   'string' to keep such ids, or 'float64' to accept rounding. DuckDB infers BIGINT
  *   there, or DOUBLE beyond ±2^63; Tessera refuses both.
  */
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { type Column, DictionaryBuilder, allocValues, makeColumn } from '../data/column.js';
-import { SourceError } from '../errors.js';
+import { NullValueError, SourceError } from '../errors.js';
 import { type ColSpec, type DType, parseColSpec } from '../types/dtype.js';
 import type { Field } from '../types/schema.js';
+import { integerTextWithinInt64 } from '../types/int64.js';
 import type { TableSource } from '../plan/source.js';
 import { makeSource, readSourceFile } from './columns.js';
 
@@ -241,15 +242,6 @@ function parseDays(s: string): number | undefined {
   return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
 }
 
-const INT64_LIMIT = 2 ** 53;
-
-/** Whether the integer text `s`, which Number() reads as `v`, is within ±2^53 (and so `v` is exact). */
-function withinInt64(s: string, v: number): boolean {
-  const a = Math.abs(v);
-  if (a !== INT64_LIMIT) return a < INT64_LIMIT;
-  const b = BigInt(s); // 2^53 + 1 also reads as 2^53
-  return b === 9007199254740992n || b === -9007199254740992n;
-}
 
 /** Why `s` does not parse as `dtype`, when it is an integer out of range, for the error. */
 function outOfRange(dtype: DType, s: string): string {
@@ -271,7 +263,7 @@ function parseAs(dtype: DType, s: string): number | undefined {
     case 'int64': {
       if (!INT.test(s)) return undefined;
       const v = Number(s);
-      return withinInt64(s, v) ? v : undefined;
+      return integerTextWithinInt64(s, v) ? v : undefined;
     }
     case 'float64':
     case 'float32':
@@ -360,7 +352,7 @@ export function csvSource(path: string, opts: CsvSourceOptions = {}): TableSourc
     const dict = field.dtype === 'string' ? new DictionaryBuilder() : null;
     for (let r = 0, k = j; r < rows; r++, k += width) {
       if (isNull(k)) {
-        if (!field.nullable) throw failAt(r, field.name, `null value in a column declared non-nullable '${field.dtype}'`);
+        if (!field.nullable) throw new NullValueError(path, field.name, r, field.dtype, tokens.lines[r]);
         validity ??= new Uint8Array(rows).fill(1);
         validity[r] = 0;
         continue;
@@ -379,6 +371,7 @@ export function csvSource(path: string, opts: CsvSourceOptions = {}): TableSourc
   return makeSource({
     prefix: 'csv',
     name: opts.name ?? basename(path),
+    file: resolve(path),
     fields,
     primaryKey: opts.primaryKey,
     batchLengths: [rows],

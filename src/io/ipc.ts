@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import * as arrow from 'apache-arrow';
 import { SourceError } from '../errors.js';
 import type { TableSource } from '../plan/source.js';
@@ -24,5 +24,5 @@ export function ipcSource(path: string, opts: ArrowSourceOptions = {}): TableSou
   } catch (e) {
     throw new SourceError(path, `not a valid Arrow IPC/Feather file (${(e as Error).message})`);
   }
-  return arrowSource(table, opts.name ?? basename(path), path, opts.primaryKey);
+  return arrowSource(table, opts.name ?? basename(path), path, opts.primaryKey, resolve(path));
 }

@@ -4,13 +4,14 @@
 // LZ4_RAW, which DuckDB, Spark, pandas and Polars write when asked (Polars: ZSTD by default).
 // Those are plain JS (fzstd for ZSTD); its Snappy is a small WASM module embedded in the JS:
 // no native build, no install script, nothing downloaded. LZO (deprecated) stays unsupported.
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { type ColumnData, type FileMetaData, type SchemaTree, parquetMetadata, parquetRead, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { type Column, DictionaryBuilder, allocValues, makeColumn } from '../data/column.js';
 import { SourceError } from '../errors.js';
 import { DTYPES, type DType } from '../types/dtype.js';
 import type { Field } from '../types/schema.js';
+import { bigintWithinInt64 } from '../types/int64.js';
 import type { TableSource } from '../plan/source.js';
 import { makeSource, readSourceFile } from './columns.js';
 
@@ -26,7 +27,6 @@ export interface ParquetSourceOptions {
   binaryAs?: 'hex' | 'base64' | 'utf8';
 }
 
-const INT64_LIMIT = 2n ** 53n;
 
 /** Bytes of a BYTE_ARRAY value to our string, given its row for errors. */
 type BytesToString = (bytes: Uint8Array, row: number) => string;
@@ -121,7 +121,7 @@ function toColumn(field: Field, rows: number, chunks: readonly ColumnData[], pat
       } else if (dict) {
         values[r] = dict.code(v instanceof Uint8Array ? (fromBytes ?? decodeUtf8)(v, r) : (v as string));
       } else if (typeof v === 'bigint') {
-        if (v > INT64_LIMIT || v < -INT64_LIMIT) {
+        if (!bigintWithinInt64(v)) {
           throw new SourceError(path, `column '${field.name}': value ${v} at row ${r} is beyond ±2^53, the exact range of int64`);
         }
         values[r] = Number(v);
@@ -180,6 +180,7 @@ export function parquetSource(path: string, opts: ParquetSourceOptions = {}): Ta
   return makeSource({
     prefix: 'parquet',
     name: opts.name ?? basename(path),
+    file: resolve(path),
     fields,
     primaryKey: opts.primaryKey,
     batchLengths: [rows],

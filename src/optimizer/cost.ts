@@ -1,6 +1,6 @@
 import type { ExprNode } from '../plan/expr.js';
 import type { PlanNode } from '../plan/node.js';
-import { sourceColumn } from '../plan/provenance.js';
+import { sourceColumnStats } from '../plan/provenance.js';
 import { toMatrixDensity, toMatrixLayout } from '../plan/bridge-operators.js';
 import { type Task, call, trampoline } from '../plan/walk.js';
 
@@ -52,8 +52,7 @@ function colsOf(node: PlanNode): number {
 
 /** Distinct values of a column, from its source's statistics, when known. */
 function distinctOf(node: PlanNode, column: string): number | undefined {
-  const origin = sourceColumn(node, column);
-  return origin?.source.stats.columns?.[origin.column]?.distinct;
+  return sourceColumnStats(node, column)?.distinct;
 }
 
 /** Fraction of rows a predicate keeps: textbook defaults, refined by distinct counts and min/max. */
@@ -99,8 +98,7 @@ function* selectivityOf(e: ExprNode, input: PlanNode): Task<number> {
 
 function rangeSelectivity(e: Extract<ExprNode, { kind: 'binary' }>, input: PlanNode): number {
   if (e.left.kind !== 'column' || e.right.kind !== 'literal' || typeof e.right.value !== 'number') return 1 / 3;
-  const origin = sourceColumn(input, e.left.name);
-  const stats = origin?.source.stats.columns?.[origin.column];
+  const stats = sourceColumnStats(input, e.left.name);
   if (stats?.min === undefined || stats.max === undefined || stats.max <= stats.min) return 1 / 3;
   const below = Math.min(Math.max((e.right.value - stats.min) / (stats.max - stats.min), 0), 1);
   return e.op === 'lt' || e.op === 'le' ? below : 1 - below;
@@ -191,6 +189,9 @@ function estimateNode(node: PlanNode, inputs: readonly Estimate[]): Estimate {
     }
     case 'distinct':
       return make(a.rows, cols, 0, a.rows * cols);
+    case 'validate':
+      // Every row is read once per expectation; the rows a failure removes are not known while planning.
+      return make(a.rows, cols, 0, a.rows * (cols + node.args.expectations.length));
     case 'union':
       return make(a.rows + b.rows, cols, 0, (a.rows + b.rows) * cols);
     case 'toMatrix': {
@@ -221,6 +222,7 @@ function estimateNode(node: PlanNode, inputs: readonly Estimate[]): Estimate {
     case 'elementwise':
     case 'map':
     case 'nearest':
+    case 'guard':
       return make(rowsOr(a.rows), cols, a.rows * a.cols, 0);
     case 'reduce': {
       const rows = node.args.axis === 'rows' ? a.rows : 1;
@@ -285,5 +287,9 @@ function joinRows(node: Extract<PlanNode, { kind: 'join' }>, left: number, right
   // was filtered, only its share of the key's values is left to find.
   const keyValues = distinctOf(node.inputs[1], rightKeys[0]);
   const inner = onPk ? left * Math.min(1, keyValues ? right / keyValues : 1) : (left * right) / ndv;
-  return how === 'left' ? Math.max(inner, left) : inner;
+  // Outer joins keep every row of their preserved side(s) at least once.
+  if (how === 'left') return Math.max(inner, left);
+  if (how === 'right') return Math.max(inner, right);
+  if (how === 'full') return Math.max(inner, left, right);
+  return inner;
 }

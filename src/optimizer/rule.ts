@@ -5,6 +5,8 @@ import type { PlanNode } from '../plan/node.js';
  * plan (inputs before the nodes that read them) and returns the replacement for that
  * node, or null when it does not match. It must preserve the node's output (same
  * column names and types, or same matrix shape and dtype); the driver checks this.
+ * Each rule's file header states its identity, precondition and why it pays; the
+ * catalogue of all rules is in docs/architecture.md.
  */
 export interface Rule {
   /** Stable name, used in traces and to switch the rule off (e.g. `predicate-pushdown`). */

@@ -29,6 +29,9 @@ function joinOperator(node: Extract<PlanNode, { kind: 'join' }>): JsOperator {
   const rt = keyType(right, node.args.rightKeys[0]);
   const intKey = leftKeys.length === 1 && lt !== undefined && rt !== undefined && isIntegerKey(lt) && isIntegerKey(rt);
   if (how === 'semi' || how === 'anti') return { operator: how === 'semi' ? 'HashSemiJoin' : 'HashAntiJoin', algorithm: 'hash the right keys, probe the left', layout: 'columns', reason: '' };
+  if (how === 'right' || how === 'full') {
+    return { operator: 'HashJoin', algorithm: 'hash the right keys, probe the left, then add the right rows no left row matched; lazy output columns', layout: 'columns', reason: `${how} outer join` };
+  }
   if (intKey) {
     return {
       operator: 'KeyIndexedJoin',
@@ -45,14 +48,14 @@ function joinOperator(node: Extract<PlanNode, { kind: 'join' }>): JsOperator {
   };
 }
 
-const FUSABLE_AGGREGATES = new Set(['count', 'sum', 'mean']);
+const FUSABLE_AGGREGATES = new Set(['count', 'sum', 'mean', 'min', 'max']);
 
 function aggregateOperator(node: Extract<PlanNode, { kind: 'aggregate' }>): JsOperator {
   const fusable = node.args.aggregates.every((a) => FUSABLE_AGGREGATES.has(a.aggregate.fn));
   if (fusable) {
-    return { operator: 'FusedAggregate', algorithm: 'one generated loop over the rows, column at a time when an argument does not compile', layout: 'columns', reason: 'count, sum and mean only' };
+    return { operator: 'FusedAggregate', algorithm: 'one generated loop over the rows, column at a time when an argument does not compile', layout: 'columns', reason: 'count, sum, mean, min and max only' };
   }
-  return { operator: 'HashAggregate', algorithm: 'hash the keys to group ids, one kernel per aggregate', layout: 'columns', reason: 'min, max or count distinct: no generated loop' };
+  return { operator: 'HashAggregate', algorithm: 'hash the keys to group ids, one kernel per aggregate', layout: 'columns', reason: 'count distinct or a deviation (stddev, variance): no generated loop' };
 }
 
 /** Output layout of a JS matrix kernel, given its inputs' layouts. */
@@ -122,6 +125,7 @@ const RELATIONAL_ALGORITHMS: Partial<Record<PlanNode['kind'], string>> = {
   limit: 'slice batches',
   distinct: 'hash rows, keep first occurrences',
   union: 'concatenate batches',
+  validate: 'one loop over its input batches, read in place, for every row-level expectation (uniqueness keys hashed first); keep, drop or quarantine by policy',
   appendColumns: 'append matrix columns to their rows',
   matrixToRelation: 'one float64 column per matrix column',
 };

@@ -3,8 +3,16 @@ import { type ColumnType, isNumeric } from '../types/dtype.js';
 import { type DigestValue, encodeDigest } from './digest.js';
 import { type ExprNode, exprKey, exprToString } from './expr.js';
 
-/** Aggregate functions of a group-by. `count` with no argument counts rows. */
-export type AggregateFn = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'countDistinct';
+/**
+ * Aggregate functions of a group-by. `count` with no argument counts rows, with one its
+ * non-null values. `stddev`/`variance` are the sample forms (divide by n - 1), as DuckDB's
+ * stddev/variance (stddev_samp/var_samp); `stddevPop`/`variancePop` divide by n.
+ */
+export type AggregateFn = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'countDistinct' | DeviationFn;
+export type DeviationFn = 'stddev' | 'variance' | 'stddevPop' | 'variancePop';
+
+/** SQL names of the deviation aggregates (DuckDB's). */
+const DEVIATION_SQL: Record<DeviationFn, string> = { stddev: 'stddev_samp', variance: 'var_samp', stddevPop: 'stddev_pop', variancePop: 'var_pop' };
 
 export interface AggregateExpr {
   readonly fn: AggregateFn;
@@ -14,7 +22,8 @@ export interface AggregateExpr {
 
 /**
  * Builds an aggregate and derives its type with SQL semantics: nulls are skipped;
- * sum, mean, min and max of no non-null value are null; counts are never null.
+ * sum, mean, min and max of no non-null value are null; counts are never null; the
+ * deviations are float64, null for fewer than two values (sample) or none (population).
  */
 export function aggregate(fn: AggregateFn, arg: ExprNode | null): AggregateExpr {
   if (arg === null) {
@@ -35,12 +44,20 @@ export function aggregate(fn: AggregateFn, arg: ExprNode | null): AggregateExpr 
     case 'min':
     case 'max':
       return { fn, arg, type: { dtype: d, nullable: true } };
+    case 'stddev':
+    case 'variance':
+    case 'stddevPop':
+    case 'variancePop':
+      if (!isNumeric(d)) throw new TypeMismatchError(fn, `expected a numeric argument, got ${exprToString(arg)} of type ${d}`);
+      return { fn, arg, type: { dtype: 'float64', nullable: true } };
   }
 }
 
 export function aggregateToString(a: AggregateExpr): string {
   if (a.arg === null) return 'count(*)';
-  return a.fn === 'countDistinct' ? `count(DISTINCT ${exprToString(a.arg)})` : `${a.fn}(${exprToString(a.arg)})`;
+  if (a.fn === 'countDistinct') return `count(DISTINCT ${exprToString(a.arg)})`;
+  const name = a.fn in DEVIATION_SQL ? DEVIATION_SQL[a.fn as DeviationFn] : a.fn;
+  return `${name}(${exprToString(a.arg)})`;
 }
 
 /** An aggregate as a digest value (src/plan/digest.ts): function, argument (null for count(*)) and type. */

@@ -3,6 +3,7 @@ import { isNumeric } from '../types/dtype.js';
 import { type Field, fieldNames, requireField, requireUniqueNames } from '../types/schema.js';
 import { type MatrixDType, matrix, matrixInput } from './matrix-operators.js';
 import { type OperatorDefs, type PlanNode, planDigest, relationSchema } from './node.js';
+import { numberText } from './expr.js';
 import { listText } from './text.js';
 
 /**
@@ -14,8 +15,12 @@ import { listText } from './text.js';
 /** How one relation column becomes matrix columns. */
 export type Feature =
   | { readonly column: string; readonly encoding: 'numeric' }
-  /** Mean and standard deviation fitted from the rows being encoded. */
-  | { readonly column: string; readonly encoding: 'standardize' }
+  /**
+   * Mean and standard deviation fitted from the rows being encoded, or frozen: a fitted
+   * pipeline (src/fit) carries the values its training rows gave, so new rows are
+   * scaled as the training rows were.
+   */
+  | { readonly column: string; readonly encoding: 'standardize'; readonly frozen?: { readonly mean: number; readonly sd: number } }
   /** One column per category, named `column=value`; categories are fixed when the plan is built. */
   | { readonly column: string; readonly encoding: 'onehot'; readonly categories: readonly string[] }
   /** Feature hashing of the value's text into `buckets` columns. */
@@ -131,7 +136,7 @@ export const BRIDGE_OPERATORS: OperatorDefs<BridgeArgs> = {
       return matrix(staticRowCount(inputs[0]), names.length, dtype, names, inputs[0]);
     },
     label: ({ features, intercept, dtype }) =>
-      `${listText(features.map((f) => (f.encoding === 'numeric' ? f.column : f.encoding === 'onehot' ? `onehot(${f.column}: ${f.categories.length})` : f.encoding === 'hash' ? `hash(${f.column}, ${f.buckets})` : `standardize(${f.column})`)))}${intercept ? ', intercept' : ''}${dtype === 'float32' ? ' float32' : ''}`,
+      `${listText(features.map((f) => (f.encoding === 'numeric' ? f.column : f.encoding === 'onehot' ? `onehot(${f.column}: ${f.categories.length})` : f.encoding === 'hash' ? `hash(${f.column}, ${f.buckets})` : f.frozen ? `standardize(${f.column}: mean ${numberText(f.frozen.mean)}, sd ${numberText(f.frozen.sd)})` : `standardize(${f.column})`)))}${intercept ? ', intercept' : ''}${dtype === 'float32' ? ' float32' : ''}`,
     digest: ({ features, intercept, dtype }) => [features, intercept, dtype],
   },
   appendColumns: {

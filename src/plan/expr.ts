@@ -8,44 +8,22 @@ import {
   isNumeric,
 } from '../types/dtype.js';
 import { type RelationSchema, fieldNames, findField } from '../types/schema.js';
-import { dateToDays, daysToIsoDate } from '../types/date.js';
-import { type DigestValue, EncodedDigest, encodeDigest } from './digest.js';
+import { dateToDays } from '../types/date.js';
+import { isExactInt64 } from '../types/int64.js';
+import { type BinaryOp, type ExprNode, type LiteralValue, type UnaryOp, exprChildren, isArithmetic } from './expr-node.js';
+import { exprToString, numberText } from './expr-text.js';
 import { MAX_EXPRESSION_DEPTH } from './limits.js';
-import { type Task, call, postOrderOf, trampoline } from './walk.js';
+import { postOrderOf } from './walk.js';
 
 /**
- * Scalar expressions: immutable plan values with a resolved output type.
- * Constructors check operand types and throw a TypeMismatchError naming the
+ * Constructors of scalar expressions (their shape: ./expr-node.ts): constructors check operand types and throw a TypeMismatchError naming the
  * operation and its operands, and a DepthLimitError for an expression deeper than
  * MAX_EXPRESSION_DEPTH (src/plan/limits.ts). Walks over expressions keep their own
  * stack (src/plan/walk.ts), so expressions as deep as the limit never exhaust it.
  */
 
-export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'mod';
-export type ComparisonOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-export type LogicalOp = 'and' | 'or';
-export type BinaryOp = ArithmeticOp | ComparisonOp | LogicalOp;
-export type UnaryOp = 'not' | 'neg' | 'abs' | 'isNull' | 'isNotNull';
-export type LiteralValue = number | boolean | string | null;
-
-export type ExprNode =
-  | { readonly kind: 'column'; readonly name: string; readonly type: ColumnType }
-  | { readonly kind: 'literal'; readonly value: LiteralValue; readonly type: ColumnType }
-  | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: ExprNode; readonly right: ExprNode; readonly type: ColumnType }
-  | { readonly kind: 'unary'; readonly op: UnaryOp; readonly arg: ExprNode; readonly type: ColumnType }
-  | { readonly kind: 'coalesce'; readonly args: readonly ExprNode[]; readonly type: ColumnType }
-  | { readonly kind: 'cast'; readonly arg: ExprNode; readonly type: ColumnType }
-  | {
-      readonly kind: 'case';
-      readonly branches: readonly { readonly when: ExprNode; readonly then: ExprNode }[];
-      readonly otherwise: ExprNode;
-      readonly type: ColumnType;
-    };
-
-const ARITHMETIC = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'mod']);
-const COMPARISON = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
-export const isArithmetic = (op: BinaryOp): op is ArithmeticOp => ARITHMETIC.has(op);
-export const isComparison = (op: BinaryOp): op is ComparisonOp => COMPARISON.has(op);
+export * from './expr-node.js';
+export { exprDigest, exprKey, exprToString, numberText } from './expr-text.js';
 
 /** Depth of expressions built by the constructors below (computed from their operands' in O(1)) or measured once. */
 const depths = new WeakMap<ExprNode, number>();
@@ -69,7 +47,7 @@ export function exprDepth(e: ExprNode): number {
 }
 
 /** `e`, a new expression over `operands`, after checking that it stays within MAX_EXPRESSION_DEPTH (a DepthLimitError naming `operation` otherwise). */
-function withinDepth<E extends ExprNode>(e: E, operands: readonly ExprNode[], operation: string): E {
+export function withinDepth<E extends ExprNode>(e: E, operands: readonly ExprNode[], operation: string): E {
   let below = 0;
   for (const o of operands) below = Math.max(below, exprDepth(o));
   if (below + 1 > MAX_EXPRESSION_DEPTH) throw new DepthLimitError(operation, 'expression', below + 1, MAX_EXPRESSION_DEPTH);
@@ -92,10 +70,9 @@ export function columnRef(name: string, type: ColumnType): ExprNode {
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 /** int64 values are held as JavaScript numbers, exact up to ±2^53 (as in src/io). */
-const INT64_LIMIT = 2 ** 53;
 
 const fitsInt32 = (v: number) => Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
-const fitsInt64 = (v: number) => Number.isInteger(v) && Math.abs(v) <= INT64_LIMIT;
+const fitsInt64 = isExactInt64;
 
 /** What `dtype` needs that `value` is not (undefined when `dtype` holds `value`). */
 function unrepresentable(value: Exclude<LiteralValue, null>, dtype: DType): string | undefined {
@@ -200,7 +177,7 @@ export function literalLike(value: unknown, like: ColumnType, operation: string)
   }
 }
 
-function describe(e: ExprNode): string {
+export function describe(e: ExprNode): string {
   return `${exprToString(e)} (${formatColumnType(e.type)})`;
 }
 
@@ -289,214 +266,9 @@ export function caseWhen(branches: readonly { when: ExprNode; then: ExprNode }[]
   return withinDepth({ kind: 'case', branches, otherwise, type: { dtype, nullable } }, [...branches.flatMap((b) => [b.when, b.then]), otherwise], 'case');
 }
 
-const SYMBOL: Record<BinaryOp, string> = {
-  add: '+', sub: '-', mul: '*', div: '/', mod: '%',
-  eq: '=', ne: '<>', lt: '<', le: '<=', gt: '>', ge: '>=',
-  and: 'AND', or: 'OR',
-};
-
-/** A value's text that keeps -0 apart from 0 (String(-0) is "0"), so digests never merge x/0 and x/-0. */
-export function numberText(v: unknown): string {
-  return Object.is(v, -0) ? '-0' : String(v);
-}
-
-function literalToString(e: Extract<ExprNode, { kind: 'literal' }>): string {
-  if (e.value === null) return 'NULL';
-  if (e.type.dtype === 'string') return `'${String(e.value).replace(/'/g, "''")}'`;
-  if (e.type.dtype === 'date') return `DATE '${daysToIsoDate(e.value as number)}'`;
-  return numberText(e.value);
-}
-
-/** SQL-like text of an expression, as explain prints it (for people: names are not quoted, so it is no identity). */
-export function exprToString(e: ExprNode): string {
-  return trampoline(exprText(e));
-}
-
-function* exprText(e: ExprNode): Task<string> {
-  const r = (x: ExprNode) => call(exprText(x));
-  switch (e.kind) {
-    case 'column':
-      return e.name;
-    case 'literal':
-      return literalToString(e);
-    case 'binary': {
-      const left = yield* r(e.left);
-      return `(${left} ${SYMBOL[e.op]} ${yield* r(e.right)})`;
-    }
-    case 'unary': {
-      const arg = yield* r(e.arg);
-      if (e.op === 'not') return `NOT ${arg}`;
-      if (e.op === 'neg') return `-${arg}`;
-      if (e.op === 'abs') return `abs(${arg})`;
-      return `${arg} IS ${e.op === 'isNull' ? 'NULL' : 'NOT NULL'}`;
-    }
-    case 'coalesce': {
-      const args: string[] = [];
-      for (const a of e.args) args.push(yield* r(a));
-      return `coalesce(${args.join(', ')})`;
-    }
-    case 'cast':
-      return `CAST(${yield* r(e.arg)} AS ${e.type.dtype})`;
-    case 'case': {
-      const branches: string[] = [];
-      for (const b of e.branches) {
-        const when = yield* r(b.when);
-        branches.push(`WHEN ${when} THEN ${yield* r(b.then)}`);
-      }
-      return `CASE ${branches.join(' ')} ELSE ${yield* r(e.otherwise)} END`;
-    }
-  }
-}
-
-/**
- * An expression as a digest value (src/plan/digest.ts): a tagged list per node holding
- * its operator, its operands and its type, with names and literal values as values, never
- * as text, so a column named `(a + 1)` and the expression a + 1 stay apart. Encoded once
- * per expression node and remembered (children's encodings reused), so that a predicate
- * grown one conjunct at a time (stacked filters merged) is not encoded again whole.
- */
-export function exprKey(e: ExprNode): DigestValue {
-  return new EncodedDigest(exprDigest(e));
-}
-
-/** Encoded keys of expressions (see exprKey). */
-const keyTexts = new WeakMap<ExprNode, string>();
-
-/** The key of `e` alone, its operands by their (already encoded) keys. */
-function localKey(e: ExprNode): DigestValue {
-  const k = (x: ExprNode) => new EncodedDigest(keyTexts.get(x)!);
-  const type = [e.type.dtype, e.type.nullable];
-  switch (e.kind) {
-    case 'column':
-      return ['column', e.name, type];
-    case 'literal':
-      return ['literal', e.value, type];
-    case 'binary':
-      return ['binary', e.op, k(e.left), k(e.right), type];
-    case 'unary':
-      return ['unary', e.op, k(e.arg), type];
-    case 'coalesce':
-      return ['coalesce', e.args.map(k), type];
-    case 'cast':
-      return ['cast', k(e.arg), type];
-    case 'case':
-      return ['case', e.branches.map((b) => [k(b.when), k(b.then)]), k(e.otherwise), type];
-  }
-}
-
-/** Canonical text of an expression: equal digests mean structurally equal expressions, types included. */
-export function exprDigest(e: ExprNode): string {
-  const known = keyTexts.get(e);
-  if (known !== undefined) return known;
-  for (const n of postOrderOf<ExprNode>(e, (x) => (keyTexts.has(x) ? [] : exprChildren(x)))) {
-    if (!keyTexts.has(n)) keyTexts.set(n, encodeDigest(localKey(n)));
-  }
-  return keyTexts.get(e)!;
-}
-
-/** The immediate sub-expressions of `e`. */
-export function exprChildren(e: ExprNode): ExprNode[] {
-  switch (e.kind) {
-    case 'column':
-    case 'literal':
-      return [];
-    case 'binary':
-      return [e.left, e.right];
-    case 'unary':
-    case 'cast':
-      return [e.arg];
-    case 'coalesce':
-      return [...e.args];
-    case 'case':
-      return [...e.branches.flatMap((b) => [b.when, b.then]), e.otherwise];
-  }
-}
-
-/** `e` with each immediate sub-expression replaced by `f(child)`; types are kept. */
-export function mapChildren(e: ExprNode, f: (child: ExprNode) => ExprNode): ExprNode {
-  switch (e.kind) {
-    case 'column':
-    case 'literal':
-      return e;
-    case 'binary':
-      return { ...e, left: f(e.left), right: f(e.right) };
-    case 'unary':
-    case 'cast':
-      return { ...e, arg: f(e.arg) };
-    case 'coalesce':
-      return { ...e, args: e.args.map(f) };
-    case 'case':
-      return { ...e, branches: e.branches.map((b) => ({ when: f(b.when), then: f(b.then) })), otherwise: f(e.otherwise) };
-  }
-}
-
-/** `e` with its immediate sub-expressions replaced by `children`, given in the order exprChildren lists them; types are kept. */
-function withChildren(e: ExprNode, children: readonly ExprNode[]): ExprNode {
-  switch (e.kind) {
-    case 'column':
-    case 'literal':
-      return e;
-    case 'binary':
-      return { ...e, left: children[0], right: children[1] };
-    case 'unary':
-    case 'cast':
-      return { ...e, arg: children[0] };
-    case 'coalesce':
-      return { ...e, args: [...children] };
-    case 'case':
-      return { ...e, branches: e.branches.map((_, i) => ({ when: children[2 * i], then: children[2 * i + 1] })), otherwise: children[children.length - 1] };
-  }
-}
-
-/**
- * `e` rewritten bottom-up without recursion: `leaf` gives each column's and literal's
- * replacement, `node` each other node's from the node over rewritten children (by
- * default the node itself over them, as mapChildren builds it).
- */
-export function rewriteExpr(e: ExprNode, leaf: (e: ExprNode) => ExprNode, node: (rebuilt: ExprNode) => ExprNode = (x) => x): ExprNode {
-  function* go(x: ExprNode): Task<ExprNode> {
-    if (x.kind === 'column' || x.kind === 'literal') return leaf(x);
-    const children: ExprNode[] = [];
-    for (const c of exprChildren(x)) children.push(yield* call(go(c)));
-    return node(withChildren(x, children));
-  }
-  return trampoline(go(e));
-}
-
-/** The AND-conjuncts of a predicate, left to right: a AND (b AND c) → [a, b, c]. */
-export function conjuncts(e: ExprNode): ExprNode[] {
-  const out: ExprNode[] = [];
-  const stack = [e];
-  while (stack.length > 0) {
-    const x = stack.pop()!;
-    if (x.kind === 'binary' && x.op === 'and') stack.push(x.right, x.left);
-    else out.push(x);
-  }
-  return out;
-}
-
 /** The AND of one or more predicates. */
 export function conjunction(parts: readonly ExprNode[]): ExprNode {
   return parts.reduce((acc, p) => binary('and', acc, p));
-}
-
-/** Names of the columns an expression reads. */
-export function columnsOf(e: ExprNode, into = new Set<string>()): Set<string> {
-  const stack = [e];
-  while (stack.length > 0) {
-    const x = stack.pop()!;
-    if (x.kind === 'column') into.add(x.name);
-    else {
-      const children = exprChildren(x);
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
-    }
-  }
-  return into;
-}
-
-/** Rewrites column references bottom-up through `f`. */
-export function substituteColumns(e: ExprNode, f: (col: Extract<ExprNode, { kind: 'column' }>) => ExprNode): ExprNode {
-  return rewriteExpr(e, (x) => (x.kind === 'column' ? f(x) : x));
 }
 
 /**

@@ -4,7 +4,7 @@ import { requireField } from '../types/schema.js';
 import { type MatrixDType, matrix, matrixInput, shapeText } from './matrix-operators.js';
 import { type OperatorDefs, type PlanNode, makeNode, relationSchema } from './node.js';
 import { staticRowCount } from './bridge-operators.js';
-import { sourceColumn } from './provenance.js';
+import { sourceColumn, sourceColumnStats } from './provenance.js';
 
 /**
  * Keyed operators: linear algebra over a primary-key/foreign-key join without the
@@ -41,7 +41,7 @@ export function uniqueKeyProof(rel: PlanNode, keys: readonly string[]): 'primary
   if (keys.length !== 1) return null;
   // A single column whose source says it has as many distinct values as the source has rows.
   const origin = sourceColumn(rel, keys[0]);
-  const distinct = origin?.source.stats.columns?.[origin.column]?.distinct;
+  const distinct = sourceColumnStats(rel, keys[0])?.distinct;
   const rows = origin?.source.stats.rowCount;
   const field = rel.output.schema.fields.find((f) => f.name === keys[0]);
   return distinct !== undefined && rows !== undefined && rows > 0 && distinct === rows && field !== undefined && !field.nullable ? 'statistics' : null;

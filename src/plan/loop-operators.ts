@@ -4,8 +4,10 @@ import { type OperatorDefs, type PlanNode, childPlans, makeNode, nestedPlan, wit
 import { postOrderOf } from './walk.js';
 
 /**
- * The loop of iterative learners: `iterations` times, state ← body(state), starting
- * from the first input. The body is a matrix plan over a `loopState` leaf (the state
+ * The loop of iterative learners: at most `iterations` times, state ← body(state),
+ * starting from the first input; with a `tolerance`, it stops after the first step
+ * whose change max|Δ| is at most tolerance · max(1, max|state|) (tolerance 0: a step
+ * that changes nothing, a fixpoint, so the result is the one all steps would give). The body is a matrix plan over a `loopState` leaf (the state
  * of the current iteration) and `loopInput` leaves (the loop's other inputs, computed
  * once before the loop). Anything else in the body is recomputed every iteration,
  * which is what loop-invariant hoisting (R11) turns into loop inputs.
@@ -28,7 +30,7 @@ export interface LoopGuard {
 
 export interface LoopArgs {
   /** `guard`: see LoopGuard; rewrites keep it (they copy a loop's args). */
-  loop: { readonly loopId: string; readonly iterations: number; readonly body: PlanNode; readonly guard?: LoopGuard };
+  loop: { readonly loopId: string; readonly iterations: number; readonly body: PlanNode; readonly guard?: LoopGuard; readonly tolerance?: number };
   loopState: { readonly loopId: string; readonly rows: number; readonly cols: number; readonly dtype: MatrixDType };
   loopInput: { readonly loopId: string; readonly index: number; readonly rows: number | null; readonly cols: number; readonly dtype: MatrixDType };
 }
@@ -71,8 +73,9 @@ export const LOOP_OPERATORS: OperatorDefs<LoopArgs> = {
   loop: {
     name: 'Loop',
     arity: 'any',
-    derive({ loopId, iterations, body }, inputs) {
+    derive({ loopId, iterations, body, tolerance }, inputs) {
       if (!Number.isInteger(iterations) || iterations < 0) throw new PlanError('loop', `expected a non-negative integer iteration count, got ${iterations}`);
+      if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0)) throw new PlanError('loop', `expected a finite, non-negative tolerance, got ${tolerance}`);
       const init = matrixInput(inputs, 0, 'loop');
       inputs.slice(1).forEach((_, i) => matrixInput(inputs, i + 1, 'loop'));
       const out = body.output;
@@ -85,9 +88,9 @@ export const LOOP_OPERATORS: OperatorDefs<LoopArgs> = {
       checkLeaves(body, loopId, inputs);
       return matrix(init.rows, init.cols, init.dtype, init.columnNames);
     },
-    label: ({ iterations, loopId }) => `${loopId} × ${iterations}`,
+    label: ({ iterations, loopId, tolerance }) => `${loopId} × ${iterations}${tolerance === undefined ? '' : tolerance === 0 ? ', until unchanged' : `, until Δ ≤ ${tolerance < 1e-3 ? tolerance.toExponential() : tolerance}`}`,
     // The guard changes what a run does (an error instead of a non-finite state), so it is part of the loop.
-    digest: ({ loopId, iterations, body, guard }) => [loopId, iterations, nestedPlan(body), guard ? { ...guard } : null],
+    digest: ({ loopId, iterations, body, guard, tolerance }) => [loopId, iterations, nestedPlan(body), guard ? { ...guard } : null, tolerance ?? null],
   },
   loopState: {
     name: 'LoopState',

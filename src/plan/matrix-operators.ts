@@ -38,18 +38,40 @@ export interface MatrixArgs {
   map: { readonly fn: MapFn; readonly a?: number; readonly b?: number };
   reduce: { readonly op: ReduceOp; readonly axis: ReduceAxis };
   crossprod: Record<string, never>;
-  solve: { readonly method: 'auto' | 'cholesky' | 'lu' };
+  /** `singularHint`: a learner's sentence on why its system may be singular and what to do, added to a SingularMatrixError. */
+  solve: { readonly method: 'auto' | 'cholesky' | 'lu'; readonly singularHint?: string };
   lstsq: { readonly ridge: number };
   inverse: Record<string, never>;
   diag: Record<string, never>;
   selectCols: { readonly indices: readonly number[] };
   filterRows: Record<string, never>;
-  sampleRows: { readonly count: number; readonly seed: number };
+  /** `by`: the learner drawing the rows (k-means' initial centroids), named by the run-time error. */
+  sampleRows: { readonly count: number; readonly seed: number; readonly by?: string };
+  /** See FitGuard: passes its first input through once the checks hold. */
+  guard: FitGuard;
   nearest: Record<string, never>;
   hstack: Record<string, never>;
   vstack: Record<string, never>;
   /** Rows start..end−1. */
   sliceRows: { readonly start: number; readonly end: number };
+}
+
+/**
+ * A learner's check on what it fits from, where no loop guard does it: the row count
+ * (the second input, 1×1) must be at least one, else an ExecutionError of `operator`;
+ * and the values of the first input, which passes through, must be finite
+ * (NonFiniteInputError) or, for `values: 'binary'`, each 0 or 1 (ExecutionError).
+ * Linear regression guards Xᵀy (a ridge solve over zero rows would return zero
+ * coefficients, the penalty's minimum, with no error); logistic regression its labels.
+ */
+export interface FitGuard {
+  /** Who raises the error (e.g. 'linearRegression'). */
+  readonly operator: string;
+  /** What the value holds, for the message (e.g. 'the values of Xᵀy'). */
+  readonly state: string;
+  /** What the inputs must be. */
+  readonly expected: string;
+  readonly values: 'finite' | 'binary';
 }
 
 export function matrixInput(inputs: readonly PlanNode[], i: number, operator: string): MatrixOutput {
@@ -215,7 +237,7 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       return matrix(n, b.cols, resultType(a, b), b.columnNames);
     },
     label: ({ method }) => method,
-    digest: ({ method }) => [method],
+    digest: ({ method, singularHint }) => [method, singularHint ?? null],
   },
   lstsq: {
     name: 'LeastSquares',
@@ -293,8 +315,20 @@ export const MATRIX_OPERATORS: OperatorDefs<MatrixArgs> = {
       if (m.rows !== null && count > m.rows) throw new ShapeError('sampleRows', `cannot draw ${count} distinct rows from ${inputs[0].kind} (${shapeText(m)})`);
       return matrix(count, m.cols, m.dtype, m.columnNames);
     },
-    label: ({ count, seed }) => `${count} rows, seed ${seed}`,
-    digest: ({ count, seed }) => [count, seed],
+    label: ({ count, seed, by }) => `${count} rows, seed ${seed}${by ? `, for ${by}` : ''}`,
+    digest: ({ count, seed, by }) => [count, seed, by],
+  },
+  guard: {
+    name: 'Guard',
+    arity: 2,
+    derive({ operator }, inputs) {
+      const value = matrixInput(inputs, 0, operator);
+      const rows = matrixInput(inputs, 1, operator);
+      if (rows.rows !== 1 || rows.cols !== 1) throw new ShapeError(operator, `the guard's row count must be 1×1, got ${shapeText(rows)}`);
+      return matrix(value.rows, value.cols, value.dtype, value.columnNames, value.rowOrigin);
+    },
+    label: ({ operator, values }) => `${operator}: ≥ 1 row, ${values === 'binary' ? 'values 0 or 1' : 'finite'}`,
+    digest: ({ operator, state, expected, values }) => [operator, state, expected, values],
   },
   nearest: {
     name: 'Nearest',

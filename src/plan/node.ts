@@ -6,6 +6,7 @@ import { type KeyedArgs, KEYED_OPERATORS } from './keyed-operators.js';
 import { type LoopArgs, LOOP_OPERATORS } from './loop-operators.js';
 import { type MatrixArgs, MATRIX_OPERATORS } from './matrix-operators.js';
 import { type RelationalArgs, RELATIONAL_OPERATORS } from './relational-operators.js';
+import { type ValidateArgs, VALIDATE_OPERATORS } from './validate-operator.js';
 import { MAX_PLAN_DEPTH } from './limits.js';
 import { postOrderOf } from './walk.js';
 
@@ -35,7 +36,7 @@ export interface MatrixOutput {
 
 export type OutputType = RelationOutput | MatrixOutput;
 
-export type NodeArgs = RelationalArgs & MatrixArgs & BridgeArgs & KeyedArgs & LoopArgs;
+export type NodeArgs = RelationalArgs & MatrixArgs & BridgeArgs & KeyedArgs & LoopArgs & ValidateArgs;
 export type NodeKind = keyof NodeArgs;
 
 export interface Node<K extends NodeKind> {
@@ -74,7 +75,7 @@ export type OperatorDefs<A> = { readonly [K in keyof A & NodeKind]: OperatorDef<
 let operators: OperatorDefs<NodeArgs> | undefined;
 
 export function operatorDef<K extends NodeKind>(kind: K): OperatorDef<K> {
-  operators ??= { ...RELATIONAL_OPERATORS, ...MATRIX_OPERATORS, ...BRIDGE_OPERATORS, ...KEYED_OPERATORS, ...LOOP_OPERATORS } as unknown as OperatorDefs<NodeArgs>;
+  operators ??= { ...RELATIONAL_OPERATORS, ...MATRIX_OPERATORS, ...BRIDGE_OPERATORS, ...KEYED_OPERATORS, ...LOOP_OPERATORS, ...VALIDATE_OPERATORS } as unknown as OperatorDefs<NodeArgs>;
   return operators[kind] as OperatorDef<K>;
 }
 

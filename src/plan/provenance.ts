@@ -1,5 +1,5 @@
 import type { PlanNode } from './node.js';
-import type { TableSource } from './source.js';
+import type { ColumnStats, TableSource } from './source.js';
 
 /**
  * Where a relation column comes from: the source column it is an unchanged copy of,
@@ -16,6 +16,7 @@ export function sourceColumn(node: PlanNode, column: string): { source: TableSou
       case 'sort':
       case 'limit':
       case 'distinct':
+      case 'validate':
       case 'appendColumns':
         node = node.inputs[0];
         continue;
@@ -33,6 +34,9 @@ export function sourceColumn(node: PlanNode, column: string): { source: TableSou
       case 'join': {
         const [left, right] = node.inputs;
         const inLeft = left.output.kind === 'relation' && left.output.schema.fields.some((f) => f.name === column);
+        // A merged key of a right or full join holds values of both sides: no one source column.
+        const { how, leftKeys, rightKeys } = node.args;
+        if (inLeft && (how === 'right' || how === 'full') && leftKeys.some((k, i) => k === column && rightKeys[i] === column)) return undefined;
         node = inLeft ? left : right;
         continue;
       }
@@ -46,4 +50,18 @@ export function sourceColumn(node: PlanNode, column: string): { source: TableSou
 export function columnCategories(node: PlanNode, column: string): readonly string[] | undefined {
   const origin = sourceColumn(node, column);
   return origin?.source.categories?.(origin.column);
+}
+
+/**
+ * The source's statistics of the column `column` of `node` comes from, when known. Own
+ * properties only: a user's `stats.columns` is a plain object, where indexing by a
+ * column named 'constructor' reads Object.prototype's member, and by '__proto__' the
+ * prototype itself even when the object has an own '__proto__' (JSON.parse makes one).
+ */
+export function sourceColumnStats(node: PlanNode, column: string): ColumnStats | undefined {
+  const origin = sourceColumn(node, column);
+  const columns = origin?.source.stats.columns;
+  const own = columns && Object.getOwnPropertyDescriptor(columns, origin.column);
+  // Sources may compute a column's statistics lazily, in a getter.
+  return own ? ((own.get ? own.get.call(columns) : own.value) as ColumnStats | undefined) : undefined;
 }

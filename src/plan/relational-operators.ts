@@ -1,5 +1,5 @@
 import { PlanError, TypeMismatchError } from '../errors.js';
-import { type ColumnType, type DType, formatColumnType, isInteger } from '../types/dtype.js';
+import { type ColumnType, type DType, commonDType, formatColumnType, isInteger } from '../types/dtype.js';
 import { type Field, type RelationSchema, fieldNames, requireField, requireUniqueNames } from '../types/schema.js';
 import { type AggregateExpr, aggregateKey, aggregateToString } from './aggregate.js';
 import { type ExprNode, checkExpr, exprKey, exprToString } from './expr.js';
@@ -47,18 +47,33 @@ function joinKeyClass(d: DType): string {
   return isInteger(d) ? 'integer' : d;
 }
 
-/** The output fields of a join; right keys named like their left key are merged (USING semantics). */
+/**
+ * The output fields of a join; right keys named like their left key are merged (USING
+ * semantics). Outer joins make the columns of the side that may be missing nullable. A
+ * merged key of a right or full join holds the right key where no left row matched, so
+ * it has both keys' common type (int32 with int64 is int64) and is nullable where the
+ * side it may come from is (right: the right key; full: either).
+ */
 export function joinOutputFields(left: RelationSchema, right: RelationSchema, args: RelationalArgs['join']): Field[] {
-  if (args.how === 'semi' || args.how === 'anti') return [...left.fields];
-  const merged = new Set(args.rightKeys.filter((k, i) => args.leftKeys[i] === k));
+  const { how } = args;
+  if (how === 'semi' || how === 'anti') return [...left.fields];
+  const mergedWith = new Map(args.rightKeys.flatMap((k, i) => (args.leftKeys[i] === k ? [[k, i] as const] : [])));
   const leftNames = new Set(fieldNames(left));
-  const fields: Field[] = [...left.fields];
+  const outerLeft = how === 'right' || how === 'full';
+  const fields: Field[] = left.fields.map((f) => {
+    if (!outerLeft) return f;
+    const i = mergedWith.get(f.name);
+    if (i === undefined) return { ...f, nullable: true };
+    const r = requireField(right, args.rightKeys[i], 'join (right key)');
+    const dtype = commonDType(f.dtype, r.dtype) ?? f.dtype;
+    return { ...f, dtype, nullable: how === 'full' ? f.nullable || r.nullable : r.nullable };
+  });
   for (const f of right.fields) {
-    if (merged.has(f.name)) continue;
+    if (mergedWith.has(f.name)) continue;
     if (leftNames.has(f.name)) {
       throw new PlanError('join', `column '${f.name}' exists on both sides; rename it on one side (select/withColumn) before joining`);
     }
-    fields.push(args.how === 'left' ? { ...f, nullable: true } : f);
+    fields.push(how === 'left' || how === 'full' ? { ...f, nullable: true } : f);
   }
   return fields;
 }
@@ -136,7 +151,9 @@ export const RELATIONAL_OPERATORS: OperatorDefs<RelationalArgs> = {
       // A join on the right side's whole primary key (a PK-FK join) keeps the left side's key.
       const rightPk = right.primaryKey;
       const onRightPk = !!rightPk && rightPk.length === args.rightKeys.length && rightPk.every((k) => args.rightKeys.includes(k));
-      const primaryKey = args.how === 'semi' || args.how === 'anti' || onRightPk ? left.primaryKey : undefined;
+      // (Not for right and full joins: their unmatched right rows have no left key.)
+      const keepsLeftKey = args.how === 'semi' || args.how === 'anti' || (onRightPk && (args.how === 'inner' || args.how === 'left'));
+      const primaryKey = keepsLeftKey ? left.primaryKey : undefined;
       return relation({ fields, primaryKey });
     },
     label: ({ how, leftKeys, rightKeys }) =>

@@ -5,7 +5,13 @@ import type { RelationSchema } from '../types/schema.js';
 export interface SourceStats {
   readonly rowCount?: number;
   /** Per column: distinct count, min and max where known. */
-  readonly columns?: Readonly<Record<string, { readonly distinct?: number; readonly min?: number; readonly max?: number }>>;
+  readonly columns?: Readonly<Record<string, ColumnStats>>;
+}
+
+export interface ColumnStats {
+  readonly distinct?: number;
+  readonly min?: number;
+  readonly max?: number;
 }
 
 /**
@@ -19,6 +25,8 @@ export interface TableSource {
   readonly name: string;
   readonly schema: RelationSchema;
   readonly stats: SourceStats;
+  /** The file it was read from (absolute path), for sources over a file: lineage fingerprints it (src/fit/lineage.ts). */
+  readonly file?: string;
   /**
    * The distinct non-null values of a string column, sorted, when the source can tell
    * without running a plan (in-memory data, parsed files). One-hot encoders are fitted

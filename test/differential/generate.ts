@@ -3,7 +3,13 @@
  * relation and as DuckDB SQL from the same random choices (through ./pair.ts).
  *
  * Families (one generator each): filter/project, join, aggregate, sort/limit/distinct/union,
- * and mixed pipelines of 3-5 operators. Everything depends on the seed only.
+ * mixed pipelines of 3-5 operators, and functions (the scalar functions, deviations, outer
+ * joins and UNION in every case). Everything depends on the seed only.
+ *
+ * Expressions include the scalar functions (isIn with nulls in the list, LIKE with and
+ * without an escape character, starts/ends with, contains, date parts), and aggregates
+ * the deviations (sample and population); joins are inner, left, right, full, semi and
+ * anti; unions are UNION ALL and UNION (distinct).
  *
  * Expressions include casts (numbers, strings and bools to int32/int64/float64 and bool,
  * numbers, bools and dates to strings, strings to dates) and comparisons of values that
@@ -21,6 +27,7 @@
  */
 import type { DType } from '../../src/index.js';
 import type { DiffCase } from './run.js';
+import { type DatePart, F, type ListValue, type StringTest } from './pair-functions.js';
 import {
   A,
   type ArithOp,
@@ -36,6 +43,7 @@ import {
   type SortKeySpec,
   type TableData,
   X,
+  dtypeOf,
   fieldsOf,
   ident,
   isFileFormat,
@@ -151,6 +159,12 @@ export class Gen {
    * sums in HUGEINT.
    */
   readonly hugeCols = new Set<string>();
+  /**
+   * Columns computed through a division (or from such a column) whose values may be
+   * ±Infinity or NaN: no deviation over them, as DuckDB refuses the deviation of a
+   * non-finite value ("STDDEV_SAMP is out of range") where Tessera gives NaN.
+   */
+  readonly nonFiniteCols = new Set<string>();
   private names = 0;
   private domain: KeyDomain | null = null;
 
@@ -335,6 +349,14 @@ export class Gen {
 // ---------------------------------------------------------------- expressions
 
 const INT_OPERANDS = [0, 1, 2, -1, 3, 7, -4] as const;
+/** LIKE patterns over ALPHABET's strings, with their escape character (undefined: none, as DuckDB's default). */
+const LIKE_PATTERNS: readonly (readonly [string, string?])[] = [
+  ['%'], ['_'], ['a%'], ['%a'], ['%b%'], ['a_'], ['_😀'], ['%😀'], ['__'], [''], ['ab'], ['é%'], ['x_y'], ['%.%'], ['q,%'], ['%"%'], ['1%'], ['%-%'],
+  ['2024-0_-%'], ['%\\%'], ['_%_'], ['%ｚ'],
+  ['a!%', '!'], ['!_%', '!'], ['%!!%', '!'], ['2!.5', '!'], ['%r!"', '!'], ['!a%', '!'],
+];
+/** Substrings for startsWith / endsWith / contains. */
+const PARTS = ['', 'a', 'b', 'ab', '😀', 'é', '2', '-', '"', ' ', 'true', '2024-'] as const;
 const FLOAT_OPERANDS = [0.5, -1.25, 2.75, 0.25] as const;
 
 export class ExprGen {
@@ -381,14 +403,18 @@ export class ExprGen {
       const c = r.bool(0.75) ? this.column(isNum, { small }) : null;
       return c ?? this.numLiteral();
     }
+    const hasDates = this.fields((d) => d === 'date').length > 0;
     const kind = r.weighted([
       [40, 'arith'],
       [8, 'unary'],
       [12, 'coalesce'],
       [12, 'case'],
       [12, 'cast'],
+      [hasDates ? 8 : 0, 'datePart'],
     ] as const);
     switch (kind) {
+      case 'datePart':
+        return this.datePart(depth - 1);
       case 'arith': {
         const op = r.pick<ArithOp>(['add', 'sub', 'mul', 'div', 'mod']);
         const a = this.num(depth - 1, true);
@@ -527,8 +553,14 @@ export class ExprGen {
       [6, 'coalesce'],
       [5, 'case'],
       [7, 'cast'],
+      [9, 'isIn'],
+      [9, 'strTest'],
     ] as const);
     switch (kind) {
+      case 'isIn':
+        return this.isIn(depth - 1);
+      case 'strTest':
+        return this.stringTest(depth - 1);
       case 'cmp':
         return this.comparison(depth - 1);
       case 'andor': {
@@ -557,6 +589,38 @@ export class ExprGen {
     }
   }
 
+  /** A part of a date expression: year, month, day or day of the week. */
+  datePart(depth: number): GE {
+    return F.datePart(this.rng.pick<DatePart>(['year', 'month', 'day', 'dayOfWeek']), this.date(depth));
+  }
+
+  /** x IN (values): values of x's kind (numbers of either class for numbers), nulls now and then, an empty list rarely. */
+  isIn(depth: number): GE {
+    const r = this.rng;
+    const a = this.any(depth);
+    const d = dtypeOf(a);
+    const pool: () => ListValue = d === 'string' ? () => r.pick(ALPHABET) : d === 'bool' ? () => r.bool() : d === 'date' ? () => randomDay(r) : () => (r.bool(0.8) ? r.pick(INT_OPERANDS) : r.pick(FLOAT_OPERANDS));
+    const n = r.weighted([
+      [1, 0],
+      [6, 1],
+      [10, r.int(2, 5)],
+    ] as const);
+    return F.isIn(a, Array.from({ length: n }, () => (r.bool(0.12) ? null : pool())));
+  }
+
+  /** LIKE (a pattern from LIKE_PATTERNS, with its escape; or a string expression as the pattern), or a substring test. */
+  stringTest(depth: number): GE {
+    const r = this.rng;
+    const a = this.str(depth);
+    if (r.bool(0.5)) {
+      if (r.bool(0.2)) return F.like(a, this.str(depth));
+      const [pattern, escape] = r.pick(LIKE_PATTERNS);
+      return F.like(a, X.lit(pattern, 'string'), escape);
+    }
+    const part = r.bool(0.75) ? X.lit(r.pick(PARTS), 'string') : r.bool(0.9) ? this.str(depth) : X.lit(null, 'string');
+    return F.stringTest(r.pick<StringTest>(['startsWith', 'endsWith', 'contains']), a, part);
+  }
+
   any(depth: number): GE {
     const r = this.rng;
     const dates = this.fields((d) => d === 'date').length > 0 ? 1.5 : 0;
@@ -578,12 +642,19 @@ export class ExprGen {
     return [...this.g.hugeCols].some((c) => g.sql.includes(ident(c)));
   }
 
+  /** Whether `g` may be ±Infinity or NaN: a division, or a column computed from one. */
+  mayBeNonFinite(g: GE): boolean {
+    return g.sql.includes(' / ') || [...this.g.nonFiniteCols].some((c) => g.sql.includes(ident(c)));
+  }
+
   /** Marks the column `name` (computed as `e`) big or huge as its inputs are. */
   track(name: string, e: GE): void {
     if (this.mayBeBig(e)) this.g.bigCols.add(name);
     else this.g.bigCols.delete(name);
     if (this.mayBeHuge(e)) this.g.hugeCols.add(name);
     else this.g.hugeCols.delete(name);
+    if (this.mayBeNonFinite(e)) this.g.nonFiniteCols.add(name);
+    else this.g.nonFiniteCols.delete(name);
   }
 }
 
@@ -653,8 +724,17 @@ function randomAggregates(g: Gen, q: Q, count: number): { name: string; a: GA }[
     }
     return x.numLiteral();
   };
+  // Finite values only: DuckDB raises an out-of-range error for the deviation of ±Infinity or NaN
+  // (Tessera gives NaN), so no division, which makes them from finite columns.
+  const deviationArg = (): GE => {
+    for (let i = 0; i < 4; i++) {
+      const e = arg('summable');
+      if (!x.mayBeNonFinite(e) && !x.mayBeHuge(e)) return e;
+    }
+    return x.numLiteral();
+  };
   return Array.from({ length: count }, () => {
-    const fn = r.pick(['countStar', 'count', 'countDistinct', 'sum', 'mean', 'min', 'max'] as const);
+    const fn = r.pick(['countStar', 'count', 'countDistinct', 'sum', 'mean', 'min', 'max', 'deviation'] as const);
     const name = g.fresh('a');
     let a: GA;
     let src: GE | null = null;
@@ -663,7 +743,10 @@ function randomAggregates(g: Gen, q: Q, count: number): { name: string; a: GA }[
         a = A.countStar();
         break;
       case 'count':
-        a = A.count((src = arg('any')));
+        a = A.count((src = arg('any')), r.bool(0.3));
+        break;
+      case 'deviation':
+        a = A.deviation(r.pick(['stddev', 'variance', 'stddevPop', 'variancePop'] as const), (src = deviationArg()));
         break;
       case 'countDistinct':
         a = A.countDistinct((src = arg('any')));
@@ -684,6 +767,7 @@ function randomAggregates(g: Gen, q: Q, count: number): { name: string; a: GA }[
     // Sums (and extremes of big values) may leave the range where int64 products stay exact.
     if (fn === 'sum' || ((fn === 'min' || fn === 'max') && src && x.mayBeBig(src))) g.bigCols.add(name);
     if ((fn === 'min' || fn === 'max') && src && x.mayBeHuge(src)) g.hugeCols.add(name);
+    if (src && x.mayBeNonFinite(src)) g.nonFiniteCols.add(name);
     return { name, a };
   });
 }
@@ -782,9 +866,9 @@ function dropClashes(g: Gen, left: Q, right: Q, merged: readonly string[]): Q {
 }
 
 /** One random join of `left` (which has k1 and/or k2) with a fresh table. */
-function randomJoin(g: Gen, left: Q, prefix: string, forceVariant?: JoinVariant): Q {
+function randomJoin(g: Gen, left: Q, prefix: string, forceVariant?: JoinVariant, forceHow?: JoinKind): Q {
   const r = g.rng;
-  const how = r.pick<JoinKind>(['inner', 'left', 'semi', 'anti']);
+  const how = forceHow ?? r.pick<JoinKind>(['inner', 'left', 'right', 'full', 'semi', 'anti']);
   const semiSql = r.bool(0.3) ? 'keyword' : 'exists';
   const leftNames = namesOf(left);
   const has = (n: string) => leftNames.includes(n);
@@ -873,7 +957,7 @@ export function genJoin(seed: number, file: string): DiffCase {
         })
         .filter((c) => c.name === 'k1' || c.name === 'k2' || r.bool(0.6)),
     );
-    const how = r.pick<JoinKind>(['inner', 'left', 'semi', 'anti']);
+    const how = r.pick<JoinKind>(['inner', 'left', 'right', 'full', 'semi', 'anti']);
     const keys = r.bool() ? ['k1'] : ['k2', 'k1'];
     q = g.b.join(left, dropClashes(g, left, renamed, keys), how, keys);
   } else if (variant === 'bool' && L.length > 30) {
@@ -933,7 +1017,8 @@ export function genSortEtc(seed: number, file: string): DiffCase {
     case 'unionTwin': {
       const other = variant === 'union' ? (r.bool(0.7) ? randomFilter(g, q) : q) : g.b.scan(g.table('U', 't', { keys: false, like: T }));
       const a = r.bool(0.5) ? randomFilter(g, q) : q;
-      q = r.bool() ? g.b.union(a, other) : g.b.union(other, a);
+      const distinct = r.bool(0.3);
+      q = r.bool() ? g.b.union(a, other, distinct) : g.b.union(other, a, distinct);
       q = r.weighted([
         [3, () => q],
         [2, () => g.b.distinct(q)],
@@ -946,6 +1031,54 @@ export function genSortEtc(seed: number, file: string): DiffCase {
       q = randomAggregate(g, q);
       q = randomSortLimit(g, q, 1);
       break;
+  }
+  return g.done(q, file);
+}
+
+/**
+ * The scalar functions, deviations, outer joins and UNION in every case (the other
+ * families draw them among everything else): a filter or a projection of function
+ * expressions, a group-by with deviations and counts, a right or full join, or a union.
+ */
+export function genFunctions(seed: number, file: string): DiffCase {
+  const g = new Gen('fn', seed);
+  const r = g.rng;
+  let q = g.b.scan(g.table('T', 't', { keys: true }));
+  const functionExpr = (depth: number): GE => {
+    const x = g.exprs(q);
+    return r.weighted<() => GE>([
+      [3, () => x.isIn(depth)],
+      [3, () => x.stringTest(depth)],
+      [2, () => x.datePart(depth)],
+      [1, () => x.any(depth + 1)],
+    ])();
+  };
+  const variant = r.pick(['filter', 'select', 'aggregate', 'join', 'union'] as const);
+  switch (variant) {
+    case 'filter': {
+      let p = functionExpr(r.int(0, 2));
+      if (dtypeOf(p) !== 'bool') p = X.isNotNull(p);
+      q = g.b.filter(q, r.bool(0.3) ? X.not(p) : p);
+      break;
+    }
+    case 'select': {
+      const cols = Array.from({ length: r.int(1, 4) }, () => ({ name: g.fresh('f'), g: functionExpr(r.int(0, 2)) }));
+      q = g.b.select(q, [...cols, { name: 'k1', g: X.col(q, 'k1') }]);
+      break;
+    }
+    case 'aggregate':
+      if (r.bool(0.5)) q = g.b.withColumn(q, g.fresh('f'), functionExpr(r.int(0, 1)));
+      q = randomAggregate(g, q);
+      break;
+    case 'join':
+      q = randomJoin(g, q, 'r', undefined, r.pick(['right', 'full'] as const));
+      if (r.bool(0.3)) q = randomFilter(g, q);
+      break;
+    case 'union': {
+      const other = g.b.scan(g.table('U', 't', { keys: false, like: g.tables[0] }));
+      q = g.b.union(r.bool(0.5) ? randomFilter(g, q) : q, other, r.bool(0.7));
+      break;
+    }
   }
   return g.done(q, file);
 }
@@ -1004,7 +1137,7 @@ export function genMixed(seed: number, file: string): DiffCase {
         break;
       case 'union': {
         const a = r.bool(0.6) ? randomFilter(g, q) : q;
-        q = g.b.union(a, r.bool(0.6) ? randomFilter(g, q) : q);
+        q = g.b.union(a, r.bool(0.6) ? randomFilter(g, q) : q, r.bool(0.3));
         break;
       }
     }
@@ -1022,6 +1155,7 @@ export const FAMILIES = [
   { name: 'agg', gen: genAggregate },
   { name: 'sort', gen: genSortEtc },
   { name: 'mixed', gen: genMixed },
+  { name: 'fn', gen: genFunctions },
 ] as const;
 
 /** The case of a seed in the fuzz command's numbering: the family is the seed modulo the family count. */

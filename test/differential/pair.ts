@@ -15,7 +15,8 @@
  * - a plain JS number next to a numeric operand takes the operand's type when it is an
  *   integer and the operand an integer type, else float64 (src/dsl docs);
  * - cast is TRY_CAST; sorts name their null placement explicitly (Tessera: nulls last);
- * - semi/anti joins are EXISTS / NOT EXISTS (or DuckDB's SEMI JOIN), so null keys never match.
+ * - semi/anti joins are EXISTS / NOT EXISTS (or DuckDB's SEMI JOIN), so null keys never match;
+ * - right and full joins merge a USING key as COALESCE(left key, right key).
  */
 import { DuckDBDateValue } from '@duckdb/node-api';
 import * as arrow from 'apache-arrow';
@@ -320,8 +321,14 @@ export const A = {
   countStar(): GA {
     return { agg: count(), sql: 'count(*)' };
   },
-  count(a: GE): GA {
-    return { agg: a.e.count(), sql: `count(${a.sql})` };
+  /** count(x): the method now and then, the free function `count(x)` otherwise. */
+  count(a: GE, asFunction = false): GA {
+    return { agg: asFunction ? count(a.e) : a.e.count(), sql: `count(${a.sql})` };
+  },
+  /** stddev/variance (sample) and their population forms, as DuckDB's stddev_samp, var_samp, stddev_pop, var_pop. */
+  deviation(fn: 'stddev' | 'variance' | 'stddevPop' | 'variancePop', a: GE): GA {
+    const sql = { stddev: 'stddev_samp', variance: 'var_samp', stddevPop: 'stddev_pop', variancePop: 'var_pop' }[fn];
+    return { agg: (a.e as any)[fn](), sql: `${sql}(${a.sql})` };
   },
   countDistinct(a: GE): GA {
     return { agg: a.e.countDistinct(), sql: `count(DISTINCT ${a.sql})` };
@@ -421,7 +428,8 @@ export interface SortKeySpec {
   readonly bare?: boolean;
 }
 
-export type JoinKind = 'inner' | 'left' | 'semi' | 'anti';
+export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti';
+const JOIN_SQL: Record<'inner' | 'left' | 'right' | 'full', string> = { inner: 'INNER', left: 'LEFT', right: 'RIGHT', full: 'FULL OUTER' };
 
 /** Builds pipelines with unique SQL aliases. */
 export class Builder {
@@ -497,7 +505,9 @@ export class Builder {
     } else {
       const merged = new Set(named ? rk : rk.filter((k, i) => lk[i] === k));
       const rightCols = namesOf(right).filter((n) => !merged.has(n)).map((n) => `${ra}.${ident(n)}`);
-      sql = `SELECT ${[`${la}.*`, ...rightCols].join(', ')} FROM (${left.sql}) AS ${la} ${how === 'left' ? 'LEFT' : 'INNER'} JOIN (${right.sql}) AS ${ra} ON ${on}`;
+      // USING semantics of an outer join that keeps right rows: a merged key is the right key where no left row matched.
+      const leftCols = how === 'right' || how === 'full' ? namesOf(left).map((n) => (merged.has(n) ? `COALESCE(${la}.${ident(n)}, ${ra}.${ident(n)}) AS ${ident(n)}` : `${la}.${ident(n)}`)) : [`${la}.*`];
+      sql = `SELECT ${[...leftCols, ...rightCols].join(', ')} FROM (${left.sql}) AS ${la} ${JOIN_SQL[how]} JOIN (${right.sql}) AS ${ra} ON ${on}`;
     }
     const label = lk.map((k, i) => (k === rk[i] ? k : `${k}=${rk[i]}`)).join(',');
     return {
@@ -591,13 +601,14 @@ export class Builder {
     };
   }
 
-  union(a: Q, b: Q): Q {
+  /** UNION ALL, or with `distinct` UNION (`union`: the distinct rows of both). */
+  union(a: Q, b: Q, distinct = false): Q {
     return {
-      rel: a.rel.unionAll(b.rel),
-      sql: `SELECT * FROM ((${a.sql}) UNION ALL (${b.sql})) AS ${this.alias()}`,
+      rel: distinct ? a.rel.union(b.rel) : a.rel.unionAll(b.rel),
+      sql: `SELECT * FROM ((${a.sql}) UNION${distinct ? '' : ' ALL'} (${b.sql})) AS ${this.alias()}`,
       order: { kind: 'none' },
-      ops: [...a.ops, `unionAll (${b.ops.join(' → ')})`],
-      step: { inputs: [a, b], redo: ([x, y]) => this.union(x, y) },
+      ops: [...a.ops, `${distinct ? 'union' : 'unionAll'} (${b.ops.join(' → ')})`],
+      step: { inputs: [a, b], redo: ([x, y]) => this.union(x, y, distinct) },
     };
   }
 }

@@ -151,6 +151,21 @@ describe('lazy join outputs through downstream operators', () => {
     }
   });
 
+  it('a filter below a join stays lazy: the join composes the selection with its row pairs', async () => {
+    const { fact, dim } = tables(7, 400, 50, { nonNegative: true });
+    const filtered = fact.filter((r) => r.x.gt(0.3));
+    const batches = await runLazily(filtered.plan);
+    // Every column of the filter's output is a gather through the selected rows, none copied yet.
+    for (const c of batches[0].columns) expect(pendingGather(c)).not.toBeNull();
+    const joined = filtered.join(dim, 'key');
+    const out = await runLazily(joined.plan, new Map([[filtered.plan, Promise.resolve(batches)]]));
+    const names = joined.schema.fields.map((f) => f.name);
+    // The fact side's columns above the join read the original columns through one composed index vector.
+    const x = pendingGather(out[0].columns[names.indexOf('x')])!;
+    expect(x.source).toBe(pendingGather(batches[0].columns[fact.schema.fields.findIndex((f) => f.name === 'x')])!.source);
+    expect(rowsOf(joined, out)).toEqual(await joined.collectRows());
+  });
+
   it('duplicate right keys, filters, sorts, limits, distinct and joins of joins over lazy columns', async () => {
     for (let seed = 20; seed < 28; seed++) {
       const { fact, dim } = tables(seed, 150, 30, seed < 26 ? { dupes: true, nullKeys: true } : { nonNegative: true });

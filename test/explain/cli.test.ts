@@ -47,6 +47,19 @@ describe('tessera explain', () => {
     expect(dot.stdout).toMatch(/^digraph tessera \{[\s\S]*\}\n$/);
   });
 
+  it('prints one HTML page with --html, with the measured figures after --analyze', () => {
+    const r = tessera('explain', fixture, '--html', '--analyze');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.startsWith('<!DOCTYPE html>\n')).toBe(true);
+    expect(r.stdout.trimEnd().endsWith('</html>')).toBe(true);
+    const json = JSON.parse(/<script type="application\/json" id="tessera-explain">([\s\S]*?)<\/script>/.exec(r.stdout)![1]) as ExplainJson;
+    expect(json.logical.operator).toBe('aggregate');
+    expect(json.analyze?.totalMs).toBeGreaterThan(0);
+    const both = tessera('explain', fixture, '--html', '--dot');
+    expect([both.status, both.stderr]).toEqual([2, 'tessera explain: --dot and --html exclude each other\n']);
+  });
+
   it('accepts a default export that is a function returning a pipeline, and JavaScript modules', () => {
     const fn = module('factory.ts', `import { build } from ${JSON.stringify(pathToFileURL(join(root, fixture)).href)};\nexport default async () => build();\n`);
     const r = tessera('explain', fn, '--no-optimize');
@@ -120,6 +133,6 @@ describe('tessera explain', () => {
   it('lists explain in the usage text', () => {
     const r = tessera('--help');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/explain <module>[\s\S]*--verbose[\s\S]*--analyze[\s\S]*--json[\s\S]*--dot/);
+    expect(r.stdout).toMatch(/explain <module>[\s\S]*--verbose[\s\S]*--analyze[\s\S]*--json[\s\S]*--dot[\s\S]*--html/);
   });
 });

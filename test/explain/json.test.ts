@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { explain, explainSync } from '../../src/explain/explain.js';
 import type { ExplainJson, ExplainJsonNode } from '../../src/explain/json.js';
+import { formatCount } from '../../src/explain/text.js';
 import { estimatePlan, optimize } from '../../src/optimizer/index.js';
 import { transposeFolding } from '../../src/optimizer/rules/r12-transpose-folding.js';
 import { dropSortUnderAggregate, gram, joinFilterGroup, logistic, sortedJoinFilterGroup } from './pipelines.js';
@@ -52,6 +53,10 @@ describe('explain json', () => {
     expect(json.optimized.iterations).toBe(3);
     expect(json.optimized.output).toMatchObject({ kind: 'matrix', rows: 3, cols: 1, dtype: 'float64' });
     expect(json.optimized.body?.operator).toBe('elementwise');
+    // The whole loop's estimated cost, as the text form prints it after Σ: more than its own.
+    const text = logistic(40, 3).explain({ optimize: false });
+    expect(text).toMatch(new RegExp(`Σ ${formatCount(json.optimized.loopCost!).replace('.', '\\.')}\\s+Loop L\\d+`));
+    expect(json.optimized.loopCost!).toBeGreaterThan(json.optimized.estimate!.cost);
     const toMatrix = nodes(json.optimized).filter((n) => n.label === 'ToMatrix a, b, intercept');
     expect(toMatrix.length).toBeGreaterThan(1);
     expect(new Set(toMatrix.map((n) => n.id)).size).toBe(1);

@@ -87,7 +87,7 @@ describe('explain text', () => {
   it('prints a loop body under its Loop, marked as the body, and shared subplans once', () => {
     const text = logistic().explain({ optimize: false });
     const opt = sectionOf(text, 'Optimized plan');
-    expect(opt).toMatch(/\n.*Loop L\d+ × 3\n.*├─ body ×3: Elementwise sub/);
+    expect(opt).toMatch(/\n.*Loop L\d+ × 3, until Δ ≤ 1e-6\n.*├─ body ×3: Elementwise sub/);
     expect(opt).toMatch(/└─ init: Matrix zeros\(3×1\)/);
     expect(opt).toMatch(/ToMatrix a, b, intercept {2}#\d/);
     expect(opt).toMatch(/ToMatrix a, b, intercept {2}\(#\d, shown above\)/);
@@ -149,7 +149,7 @@ describe('formatTree', () => {
     const plan = logistic().plan;
     const lines = formatTree(plan, { showOutput: false }).split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^Loop L\d+ × 3$/);
+    expect(lines[0]).toMatch(/^Loop L\d+ × 3, until Δ ≤ 1e-6$/);
     expect(lines[1]).toBe('└─ Matrix zeros(3×1)');
     const rel = formatTree(joinFilterGroup().plan);
     expect(rel.split('\n')[1]).toBe('│   → [country: string, orders: int64, total: float64?]');

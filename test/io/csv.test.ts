@@ -124,9 +124,9 @@ describe('csvSource', () => {
     // In a one-column file a blank line is a null row, which a non-nullable column refuses.
     const notNull = csvSource(csvFile('id\n1\n\n', 'nn.csv'), { schema: { id: 'int32' }, header: true });
     expect(notNull.stats.rowCount).toBe(2);
-    expect((await sourceError(() => notNull.load(['id']))).message).toMatch(/nn\.csv: line 3, column 'id': null value in a column declared non-nullable/);
+    expect((await sourceError(() => notNull.load(['id']))).message).toMatch(/nn\.csv: column 'id' is declared int32 \(not nullable\), but row 1 \(line 3\) is null/);
     const nullErr = await sourceError(() => csvSource(csvFile('id,x\n1,\n', 'nn2.csv'), { schema: { id: 'int32', x: 'int32' } }).load(['x']));
-    expect(nullErr.message).toMatch(/nn2\.csv: line 2, column 'x': null value/);
+    expect(nullErr).toMatchObject({ name: 'NullValueError', column: 'x', row: 0, line: 2 });
     const int32 = await sourceError(() => csvSource(csvFile('n\n3000000000\n', 'i.csv'), { schema: { n: 'int32' } }).load(['n']));
     expect(int32.message).toMatch(/i\.csv: line 2, column 'n': cannot parse '3000000000' as int32 \(outside the int32 range\)/);
   });

@@ -9,6 +9,7 @@ import { type Matrix, type PlanNode, count, estimatePlan, fromColumns, identity,
 import { loopInvariantHoisting } from '../../src/optimizer/rules/r11-loop-invariant-hoisting.js';
 import { DEFAULT_ROWS, selectivity } from '../../src/optimizer/cost.js';
 import { makeNode } from '../../src/plan/node.js';
+import { binary, columnRef, literal } from '../../src/plan/expr.js';
 import type { TableSource } from '../../src/plan/source.js';
 
 type Mat = Matrix<number, number>;
@@ -55,12 +56,35 @@ function blindScan(): PlanNode {
   return makeNode('scan', { source, columns: null }, []);
 }
 
+/** A scan of a user source whose statistics are a parsed JSON object with odd column names. */
+function oddStatsScan(): PlanNode {
+  const names = ['__proto__', 'constructor', 'toString'];
+  const source: TableSource = {
+    id: 'odd#1',
+    name: 'odd',
+    schema: { fields: names.map((name) => ({ name, dtype: 'float64' as const, nullable: false })) },
+    stats: { rowCount: 1000, columns: JSON.parse('{"__proto__": {"distinct": 4}, "toString": {"min": 0, "max": 100}}') },
+    load: async () => [],
+  };
+  return makeNode('scan', { source, columns: null }, []);
+}
+
 describe('row estimates', () => {
   it('a scan has its source row count, and DEFAULT_ROWS without statistics', () => {
     expect(rowsOf(fact.plan)).toBe(N);
     expect(rowsOf(dim.plan)).toBe(50);
     expect(est(fact.plan).cols).toBe(6);
     expect(rowsOf(blindScan())).toBe(DEFAULT_ROWS);
+  });
+
+  it("reads a user source's statistics by own property only, whatever the column's name", () => {
+    const scan = oddStatsScan();
+    const filter = (column: string, op: 'eq' | 'lt', value: number) =>
+      makeNode('filter', { predicate: binary(op, columnRef(column, { dtype: 'float64', nullable: false }), literal(value, 'float64')) }, [scan]);
+    // An own '__proto__' entry is found (indexing would give Object.prototype); 'constructor' has none (indexing would give Object).
+    expect(rowsOf(filter('__proto__', 'eq', 1))).toBeCloseTo(250, 6);
+    expect(rowsOf(filter('constructor', 'eq', 1))).toBeCloseTo(rowsOf(filter('constructor', 'eq', 2)), 6);
+    expect(rowsOf(filter('toString', 'lt', 25))).toBeCloseTo(250, 6);
   });
 
   it('an equality filter keeps 1/distinct of the rows', () => {

@@ -5,6 +5,7 @@ import {
   countByGroup,
   countDistinctByGroup,
   countRowsByGroup,
+  deviationByGroup,
   maxByGroup,
   meanByGroup,
   minByGroup,
@@ -31,5 +32,10 @@ export function computeAggregate(aggregate: AggregateExpr, arg: Column | null, g
       return minByGroup(groupIds, groupCount, arg);
     case 'max':
       return maxByGroup(groupIds, groupCount, arg);
+    case 'stddev':
+    case 'variance':
+    case 'stddevPop':
+    case 'variancePop':
+      return deviationByGroup(groupIds, groupCount, arg, { sample: aggregate.fn === 'stddev' || aggregate.fn === 'variance', sqrt: aggregate.fn === 'stddev' || aggregate.fn === 'stddevPop' });
   }
 }

@@ -131,13 +131,7 @@ function denseWriter(f: Feature, src: RowSource): { write: DenseWriter; width: n
       };
     case 'standardize': {
       requireNoNulls(f, src);
-      let mean = 0;
-      for (let i = 0; i < n; i++) mean += v[rows === null ? i : rows[i]];
-      mean /= n || 1;
-      let ss = 0;
-      for (let i = 0; i < n; i++) ss += (v[rows === null ? i : rows[i]] - mean) ** 2;
-      // Population standard deviation; a constant column is centred but not scaled.
-      const sd = Math.sqrt(ss / (n || 1)) || 1;
+      const { mean, sd } = f.frozen ?? standardizeParams(v, rows, n);
       return {
         width: 1,
         write: (out, width, at, lo, hi) => {
@@ -156,6 +150,21 @@ function denseWriter(f: Feature, src: RowSource): { write: DenseWriter; width: n
       };
     }
   }
+}
+
+/**
+ * The mean and standard deviation `standardize` scales by, from the n values v[i] (or
+ * v[rows[i]]): the population deviation, and 1 for a constant column (centred, not
+ * scaled). Fitting a pipeline (src/fit) freezes exactly these values.
+ */
+export function standardizeParams(v: ArrayLike<number>, rows: Int32Array | null, n: number): { mean: number; sd: number } {
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += v[rows === null ? i : rows[i]];
+  mean /= n || 1;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (v[rows === null ? i : rows[i]] - mean) ** 2;
+  const sd = Math.sqrt(ss / (n || 1)) || 1;
+  return { mean, sd };
 }
 
 /**
@@ -185,7 +194,7 @@ function categorySlots(categories: readonly string[], col: Column): Int32Array {
 }
 
 /** FNV-1a over UTF-16 code units: stable across runs and platforms. */
-function hashText(s: string): number {
+export function hashText(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

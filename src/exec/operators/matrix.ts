@@ -25,12 +25,14 @@ import {
   selectRows,
 } from '../../kernels/matrix/elementwise.js';
 import { gemm } from '../../kernels/matrix/gemm.js';
+import { NonFiniteInputError, SingularMatrixError } from '../../kernels/matrix/errors.js';
 import { csrSelectRows, gatherRows, rowsPerKey, scatterRows, zeroUnreferencedRows } from '../../kernels/matrix/keyed.js';
 import { inverse } from '../../kernels/matrix/lu.js';
 import { leastSquares, solve } from '../../kernels/matrix/solve.js';
 import { cholesky, choleskySolve } from '../../kernels/matrix/cholesky.js';
 import { luSolve, lu } from '../../kernels/matrix/lu.js';
 import type { PlanNode } from '../../plan/node.js';
+import type { FitGuard } from '../../plan/matrix-operators.js';
 
 /**
  * A matrix value at run time: dense, CSR for one-hot encodings, or dense and CSR
@@ -81,8 +83,11 @@ export function toDense(m: MatrixValue, budget?: DensifyBudget): DenseMatrix {
   return { rows: m.rows, cols: m.cols, data };
 }
 
-function sampleRowIndices(rows: number, count: number, seed: number): Int32Array {
-  if (count > rows) throw new ExecutionError('sampleRows', `cannot draw ${count} rows from a ${rows}-row matrix`);
+function sampleRowIndices(rows: number, count: number, seed: number, by?: string): Int32Array {
+  if (count > rows) {
+    if (by) throw new ExecutionError(by, `cannot draw ${count} initial rows from ${rows} rows; expected X with at least ${count} rows`);
+    throw new ExecutionError('sampleRows', `cannot draw ${count} rows from a ${rows}-row matrix`);
+  }
   // Partial Fisher–Yates: the first `count` slots of a seeded shuffle.
   const order = Int32Array.from({ length: rows }, (_, i) => i);
   const rand = mulberry32(seed);
@@ -108,9 +113,30 @@ function maskRows(mask: DenseMatrix): Int32Array {
  * dense block (the DᵀS block).
  */
 function allFinite(m: DenseMatrix): boolean {
+  return firstNonFinite(m) < 0;
+}
+
+/** The flat index of the first NaN or ±Infinity of `m`, −1 when every value is finite. */
+export function firstNonFinite(m: DenseMatrix): number {
   const d = m.data;
-  for (let i = 0; i < d.length; i++) if (d[i] - d[i] !== 0) return false;
-  return true;
+  for (let i = 0; i < d.length; i++) if (d[i] - d[i] !== 0) return i;
+  return -1;
+}
+
+/** A FitGuard's checks: at least one row fitted from, then the values (see FitGuard). */
+function checkGuard(guard: FitGuard, value: DenseMatrix, rows: DenseMatrix): DenseMatrix {
+  const { operator, state, expected } = guard;
+  if (!(rows.data[0] >= 1)) throw new ExecutionError(operator, `fitted from ${rows.data[0]} rows; expected at least one row`);
+  if (guard.values === 'binary') {
+    const d = value.data;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] !== 0 && d[i] !== 1) throw new ExecutionError(operator, `${state} must be 0 or 1, got ${d[i]} at row ${Math.floor(i / value.cols) + 1}; expected ${expected}`);
+    }
+    return value;
+  }
+  const k = firstNonFinite(value);
+  if (k >= 0) throw new NonFiniteInputError(`${operator}: ${state} are not finite (${value.data[k]} at flat index ${k}); expected ${expected}`);
+  return value;
 }
 
 /** The key map operand of a keyed operator (always CSR: KeyMap builds it so). */
@@ -120,6 +146,16 @@ function keyOf(node: PlanNode, m: MatrixValue): CsrMatrix {
 }
 
 const densify = toDense;
+
+/** A linear system A·X = B by `method`. */
+function solveSystem(method: 'auto' | 'cholesky' | 'lu', A: DenseMatrix, B: DenseMatrix): DenseMatrix {
+  if (method === 'auto') return solve(A, B);
+  // Factor in float64 as `solve` does: cholesky/lu store their factors in A's dtype, and a
+  // float32 factor would cost ~7 digits even when B (and so the result) is float64.
+  const A64: DenseMatrix = A.data instanceof Float64Array ? A : { rows: A.rows, cols: A.cols, data: Float64Array.from(A.data) };
+  const X = method === 'cholesky' ? choleskySolve(cholesky(A64), B) : luSolve(lu(A64), B);
+  return A.data instanceof Float32Array && B.data instanceof Float32Array ? { rows: X.rows, cols: X.cols, data: Float32Array.from(X.data) } : X;
+}
 
 /** Runs one matrix operator on its evaluated inputs; `budget` checks the inputs it densifies (see toDense). */
 export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[], budget?: DensifyBudget): MatrixValue {
@@ -163,14 +199,14 @@ export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]
       return crossProductWith(toDense(a), b);
     }
     case 'solve': {
-      if (node.args.method === 'auto') return solve(dense(0), dense(1));
-      // Factor in float64 as `solve` does: cholesky/lu store their factors in A's dtype, and a
-      // float32 factor would cost ~7 digits even when B (and so the result) is float64.
-      const A = dense(0);
-      const B = dense(1);
-      const A64: DenseMatrix = A.data instanceof Float64Array ? A : { rows: A.rows, cols: A.cols, data: Float64Array.from(A.data) };
-      const X = node.args.method === 'cholesky' ? choleskySolve(cholesky(A64), B) : luSolve(lu(A64), B);
-      return A.data instanceof Float32Array && B.data instanceof Float32Array ? { rows: X.rows, cols: X.cols, data: Float32Array.from(X.data) } : X;
+      const { singularHint } = node.args;
+      if (!singularHint) return solveSystem(node.args.method, dense(0), dense(1));
+      try {
+        return solveSystem(node.args.method, dense(0), dense(1));
+      } catch (e) {
+        if (e instanceof SingularMatrixError) throw new SingularMatrixError(`${e.message}. ${singularHint}`);
+        throw e;
+      }
     }
     case 'lstsq':
       return leastSquares(dense(0), dense(1), node.args.ridge);
@@ -187,9 +223,11 @@ export function runMatrixOperator(node: PlanNode, inputs: readonly MatrixValue[]
     case 'sampleRows': {
       // A key map stays a key map (sampling is pushed through gathers onto K).
       const m = inputs[0];
-      const rows = sampleRowIndices(m.rows, node.args.count, node.args.seed);
+      const rows = sampleRowIndices(m.rows, node.args.count, node.args.seed, node.args.by);
       return isCsr(m) ? csrSelectRows(m, rows) : selectRows(toDense(m), rows);
     }
+    case 'guard':
+      return checkGuard(node.args, dense(0), dense(1));
     case 'nearest':
       return nearestIndicator(dense(0));
     case 'hstack':

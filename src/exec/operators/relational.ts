@@ -6,6 +6,7 @@ import { type RelationSchema, fieldIndex } from '../../types/schema.js';
 import { distinctRows, groupRows, joinIndices, sortIndices } from '../../kernels/relational/index.js';
 import { computeAggregate } from './aggregate.js';
 import { evaluate } from '../expression.js';
+import { coalesce, columnRef } from '../../plan/expr.js';
 import { fusedAggregate } from '../fused-aggregate.js';
 import type { OperatorRun } from '../run-context.js';
 
@@ -21,7 +22,7 @@ export function resolverFor(schema: RelationSchema, operator: string) {
   return (name: string) => fieldIndex(schema, name, operator);
 }
 
-function gatherBatch(batch: Batch, indices: Int32Array): Batch {
+export function gatherBatch(batch: Batch, indices: Int32Array): Batch {
   return makeBatch(
     batch.columns.map((c) => gatherColumn(c, indices)),
     indices.length,
@@ -41,13 +42,22 @@ function selectedRows(mask: Column): Int32Array {
   return out;
 }
 
+/**
+ * Filter, late-materialized: the output columns are lazy gathers of the input's through
+ * the selected rows, so a column is copied only where it is read. A join reading the
+ * filtered rows composes the selection with its own row pairs, and a fused aggregate
+ * reads through the indices; a column no one reads is never copied.
+ */
 export function runFilter(node: Node<'filter'>, input: readonly Batch[]): Batch[] {
   const resolve = resolverFor(relationSchema(node.inputs[0], node.kind), 'filter');
   const out: Batch[] = [];
   for (const batch of input) {
     const sel = selectedRows(evaluate(node.args.predicate, batch, resolve));
     if (sel.length === batch.length) out.push(batch);
-    else if (sel.length > 0) out.push(gatherBatch(batch, sel));
+    else if (sel.length > 0) {
+      const composed = new Map<Int32Array, Int32Array>();
+      out.push(makeBatch(batch.columns.map((c) => lazyGatherColumn(c, sel, false, composed)), sel.length));
+    }
   }
   return out;
 }
@@ -89,8 +99,9 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
   const composedLeft = new Map<Int32Array, Int32Array>();
   const composedRight = new Map<Int32Array, Int32Array>();
   const leftRows = matches.left;
-  const leftPart = leftRows === null ? left.columns : left.columns.map((c) => lazyGatherColumn(c, leftRows, false, composedLeft));
+  const leftPart: Column[] = leftRows === null ? [...left.columns] : left.columns.map((c) => lazyGatherColumn(c, leftRows, matches.leftHasMissing, composedLeft));
   if (how === 'semi' || how === 'anti') return [makeBatch(leftPart, matches.length)];
+  if (matches.leftHasMissing) mergeOuterKeys(leftPart, node, leftSchema, right, rightSchema, matches.right!);
   const rightFields = joinOutputFields(leftSchema, rightSchema, node.args).slice(leftSchema.fields.length);
   const rightColumns = rightFields.map((f) => right.columns[fieldIndex(rightSchema, f.name, 'join')]);
   const byKey = matches.rightByKey;
@@ -104,7 +115,24 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
 }
 
 /**
- * Group-by: count/sum/mean of arithmetic go through one generated pass over the rows
+ * The merged (USING) keys of a right or full join, in place in `leftPart`: the left key
+ * where the output row has a left row, else the right key (coalesce gives exactly that:
+ * a matched left key is never null), in the output field's type.
+ */
+function mergeOuterKeys(leftPart: Column[], node: Node<'join'>, leftSchema: RelationSchema, right: Batch, rightSchema: RelationSchema, rightRows: Int32Array): void {
+  const { leftKeys, rightKeys } = node.args;
+  leftKeys.forEach((k, i) => {
+    if (rightKeys[i] !== k) return;
+    const at = fieldIndex(leftSchema, k, 'join');
+    const r = rightSchema.fields[fieldIndex(rightSchema, k, 'join')];
+    const fromRight = lazyGatherColumn(right.columns[fieldIndex(rightSchema, k, 'join')], rightRows, true);
+    const both = coalesce([columnRef('left', leftSchema.fields[at]), columnRef('right', r)]);
+    leftPart[at] = evaluate(both, makeBatch([leftPart[at], fromRight], rightRows.length), (name) => (name === 'left' ? 0 : 1));
+  });
+}
+
+/**
+ * Group-by: count/sum/mean/min/max of arithmetic go through one generated pass over the rows
  * (`fusedAggregate`, which also reads join outputs through their index vectors); the
  * rest column at a time: group ids, evaluated arguments, one kernel per aggregate.
  */
@@ -114,7 +142,7 @@ export function runAggregate(node: Node<'aggregate'>, input: readonly Batch[], r
   const resolve = resolverFor(schema, 'aggregate');
   const fused = run.operator === 'FusedAggregate' ? fusedAggregate(node.args.groupBy, node.args.aggregates, batch, resolve) : null;
   if (fused !== null) {
-    run.ran('fused: one generated loop');
+    run.ran(`fused: one generated loop, ${fused.grouping}`);
     return [makeBatch(fused.columns, fused.groupCount)];
   }
   run.ran(run.operator === 'FusedAggregate' ? 'column at a time (an argument or the input did not fit the generated loop)' : 'column at a time');

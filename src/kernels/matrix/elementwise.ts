@@ -10,13 +10,15 @@ export type BinaryFn = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max';
 /**
  * a ⊙ b where b has a's shape, is a 1×cols row, a rows×1 column or a 1×1 scalar.
  * The stride trick (rowStep, colStep ∈ {0, 1}) keeps one loop for all four cases.
+ * `into` (rows·cols long, of the result dtype, aliasing neither input) receives the
+ * result instead of a new array: the single-row scorer of a fitted pipeline reuses one.
  */
-export function broadcastBinary(op: BinaryFn, a: DenseMatrix, b: DenseMatrix): DenseMatrix {
+export function broadcastBinary(op: BinaryFn, a: DenseMatrix, b: DenseMatrix, into?: FloatArray): DenseMatrix {
   const { rows, cols } = a;
   const colStep = b.cols === cols ? 1 : b.cols === 1 ? 0 : -1;
   const rowStep = b.rows === rows ? b.cols : b.rows === 1 ? 0 : -1;
   if (colStep < 0 || rowStep < 0) throw new ShapeMismatchError(`${op}: cannot broadcast ${shapeOf(b)} onto ${shapeOf(a)}`);
-  const out = allocate(resultDtype(a, b), rows * cols);
+  const out = into ?? allocate(resultDtype(a, b), rows * cols);
   const x = a.data;
   const y = b.data;
   for (let i = 0; i < rows; i++) {
@@ -48,11 +50,11 @@ export function broadcastBinary(op: BinaryFn, a: DenseMatrix, b: DenseMatrix): D
 
 export type UnaryFn = 'exp' | 'log' | 'sqrt' | 'abs' | 'neg' | 'sigmoid' | 'pow' | 'clip' | 'scale' | 'shift' | 'rsub' | 'rdiv' | 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
 
-/** f applied to every element; `a`, `b` are f's scalar parameters (see MapFn in the plan). */
-export function mapElements(fn: UnaryFn, m: DenseMatrix, a = 0, b = 0): DenseMatrix {
+/** f applied to every element; `a`, `b` are f's scalar parameters (see MapFn in the plan); `into` as for broadcastBinary. */
+export function mapElements(fn: UnaryFn, m: DenseMatrix, a = 0, b = 0, into?: FloatArray): DenseMatrix {
   const x = m.data;
   const n = x.length;
-  const out = allocate(resultDtype(m), n);
+  const out = into ?? allocate(resultDtype(m), n);
   switch (fn) {
     case 'exp':
       for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);

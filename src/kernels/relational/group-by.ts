@@ -1,6 +1,7 @@
 import { type Column, gatherColumn, makeColumn } from '../../data/column.js';
 import { OverflowError } from '../../errors.js';
 import { isInteger } from '../../types/dtype.js';
+import { INT64_EXACT_LIMIT, bigintWithinInt64 } from '../../types/int64.js';
 import { type KeyColumn, KeyTable, NumberTable, hashRows, isDense, isIntegerKey, keyColumns, valueRange } from './hash.js';
 import { dictionaryRanks } from './sort.js';
 
@@ -155,9 +156,6 @@ function groupSums(groupIds: Int32Array, groupCount: number, col: Column): Float
   return sums;
 }
 
-/** 2^53: int64 columns hold integers within ±2^53, where every integer is a float64. */
-const INT64_LIMIT = 2 ** 53;
-
 /**
  * Per-group sums of an integer column, exact: float64 sums while every running sum
  * stays strictly within ±2^53 (where float64 addition of integers is exact), else an
@@ -172,22 +170,21 @@ function integerGroupSums(groupIds: Int32Array, groupCount: number, col: Column,
   if (valid === null) {
     for (let i = 0; i < n; i++) {
       const s = (sums[groupIds[i]] += v[i]);
-      if (!(s < INT64_LIMIT && s > -INT64_LIMIT)) inRange = false;
+      if (!(s < INT64_EXACT_LIMIT && s > -INT64_EXACT_LIMIT)) inRange = false;
     }
   } else {
     for (let i = 0; i < n; i++) {
       if (valid[i] === 0) continue;
       const s = (sums[groupIds[i]] += v[i]);
-      if (!(s < INT64_LIMIT && s > -INT64_LIMIT)) inRange = false;
+      if (!(s < INT64_EXACT_LIMIT && s > -INT64_EXACT_LIMIT)) inRange = false;
     }
   }
   if (inRange) return sums;
   const exact = new Array<bigint>(groupCount).fill(0n);
   for (let i = 0; i < n; i++) if (valid === null || valid[i] === 1) exact[groupIds[i]] += BigInt(v[i]);
-  const limit = BigInt(INT64_LIMIT);
   for (let g = 0; g < groupCount; g++) {
     const s = exact[g];
-    if (s > limit || s < -limit) {
+    if (!bigintWithinInt64(s)) {
       throw new OverflowError('sum', label, `integer overflow: the exact sum${groupCount > 1 ? ` of group ${g + 1} (in order of first appearance)` : ''} is ${s}, beyond ±2^53, the exact range of int64; cast the argument to float64 for a rounded sum`);
     }
     sums[g] = Number(s);

@@ -19,8 +19,10 @@ import {
  * Build and probe first reduce to `match[i]`, the first right row whose key equals
  * left row i's (-1 when none), and `next[j]`, the following right row with row j's
  * key (-1 at the end): chains in right-row order. Output pairs then come in left-row
- * order and, within a left row, in right-row order. SQL semantics: a key with a null
- * never matches (an anti join returns such left rows, as NOT EXISTS does).
+ * order and, within a left row, in right-row order; a right or full join then appends
+ * the right rows no left row matched, in right-row order. SQL semantics: a key with a
+ * null never matches (an anti join returns such left rows, as NOT EXISTS does, and outer
+ * joins keep them unmatched).
  *
  * One integer key (int32/int64/date/bool, or strings as codes) whose build range fits
  * a direct array (`isDense`: up to 4 slots per build row) indexes that array by value
@@ -31,9 +33,9 @@ import {
  * (`directJoin`: the left key values index a table of right rows).
  */
 export interface JoinMatches {
-  /** Left row of each output row. */
+  /** Left row of each output row (-1: an unmatched right row of a right or full join). */
   readonly left: Int32Array;
-  /** Right row of each output row (-1: an unmatched row of a left join); null for semi and anti joins. */
+  /** Right row of each output row (-1: an unmatched left row of a left or full join); null for semi and anti joins. */
   readonly right: Int32Array | null;
 }
 
@@ -57,13 +59,15 @@ export function hashJoin(leftKeys: readonly Column[], rightKeys: readonly Column
 export interface JoinIndices {
   /** Output rows. */
   readonly length: number;
-  /** Left row of each output row; null for the identity 0..length-1. */
+  /** Left row of each output row (-1: an unmatched right row of a right or full join); null for the identity 0..length-1. */
   readonly left: Int32Array | null;
-  /** Right row of each output row (-1: an unmatched row of a left join); null for semi and anti joins, and with `rightByKey`. */
+  /** Right row of each output row (-1: an unmatched left row of a left or full join); null for semi and anti joins, and with `rightByKey`. */
   readonly right: Int32Array | null;
   /** Right rows as `table[keys[i]]`: `keys` are the left key values (all in [0, table.length)). */
   readonly rightByKey: { readonly keys: Int32Array; readonly table: Int32Array } | null;
   readonly rightHasMissing: boolean;
+  /** Whether some output row has no left row (right and full joins). */
+  readonly leftHasMissing: boolean;
 }
 
 export interface JoinOptions {
@@ -98,9 +102,35 @@ export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Col
   else match = probeNumber(lk[0], rk[0], nl, nr, next);
   if (how === 'semi' || how === 'anti') {
     const left = filterRows(match, how === 'semi');
-    return { length: left.length, left: left.length === nl ? null : left, right: null, rightByKey: null, rightHasMissing: false };
+    return { length: left.length, left: left.length === nl ? null : left, right: null, rightByKey: null, rightHasMissing: false, leftHasMissing: false };
   }
-  return hasChains(next) ? expandChains(match, next, how === 'left', options) : pairUnique(match, how === 'left');
+  const keepLeft = how === 'left' || how === 'full';
+  const pairs = hasChains(next) ? expandChains(match, next, keepLeft, options) : pairUnique(match, keepLeft);
+  return how === 'right' || how === 'full' ? withUnmatchedRight(pairs, nr, options) : pairs;
+}
+
+/** `pairs` followed by one row (left -1) for each right row that no output row holds. */
+function withUnmatchedRight(pairs: JoinIndices, nr: number, options: JoinOptions): JoinIndices {
+  const right = pairs.right!;
+  const matched = new Uint8Array(nr);
+  for (let k = 0; k < right.length; k++) if (right[k] >= 0) matched[right[k]] = 1;
+  let unmatched = 0;
+  for (let j = 0; j < nr; j++) unmatched += 1 - matched[j];
+  if (unmatched === 0) return pairs;
+  const total = pairs.length + unmatched;
+  checkArrayLength(options.operator ?? 'join', `the output of an outer join with ${unmatched} unmatched right rows`, total, 4);
+  const left = new Int32Array(total);
+  if (pairs.left === null) for (let k = 0; k < pairs.length; k++) left[k] = k;
+  else left.set(pairs.left);
+  const outRight = new Int32Array(total);
+  outRight.set(right);
+  let k = pairs.length;
+  for (let j = 0; j < nr; j++) {
+    if (matched[j] === 1) continue;
+    left[k] = -1;
+    outRight[k++] = j;
+  }
+  return { length: total, left, right: outRight, rightByKey: null, rightHasMissing: pairs.rightHasMissing, leftHasMissing: true };
 }
 
 /**
@@ -153,7 +183,7 @@ function directJoin(l: KeyColumn, r: KeyColumn, nl: number, nr: number, how: 'in
     for (let i = 0; i < nl; i++) missing += table[lv[i]] >>> 31;
     if (how === 'inner' && missing > 0) return null;
   }
-  return { length: nl, left: null, right: null, rightByKey: { keys: lv, table }, rightHasMissing: missing > 0 };
+  return { length: nl, left: null, right: null, rightByKey: { keys: lv, table }, rightHasMissing: missing > 0, leftHasMissing: false };
 }
 
 function identityIndices(n: number): Int32Array {
@@ -247,7 +277,7 @@ function filterRows(match: Int32Array, keep: boolean): Int32Array {
 /** Output when every key occurs at most once on the right: `match` itself is the right column. */
 function pairUnique(match: Int32Array, keepUnmatched: boolean): JoinIndices {
   const missing = countMissing(match);
-  if (keepUnmatched || missing === 0) return { length: match.length, left: null, right: match, rightByKey: null, rightHasMissing: missing > 0 };
+  if (keepUnmatched || missing === 0) return { length: match.length, left: null, right: match, rightByKey: null, rightHasMissing: missing > 0, leftHasMissing: false };
   const matched = match.length - missing;
   const left = new Int32Array(matched);
   const right = new Int32Array(matched);
@@ -257,7 +287,7 @@ function pairUnique(match: Int32Array, keepUnmatched: boolean): JoinIndices {
     left[k] = i;
     right[k++] = match[i];
   }
-  return { length: matched, left, right, rightByKey: null, rightHasMissing: false };
+  return { length: matched, left, right, rightByKey: null, rightHasMissing: false, leftHasMissing: false };
 }
 
 function countMissing(match: Int32Array): number {
@@ -301,5 +331,5 @@ function expandChains(match: Int32Array, next: Int32Array, keepUnmatched: boolea
       right[k++] = j;
     }
   }
-  return { length: total, left, right, rightByKey: null, rightHasMissing: missing };
+  return { length: total, left, right, rightByKey: null, rightHasMissing: missing, leftHasMissing: false };
 }

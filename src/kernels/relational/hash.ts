@@ -86,9 +86,21 @@ export function valueRange(k: KeyColumn, n: number): [number, number] {
  * probe side of a join or a group-by key is not copied.
  */
 function stringKey(col: Column, codes: Map<string, number>): KeyColumn {
-  const dict = col.dictionary ?? [];
+  const remap = dictionaryCodes(col.dictionary ?? [], codes);
+  if (remap.every((c, i) => c === i)) return col;
+  const src = col.values as Int32Array;
+  const out = new Int32Array(col.length);
+  // Codes under nulls may be anything: an out-of-range one reads undefined and stores 0.
+  for (let i = 0; i < out.length; i++) out[i] = remap[src[i]];
+  return { values: out, validity: col.validity };
+}
+
+/**
+ * Per dictionary entry, its code in the code space `codes` (string → code), adding the
+ * strings not seen yet: equal strings get one code even where a dictionary repeats them.
+ */
+export function dictionaryCodes(dict: readonly string[], codes: Map<string, number> = new Map()): Int32Array {
   const remap = new Int32Array(dict.length);
-  let identity = true;
   for (let i = 0; i < dict.length; i++) {
     let c = codes.get(dict[i]);
     if (c === undefined) {
@@ -96,14 +108,8 @@ function stringKey(col: Column, codes: Map<string, number>): KeyColumn {
       codes.set(dict[i], c);
     }
     remap[i] = c;
-    if (c !== i) identity = false;
   }
-  if (identity) return col;
-  const src = col.values as Int32Array;
-  const out = new Int32Array(col.length);
-  // Codes under nulls may be anything: an out-of-range one reads undefined and stores 0.
-  for (let i = 0; i < out.length; i++) out[i] = remap[src[i]];
-  return { values: out, validity: col.validity };
+  return remap;
 }
 
 /** The key columns of one input (group-by, distinct). */

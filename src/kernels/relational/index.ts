@@ -12,3 +12,4 @@ export {
 } from './group-by.js';
 export { type SortColumn, dictionaryRanks, sortIndices } from './sort.js';
 export { distinctRows } from './distinct.js';
+export { type DeviationOptions, deviationByGroup } from './deviation.js';

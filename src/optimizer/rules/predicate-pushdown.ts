@@ -13,8 +13,9 @@ import type { Rule } from '../rule.js';
  *   σ_p(R ∪all S)        = σ_p(R) ∪all σ_p(S)
  *   σ_p(γ_{K;A}(R))      = γ_{K;A}(σ_p(R))                     p reads only group keys K, K ≠ ∅
  *   σ_p(R ⋈ S)           = σ_p(R) ⋈ S                           p reads only R's columns: inner, left, semi, anti
- *   σ_p(R ⋈_inner S)     = R ⋈_inner σ_p(S)                     p reads only S's columns
+ *   σ_p(R ⋈ S)           = R ⋈ σ_p(S)                           p reads only S's columns: inner, right
  *   σ_p(k)(R ⋈_inner S)  = σ_p(k)(R) ⋈_inner σ_p(k)(S)          p reads only USING keys k of a non-float dtype
+ *   σ_p(k)(R ⋈_right S)  = R ⋈_right σ_p(k)(S)                   the same keys: their output value is S's
  *
  * The predicate is split into its AND-conjuncts first; each one that cannot move stays
  * in a filter above. The driver re-offers the rewritten inputs, so one level per step
@@ -28,8 +29,11 @@ import type { Rule } from '../rule.js';
  *   aggregate yields one row even over an empty input, so σ_false(γ(R)) ≠ γ(σ_false(R)).
  * - Join: a left join keeps every left row, so only left-only conjuncts may move (to the
  *   left); a conjunct on the right columns of a left join filters the NULL-padded rows
- *   too and must stay above. Semi and anti joins output left columns only: conjuncts go
- *   left. For an inner join, a conjunct on the merged (USING) key columns holds for the
+ *   too and must stay above. A right join is the mirror image: only conjuncts on right
+ *   columns move (to the right), and the USING keys count as right columns there (their
+ *   output value is the right key on every row: equal to the left key where one matched).
+ *   A full join keeps the unmatched rows of both sides: nothing moves. Semi and anti
+ *   joins output left columns only: conjuncts go left. For an inner join, a conjunct on the merged (USING) key columns holds for the
  *   right row too, since matched keys are equal; it is copied into the right side only
  *   when both key columns have the same dtype and that dtype is not floating point
  *   (the hash join matches -0 with 0 and NaN with NaN, which a predicate can tell apart).
@@ -95,15 +99,19 @@ function intoJoin(join: Node<'join'>, predicate: ExprNode): PlanNode | null {
   }
   const onRight = (c: ExprNode) => substituteColumns(c, (col) => (sameOnRight.has(col.name) ? columnRef(col.name, sameOnRight.get(col.name)!) : col));
 
+  // Which sides a conjunct may move to: not into a side whose unmatched rows the join keeps padded with nulls.
+  const leftMoves = how === 'inner' || how === 'left' || how === 'semi' || how === 'anti';
+  const rightMoves = how === 'inner' || how === 'right';
   const toLeft: ExprNode[] = [];
   const toRight: ExprNode[] = [];
   const kept: ExprNode[] = [];
   for (const c of conjuncts(predicate)) {
     const cols = columnsOf(c);
-    if (readsOnly(c, leftNames)) {
+    const onKeysOnly = cols.size > 0 && [...cols].every((n) => sameOnRight.has(n));
+    if (leftMoves && readsOnly(c, leftNames)) {
       toLeft.push(c);
-      if (how === 'inner' && cols.size > 0 && [...cols].every((n) => sameOnRight.has(n))) toRight.push(onRight(c));
-    } else if (how === 'inner' && [...cols].every((n) => rightOnly.has(n) || sameOnRight.has(n))) {
+      if (how === 'inner' && onKeysOnly) toRight.push(onRight(c));
+    } else if (rightMoves && [...cols].every((n) => rightOnly.has(n) || sameOnRight.has(n))) {
       toRight.push(onRight(c));
     } else {
       kept.push(c);

@@ -24,7 +24,7 @@ import type { Rule, RuleContext } from '../rule.js';
  * keeps only the expressions needed above and needs what they read; a join needs the
  * needed columns of each side plus its keys (only the keys of the right side of a semi
  * or anti join); an aggregate keeps only the aggregates needed above and needs its group
- * keys and their arguments; a distinct needs all its columns; a union the same columns
+ * keys and their arguments; a distinct or a validation needs all its columns; a union the same columns
  * of both sides; toMatrix its feature columns; appendColumns the needed columns of its
  * relation. A bottom-up pass then narrows scans (`columns`), drops unneeded projection
  * expressions and aggregates, removes projections left doing nothing (same columns as
@@ -167,6 +167,7 @@ function inputNeeds(node: PlanNode, need: Needs): (Needs | undefined)[] {
     case 'limit':
       return [need];
     case 'distinct':
+    case 'validate':
       return [new Set(namesOf(node.inputs[0]))];
     case 'union':
       return [need, need];

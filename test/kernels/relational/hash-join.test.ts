@@ -20,10 +20,21 @@ function referenceJoin(left: Column[], right: Column[], how: JoinKind): { left: 
       if ((js.length > 0) === (how === 'semi')) outL.push(i);
       continue;
     }
-    if (js.length === 0 && how === 'left') js.push(-1);
+    if (js.length === 0 && (how === 'left' || how === 'full')) js.push(-1);
     for (const j of js) {
       outL.push(i);
       outR.push(j);
+    }
+  }
+  // Right and full joins: then the right rows no left row matched, in right-row order.
+  if (how === 'right' || how === 'full') {
+    for (let j = 0; j < nr; j++) {
+      let matched = false;
+      for (let i = 0; i < nl && !matched; i++) matched = matches(i, j);
+      if (!matched) {
+        outL.push(-1);
+        outR.push(j);
+      }
     }
   }
   return { left: outL, right: how === 'semi' || how === 'anti' ? null : outR };
@@ -36,7 +47,7 @@ function check(left: Column[], right: Column[], how: JoinKind): void {
   expect(got.right && Array.from(got.right)).toEqual(want.right);
 }
 
-const HOWS: JoinKind[] = ['inner', 'left', 'semi', 'anti'];
+const HOWS: JoinKind[] = ['inner', 'left', 'right', 'full', 'semi', 'anti'];
 
 function side(r: () => number, kinds: string[], n: number, opts: { nullRate?: number; dupes?: boolean; dtypes?: string[] } = {}): Column[] {
   return kinds.map((k, c) => column(dtypeOf[opts.dtypes?.[c] ?? k], randomValues(r, k, n, opts.nullRate ?? 0.1), r, opts.dupes));

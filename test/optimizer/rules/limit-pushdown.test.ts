@@ -138,12 +138,17 @@ describe('limit-pushdown: through appended matrix columns', () => {
                │  │     └─ Scan a
                │  └─ Map scale(1)
                │     └─ Identity 2
-               └─ CrossProd
-                  ├─ ToMatrix id, intercept
-                  │  └─ Scan a
-                  └─ Map scale(3)
-                     └─ ToMatrix id
-                        └─ Scan a"
+               └─ Guard linearRegression: ≥ 1 row, finite
+                  ├─ CrossProd
+                  │  ├─ ToMatrix id, intercept
+                  │  │  └─ Scan a
+                  │  └─ Map scale(3)
+                  │     └─ ToMatrix id
+                  │        └─ Scan a
+                  └─ Reduce count
+                     └─ Map scale(3)
+                        └─ ToMatrix id
+                           └─ Scan a"
     `);
     const { text, fired } = pushed(before);
     expect(fired).toBe(true);
@@ -162,12 +167,17 @@ describe('limit-pushdown: through appended matrix columns', () => {
             │  │     └─ Scan a
             │  └─ Map scale(1)
             │     └─ Identity 2
-            └─ CrossProd
-               ├─ ToMatrix id, intercept
-               │  └─ Scan a
-               └─ Map scale(3)
-                  └─ ToMatrix id
-                     └─ Scan a"
+            └─ Guard linearRegression: ≥ 1 row, finite
+               ├─ CrossProd
+               │  ├─ ToMatrix id, intercept
+               │  │  └─ Scan a
+               │  └─ Map scale(3)
+               │     └─ ToMatrix id
+               │        └─ Scan a
+               └─ Reduce count
+                  └─ Map scale(3)
+                     └─ ToMatrix id
+                        └─ Scan a"
     `);
   });
 });

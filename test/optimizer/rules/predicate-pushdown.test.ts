@@ -214,6 +214,20 @@ describe('predicate-pushdown: moves', () => {
     `);
   });
 
+  it('right join: right conjuncts and the merged key go right; left conjuncts stay above', () => {
+    const before = T.orders
+      .join(T.customers, 'k', 'right')
+      .filter((r) => r.k.lt(4).and(r.tier.ne(2)).and(r.flag))
+      .plan;
+    expect(pushed(before).text).toMatchInlineSnapshot(`
+      "Filter flag
+      └─ Join right on k
+         ├─ Scan orders
+         └─ Filter ((k < 4) AND (tier <> 2))
+            └─ Scan customers"
+    `);
+  });
+
   it('semi and anti joins: every conjunct goes left', () => {
     for (const how of ['semi', 'anti'] as const) {
       const before = T.orders
@@ -242,6 +256,14 @@ describe('predicate-pushdown: where it must not fire', () => {
          └─ Scan customers",
       }
     `);
+  });
+
+  it('leaves every conjunct above a full join', () => {
+    const before = T.orders
+      .join(T.customers, 'k', 'full')
+      .filter((r) => r.k.lt(4).and(r.tier.ne(2)).and(r.flag))
+      .plan;
+    expect(pushed(before).fired).toBe(false);
   });
 
   it('never moves below a limit', () => {
@@ -313,6 +335,9 @@ const CASES: [string, (t: Tables) => Relation<any>, boolean?][] = [
   ['project over join', (t) => t.orders.join(t.customers, 'k').select((r) => ({ id: r.id, tier: r.tier, big: r.x.gt(2) })).filter((r) => r.big.and(r.tier.ne(1)))],
   ['left join', (t) => t.orders.join(t.customers, 'k', 'left').filter((r) => r.k.lt(4).and(r.flag))],
   ['left join right side', (t) => t.orders.join(t.customers, 'k', 'left').filter((r) => r.tier.isNull().and(r.x.gt(0)))],
+  ['right join', (t) => t.orders.join(t.customers, 'k', 'right').filter((r) => r.k.lt(4).and(r.tier.ne(2)).and(r.flag))],
+  ['right join left side', (t) => t.orders.join(t.customers, 'k', 'right').filter((r) => r.x.isNull().or(r.k.isNull()))],
+  ['full join', (t) => t.orders.join(t.customers, 'k', 'full').filter((r) => r.k.lt(4).and(r.tier.ne(2)).and(r.x.isNull().not()))],
   ['semi', (t) => t.orders.join(t.customers, 'k', 'semi').filter((r) => r.k.ne(3).and(r.x.isNull().not()))],
   ['anti', (t) => t.orders.join(t.customers, 'k', 'anti').filter((r) => r.k.ne(3).or(r.k.isNull()))],
   ['limit', (t) => t.orders.limit(3).filter((r) => r.k.gt(1))],

@@ -40,7 +40,7 @@ describe('r11-loop-invariant-hoisting', () => {
     const { X, y } = data();
     const before = logisticRegression(X, y, { steps: 20 }).plan;
     expect(text(before)).toMatchInlineSnapshot(`
-      "Loop L × 20
+      "Loop L × 20, until Δ ≤ 1e-6
       └─ Matrix zeros(4×1)"
     `);
     expect(bodyText(before)).toMatchInlineSnapshot(`
@@ -57,8 +57,12 @@ describe('r11-loop-invariant-hoisting', () => {
             │     │     ├─ ToMatrix a, b, c, intercept
             │     │     │  └─ Scan points
             │     │     └─ LoopState L
-            │     └─ ToMatrix label
-            │        └─ Scan points
+            │     └─ Guard logisticRegression: ≥ 1 row, values 0 or 1
+            │        ├─ ToMatrix label
+            │        │  └─ Scan points
+            │        └─ Reduce count
+            │           └─ ToMatrix label
+            │              └─ Scan points
             └─ Reduce count
                └─ ToMatrix label
                   └─ Scan points"
@@ -66,12 +70,16 @@ describe('r11-loop-invariant-hoisting', () => {
     const after = applyRule(before, loopInvariantHoisting);
     expect(after.fired).toBe(true);
     expect(text(after.plan)).toMatchInlineSnapshot(`
-      "Loop L × 20
+      "Loop L × 20, until Δ ≤ 1e-6
       ├─ Matrix zeros(4×1)
       ├─ ToMatrix a, b, c, intercept
       │  └─ Scan points
-      ├─ ToMatrix label
-      │  └─ Scan points
+      ├─ Guard logisticRegression: ≥ 1 row, values 0 or 1
+      │  ├─ ToMatrix label
+      │  │  └─ Scan points
+      │  └─ Reduce count
+      │     └─ ToMatrix label
+      │        └─ Scan points
       └─ Reduce count
          └─ ToMatrix label
             └─ Scan points"
@@ -91,8 +99,8 @@ describe('r11-loop-invariant-hoisting', () => {
             │     └─ LoopInput L[2]
             └─ LoopInput L[3]"
     `);
-    // The hoisted count reads the same y node as input 2: computed once.
-    expect(after.plan.inputs[3].inputs[0]).toBe(after.plan.inputs[2]);
+    // The hoisted count reads the same y node as the labels' guard (input 2): computed once.
+    expect(after.plan.inputs[3].inputs[0]).toBe(after.plan.inputs[2].inputs[0]);
     // Same weights; X, y are encoded once instead of 20 times; the estimate falls.
     await expectSameResult(before, after.plan, { tolerance: 1e-12 });
     expect(await runsOf(before, 'toMatrix')).toEqual([20, 20]);
@@ -107,16 +115,16 @@ describe('r11-loop-invariant-hoisting', () => {
     const { X } = data(240, 9);
     const before = kmeans(X, { k: 3, iterations: 6, seed: 2 }).plan;
     expect(text(before)).toMatchInlineSnapshot(`
-      "Loop L × 6
-      └─ SampleRows 3 rows, seed 2
+      "Loop L × 6, until unchanged
+      └─ SampleRows 3 rows, seed 2, for kmeans
          └─ ToMatrix a, b, c, intercept
             └─ Scan points"
     `);
     const after = applyRule(before, loopInvariantHoisting);
     expect(after.fired).toBe(true);
     expect(text(after.plan)).toMatchInlineSnapshot(`
-      "Loop L × 6
-      ├─ SampleRows 3 rows, seed 2
+      "Loop L × 6, until unchanged
+      ├─ SampleRows 3 rows, seed 2, for kmeans
       │  └─ ToMatrix a, b, c, intercept
       │     └─ Scan points
       └─ ToMatrix a, b, c, intercept
@@ -280,7 +288,7 @@ describe('r11-loop-invariant-hoisting', () => {
       const after = applyRule(before, loopInvariantHoisting);
       expect(after.fired).toBe(true);
       expect(text(after.plan)).toMatchInlineSnapshot(`
-        "Loop L × 3
+        "Loop L × 3, until Δ ≤ 1e-6
         ├─ Matrix zeros(4×1)
         ├─ ToMatrix s1
         │  └─ Join inner on rid
@@ -293,11 +301,18 @@ describe('r11-loop-invariant-hoisting', () => {
         │  └─ Scan R
         ├─ ToMatrix r1, r2, intercept
         │  └─ Scan R
-        ├─ Map gt(2.5)
-        │  └─ ToMatrix s2
-        │     └─ Join inner on rid
-        │        ├─ Scan S
-        │        └─ Scan R
+        ├─ Guard logisticRegression: ≥ 1 row, values 0 or 1
+        │  ├─ Map gt(2.5)
+        │  │  └─ ToMatrix s2
+        │  │     └─ Join inner on rid
+        │  │        ├─ Scan S
+        │  │        └─ Scan R
+        │  └─ Reduce count
+        │     └─ Map gt(2.5)
+        │        └─ ToMatrix s2
+        │           └─ Join inner on rid
+        │              ├─ Scan S
+        │              └─ Scan R
         └─ Reduce count
            └─ Map gt(2.5)
               └─ ToMatrix s2
@@ -329,7 +344,7 @@ describe('r11-loop-invariant-hoisting', () => {
               │     └─ LoopInput L[4]
               └─ LoopInput L[5]"
       `);
-      expect(after.plan.inputs.map((n) => n.kind)).toEqual(['matrixLiteral', 'toMatrix', 'keyMap', 'toMatrix', 'map', 'reduce']);
+      expect(after.plan.inputs.map((n) => n.kind)).toEqual(['matrixLiteral', 'toMatrix', 'keyMap', 'toMatrix', 'guard', 'reduce']);
       expect(after.plan.inputs.filter((n) => isFactorized(n) || n.kind === 'hstack')).toEqual([]);
       await expectSameResult(before, after.plan, { tolerance: 1e-12 });
       // And the weights of the learner over the joined matrix.

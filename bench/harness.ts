@@ -18,6 +18,27 @@ export interface BenchSystem {
   run: () => unknown | Promise<unknown>;
   /** The value compared for "check"; defaults to what the last `run` returned. */
   result?: () => unknown | Promise<unknown>;
+  /**
+   * Loading this system's copy of the data (into DuckDB, into a Python process), awaited
+   * once per case before its first round and by a memory child before its baseline;
+   * resolves to the seconds it took (reported as `load_s`, apart from the run's time).
+   */
+  load?: () => Promise<number>;
+  /**
+   * Read after each run. `seconds` replaces the harness's wall time for systems that time
+   * themselves in another process (the Python worker); `phases` splits the run (query,
+   * copy into typed arrays, compute), reported as medians beside the total.
+   */
+  timing?: () => { seconds?: number; phases?: Record<string, number> };
+  /** Peak memory measured by the system itself in a process of its own (instead of a Node child). */
+  measureMemory?: () => Promise<{ peakRssMb: number; runPeakGrowthMb: number }>;
+  /**
+   * Read after each run by systems that time many small calls themselves (single-row
+   * scoring): that run's latency percentiles, reported as medians over the rounds.
+   */
+  latency?: () => { p50_s: number; p99_s: number };
+  /** Set when the system cannot run here (e.g. no Python with numpy and pandas): recorded as skipped, with this reason. */
+  unavailable?: string;
 }
 
 export interface BenchCase {
@@ -44,6 +65,8 @@ export interface Suite {
   measurePeakMemory?: boolean;
   /** Called with all of the suite's records after its last case (e.g. to print ratios). */
   summarize?: (records: readonly BenchRecord[]) => void;
+  /** Called once after the suite's last case (and after a failure), e.g. to stop a worker process. */
+  finish?: () => void | Promise<void>;
 }
 
 export interface BenchRecord {
@@ -55,6 +78,13 @@ export interface BenchRecord {
   min_s: number;
   runs: number;
   check: string;
+  /** Seconds to load this system's copy of the data (BenchSystem.load), once per case. */
+  load_s?: number;
+  /** Median over the rounds of each run's 50th and 99th percentile call latency (BenchSystem.latency). */
+  p50_s?: number;
+  p99_s?: number;
+  /** Median seconds of each phase of the run (BenchSystem.timing). */
+  phases_median_s?: Record<string, number>;
   /** High-water RSS (MiB) of a process that built the case and ran this system once (bench/memory.ts). */
   peak_rss_mb?: number;
   /** Growth of the high-water RSS (MiB) during that run, over the loaded case. */
@@ -71,8 +101,9 @@ export interface RunOptions {
   suiteModule?: string;
 }
 
-/** Pause before each timed run (not timed). */
+/** Pause before each timed run (not timed); shorter at --quick sizes, whose figures are not published. */
 const SETTLE_MS = 150;
+const QUICK_SETTLE_MS = 20;
 
 /** Median of a non-empty list. */
 function median(xs: readonly number[]): number {
@@ -94,74 +125,124 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<Bench
   if (measureMemory && options.suiteModule === undefined) throw new Error(`${suite.name}: peak memory needs options.suiteModule`);
   console.log(`# ${suite.name}${options.quick ? ' (quick)' : ''}: ${suite.description}`);
   let caseIndex = -1;
-  for await (const c of suite.cases({ quick: options.quick })) {
-    caseIndex++;
-    await c.setup?.();
-    const lastResult = new Map<string, unknown>();
-    const times = new Map<string, number[]>(c.systems.map((s) => [s.name, []]));
-    const failed = new Map<string, string>();
-    for (let round = 0; round <= rounds; round++) {
-      for (const system of c.systems) {
-        if (failed.has(system.name)) continue;
-        // Let the previous system's worker threads go idle first: BLAS pools spin-wait after a call
-        // and would steal a core from whichever system runs next.
-        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-        try {
-          const start = performance.now();
-          lastResult.set(system.name, await system.run());
-          // Round 0 warms every system up (compiles, caches) and is not counted.
-          if (round > 0) times.get(system.name)!.push((performance.now() - start) / 1000);
-        } catch (e) {
-          failed.set(system.name, e instanceof Error ? e.message : String(e));
-        }
-      }
-      process.stderr.write(`\r[${suite.name}] ${c.workload} ${JSON.stringify(c.case)}: round ${round}/${rounds}   `);
+  try {
+    for await (const c of suite.cases({ quick: options.quick })) {
+      caseIndex++;
+      // --quick checks the memory path on a suite's first case only, to stay within minutes.
+      records.push(...(await runCase(suite, c, caseIndex, rounds, measureMemory && (!options.quick || caseIndex === 0), options)));
     }
-    process.stderr.write('\n');
-    const reference = c.systems[0];
-    if (failed.has(reference.name)) throw new Error(`${suite.name}/${c.workload}: the reference ${reference.name} failed: ${failed.get(reference.name)}`);
-    const refValue = reference.result ? await reference.result() : lastResult.get(reference.name);
-    const caseRecords: BenchRecord[] = [];
-    for (const [i, system] of c.systems.entries()) {
-      const error = failed.get(system.name);
-      const value = error === undefined ? (system.result ? await system.result() : lastResult.get(system.name)) : undefined;
-      const check = error !== undefined ? `failed: ${error}` : i === 0 ? 'ok' : c.check ? c.check(refValue, value) : 'unchecked';
-      const samples = times.get(system.name)!;
-      // A system whose result is wrong is reported, not timed.
-      const timed = check === 'ok' && samples.length > 0;
-      caseRecords.push({
-        suite: suite.name,
-        workload: c.workload,
-        case: c.case,
-        system: system.name,
-        median_s: timed ? median(samples) : NaN,
-        min_s: timed ? Math.min(...samples) : NaN,
-        runs: timed ? samples.length : 0,
-        check,
-      });
-    }
-    // After the timed rounds, so the children's work never overlaps a timed run.
-    if (measureMemory) {
-      for (const [systemIndex, system] of c.systems.entries()) {
-        if (failed.has(system.name)) continue;
-        process.stderr.write(`[${suite.name}] ${c.workload} ${JSON.stringify(c.case)}: peak memory of ${system.name} (own process)... `);
-        try {
-          const m = await measureSystemMemory({ suiteModule: options.suiteModule!, quick: options.quick, caseIndex, systemIndex, systemName: system.name });
-          caseRecords[systemIndex].peak_rss_mb = m.peakRssMb;
-          caseRecords[systemIndex].run_peak_growth_mb = m.runPeakGrowthMb;
-          process.stderr.write(`${m.peakRssMb.toFixed(0)} MiB, run +${m.runPeakGrowthMb.toFixed(0)} MiB\n`);
-        } catch (e) {
-          process.stderr.write(`not measured: ${e instanceof Error ? e.message : String(e)}\n`);
-        }
-      }
-    }
-    records.push(...caseRecords);
-    await c.teardown?.();
-    printCase(caseRecords);
+    suite.summarize?.(records);
+  } finally {
+    await suite.finish?.();
   }
-  suite.summarize?.(records);
-  writeResults(suite.name, records);
+  writeResults(suite.name, records, options.quick);
   return records;
+}
+
+/** "[w2] W2 {sales: 200000} round 2/5: duckdb+tfjs" on one line of stderr, rewritten as the run goes. */
+function progress(line: string): void {
+  process.stderr.write(`\r${line.padEnd(110).slice(0, 160)}`);
+}
+
+async function runCase(suite: Suite, c: BenchCase, caseIndex: number, rounds: number, measureMemory: boolean, options: RunOptions): Promise<BenchRecord[]> {
+  const label = `[${suite.name}] ${c.workload} ${JSON.stringify(c.case)}`;
+  progress(`${label}: setup`);
+  await c.setup?.();
+  const lastResult = new Map<string, unknown>();
+  const times = new Map<string, number[]>(c.systems.map((s) => [s.name, []]));
+  const phases = new Map<string, Record<string, number>[]>(c.systems.map((s) => [s.name, []]));
+  const latencies = new Map<string, { p50_s: number; p99_s: number }[]>(c.systems.map((s) => [s.name, []]));
+  const loads = new Map<string, number>();
+  const failed = new Map<string, string>();
+  const running = c.systems.filter((s) => s.unavailable === undefined);
+  for (const system of running) {
+    if (!system.load) continue;
+    progress(`${label}: loading ${system.name}`);
+    try {
+      loads.set(system.name, await system.load());
+    } catch (e) {
+      failed.set(system.name, `load: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  for (let round = 0; round <= rounds; round++) {
+    for (const system of running) {
+      if (failed.has(system.name)) continue;
+      progress(`${label} round ${round}/${rounds}${round === 0 ? ' (warm-up)' : ''}: ${system.name}`);
+      // Let the previous system's worker threads go idle first: BLAS pools spin-wait after a call
+      // and would steal a core from whichever system runs next.
+      await new Promise((resolve) => setTimeout(resolve, options.quick ? QUICK_SETTLE_MS : SETTLE_MS));
+      try {
+        const start = performance.now();
+        lastResult.set(system.name, await system.run());
+        const wall = (performance.now() - start) / 1000;
+        const own = system.timing?.();
+        // Round 0 warms every system up (compiles, caches) and is not counted.
+        if (round > 0) {
+          times.get(system.name)!.push(own?.seconds ?? wall);
+          if (own?.phases) phases.get(system.name)!.push(own.phases);
+          const latency = system.latency?.();
+          if (latency) latencies.get(system.name)!.push(latency);
+        }
+      } catch (e) {
+        failed.set(system.name, e instanceof Error ? e.message : String(e));
+      }
+    }
+  }
+  process.stderr.write('\n');
+  const reference = c.systems[0];
+  if (failed.has(reference.name)) throw new Error(`${suite.name}/${c.workload}: the reference ${reference.name} failed: ${failed.get(reference.name)}`);
+  const refValue = reference.result ? await reference.result() : lastResult.get(reference.name);
+  const caseRecords: BenchRecord[] = [];
+  for (const [i, system] of c.systems.entries()) {
+    const error = failed.get(system.name);
+    const value = error === undefined && system.unavailable === undefined ? (system.result ? await system.result() : lastResult.get(system.name)) : undefined;
+    const check =
+      system.unavailable !== undefined ? `skipped: ${system.unavailable}` : error !== undefined ? `failed: ${error}` : i === 0 ? 'ok' : c.check ? c.check(refValue, value) : 'unchecked';
+    const samples = times.get(system.name)!;
+    // A system whose result is wrong is reported, not timed.
+    const timed = check === 'ok' && samples.length > 0;
+    const record: BenchRecord = {
+      suite: suite.name,
+      workload: c.workload,
+      case: c.case,
+      system: system.name,
+      median_s: timed ? median(samples) : NaN,
+      min_s: timed ? Math.min(...samples) : NaN,
+      runs: timed ? samples.length : 0,
+      check,
+    };
+    if (loads.has(system.name)) record.load_s = loads.get(system.name);
+    const lat = latencies.get(system.name)!;
+    if (timed && lat.length > 0) {
+      record.p50_s = median(lat.map((l) => l.p50_s));
+      record.p99_s = median(lat.map((l) => l.p99_s));
+    }
+    const split = phases.get(system.name)!;
+    if (timed && split.length > 0) {
+      record.phases_median_s = Object.fromEntries(Object.keys(split[0]).map((k) => [k, median(split.map((p) => p[k] ?? 0))]));
+    }
+    caseRecords.push(record);
+  }
+  // After the timed rounds, so the children's work never overlaps a timed run.
+  if (measureMemory) {
+    for (const [systemIndex, system] of c.systems.entries()) {
+      if (failed.has(system.name) || system.unavailable !== undefined) continue;
+      progress(`${label}: peak memory of ${system.name} (own process)... `);
+      try {
+        const m = system.measureMemory
+          ? await system.measureMemory()
+          : await measureSystemMemory({ suiteModule: options.suiteModule!, quick: options.quick, caseIndex, systemIndex, systemName: system.name });
+        caseRecords[systemIndex].peak_rss_mb = m.peakRssMb;
+        caseRecords[systemIndex].run_peak_growth_mb = m.runPeakGrowthMb;
+        process.stderr.write(`${m.peakRssMb.toFixed(0)} MiB, run +${m.runPeakGrowthMb.toFixed(0)} MiB\n`);
+      } catch (e) {
+        process.stderr.write(`not measured: ${e instanceof Error ? e.message : String(e)}\n`);
+      }
+    }
+  }
+  await c.teardown?.();
+  printCase(caseRecords);
+  return caseRecords;
 }
 
 function printCase(rows: readonly BenchRecord[]): void {
@@ -174,6 +255,8 @@ function printCase(rows: readonly BenchRecord[]): void {
       'median s': Number(r.median_s.toPrecision(4)),
       'min s': Number(r.min_s.toPrecision(4)),
       runs: r.runs,
+      ...(r.load_s !== undefined ? { 'load s': Number(r.load_s.toPrecision(3)) } : {}),
+      ...(r.p50_s !== undefined ? { 'p50 µs': Number((r.p50_s * 1e6).toPrecision(3)), 'p99 µs': Number((r.p99_s! * 1e6).toPrecision(3)) } : {}),
       [`× ${ref.system}`]: Number((r.median_s / ref.median_s).toPrecision(3)),
       ...(r.peak_rss_mb !== undefined ? { 'peak RSS MiB': Math.round(r.peak_rss_mb), 'run +MiB': Math.round(r.run_peak_growth_mb ?? NaN) } : {}),
       check: r.check,
@@ -181,11 +264,18 @@ function printCase(rows: readonly BenchRecord[]): void {
   );
 }
 
-const resultsDir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+/**
+ * Where a run's records go: bench/results (the published figures), or bench/results/quick
+ * for `--quick` runs, so that a smoke run never overwrites them.
+ */
+export function resultsDir(quick: boolean): string {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  return quick ? join(dir, 'quick') : dir;
+}
 
-function writeResults(suite: string, records: readonly BenchRecord[]): void {
-  mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${suite}.json`);
+function writeResults(suite: string, records: readonly BenchRecord[], quick: boolean): void {
+  mkdirSync(resultsDir(quick), { recursive: true });
+  const file = join(resultsDir(quick), `${suite}.json`);
   writeFileSync(file, `${JSON.stringify(records, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
 }

@@ -13,8 +13,8 @@ import type { Suite } from './harness.js';
  *
  *  1. imports the suite module and walks `suite.cases({ quick })` to the same case index,
  *     calling `teardown` (never `setup`) for the cases before it;
- *  2. builds the case (`setup`), runs the garbage collector, and reads the process's
- *     high-water RSS: the loaded peak;
+ *  2. builds the case (`setup`) and the system's own copy of the data (its `load`), runs
+ *     the garbage collector, and reads the process's high-water RSS: the loaded peak;
  *  3. resets the kernel's high-water mark to the current RSS where Linux allows it
  *     (`echo 5 > /proc/self/clear_refs`), so that a transient peak while the data was
  *     generated or loaded does not hide the run's own peak; the baseline is then the
@@ -157,6 +157,8 @@ export async function runMemoryChild(argv: readonly string[]): Promise<never> {
       await c.setup?.();
       const system = c.systems[Number(systemArg)];
       if (system?.name !== systemName) throw new Error(`case ${caseIndex} has no system '${systemName}' at index ${systemArg}`);
+      // The system's own copy of the data (BenchSystem.load) belongs to the loaded case, not to the run.
+      await system.load?.();
       collectGarbage();
       const source = vmHwmBytes() === null ? 'maxRSS' : 'VmHWM';
       const loadedPeakBytes = highWaterBytes(source);

@@ -4,10 +4,11 @@ import { type Column, makeColumn } from '../../data/column.js';
  * Variance and standard deviation per group, as DuckDB's var_samp/stddev_samp (and
  * var_pop/stddev_pop): nulls are skipped; the sample forms divide by n - 1 and are null
  * for a group of fewer than two values, the population forms divide by n and are null
- * for a group without a value (0 for one value). Two passes over the rows (the group
- * means first, then the squared deviations from them), which, unlike summing x and x²,
- * does not lose the variance to cancellation when it is small next to the mean.
- * A NaN or ±Infinity value gives NaN (DuckDB raises an out-of-range error there).
+ * for a group without a value (0 for one value). Welford's update in row order, as
+ * DuckDB computes it (so results agree to the bit where the rows come in the same
+ * order): unlike summing x and x², it does not lose the variance to cancellation when
+ * it is small next to the mean. A NaN or ±Infinity value gives NaN (DuckDB raises an
+ * out-of-range error there).
  */
 export interface DeviationOptions {
   /** Divide by n - 1 (sample) rather than n (population). */
@@ -22,19 +23,15 @@ export function deviationByGroup(groupIds: Int32Array, groupCount: number, col: 
   const valid = col.validity;
   const counts = new Float64Array(groupCount);
   const means = new Float64Array(groupCount);
-  for (let i = 0; i < n; i++) {
-    if (valid !== null && valid[i] === 0) continue;
-    const g = groupIds[i];
-    counts[g]++;
-    means[g] += v[i];
-  }
-  for (let g = 0; g < groupCount; g++) if (counts[g] > 0) means[g] /= counts[g];
   const squares = new Float64Array(groupCount);
   for (let i = 0; i < n; i++) {
     if (valid !== null && valid[i] === 0) continue;
     const g = groupIds[i];
-    const d = v[i] - means[g];
-    squares[g] += d * d;
+    const x = v[i];
+    const count = ++counts[g];
+    const delta = x - means[g];
+    means[g] += delta / count;
+    squares[g] += delta * (x - means[g]);
   }
   const least = options.sample ? 2 : 1;
   const validity = new Uint8Array(groupCount);

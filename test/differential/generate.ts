@@ -953,6 +953,9 @@ export function genJoin(seed: number, file: string): DiffCase {
       namesOf(base)
         .map((n) => {
           const name = n === 'k1' || n === 'k2' ? n : n.replace(/^l_/, 'x_');
+          // A renamed copy is as big (or huge) as its column: the same guards apply to it.
+          if (g.bigCols.has(n)) g.bigCols.add(name);
+          if (g.hugeCols.has(n)) g.hugeCols.add(name);
           return { name, g: X.col(base, n) };
         })
         .filter((c) => c.name === 'k1' || c.name === 'k2' || r.bool(0.6)),

@@ -1,7 +1,9 @@
 import { PlanError } from '../errors.js';
 import { type RunOptions, collectMatrix } from '../dsl/run.js';
 import type { MatrixNode, PlanNode } from '../plan/node.js';
-import { FittedPipeline } from './fitted.js';
+import { Relation } from '../dsl/relation.js';
+import { profile } from '../validate/profile.js';
+import { FittedPipeline, INPUT_PROFILE } from './fitted.js';
 import { freezePlan } from './freeze.js';
 import { type Lineage, fingerprintSource, providerVersions, stablePlanDigest, tesseraVersion } from './lineage.js';
 
@@ -44,5 +46,15 @@ export async function fit(pipeline: { readonly plan: PlanNode }, options: FitOpt
     fitSeconds: (performance.now() - started) / 1000,
     metrics,
   };
-  return new FittedPipeline({ plan: frozen.plan, input: frozen.input, constants: frozen.constants, trainingStats: frozen.trainingStats, lineage });
+  // A profile of the raw training inputs (src/validate), saved with the artefact: what
+  // checkRow and checkBatch compare serving inputs with.
+  const inputProfile = await profile(new Relation(frozen.trainingInput), frozen.input.fields.map((f) => f.name));
+  return new FittedPipeline({
+    plan: frozen.plan,
+    input: frozen.input,
+    constants: frozen.constants,
+    trainingStats: frozen.trainingStats,
+    lineage,
+    attachments: { [INPUT_PROFILE]: inputProfile },
+  });
 }

@@ -12,6 +12,12 @@ import type { FrozenConstant } from './freeze.js';
 import type { Lineage } from './lineage.js';
 import type { FeatureStats } from './stats.js';
 import { type RowScorer, compileRowScorer } from './scorer.js';
+import { type Profile, type ProfileInput } from '../validate/profile.js';
+import { type ProfileCheck, checkAgainstProfile } from '../validate/drift.js';
+import { type RowChecker, type RowVerdict, rowChecker } from '../validate/row-check.js';
+
+/** The attachment under which fit() saves the profile of the training inputs. */
+export const INPUT_PROFILE = 'inputProfile';
 
 /** A plain input row: column name → value (numbers, bigints, strings, booleans, Dates, null). */
 export type InputRow = Readonly<Record<string, unknown>>;
@@ -50,6 +56,7 @@ export class FittedPipeline {
   private readonly scorer: RowScorer | PlanError;
   private readonly scratch: Float64Array;
   private readonly checks: InputCheck[] = [];
+  private rowCheck: RowChecker | undefined;
 
   constructor(parts: FittedParts) {
     this.plan = parts.plan;
@@ -104,6 +111,33 @@ export class FittedPipeline {
   /** Stores a JSON value with the pipeline (saved in the artefact under `attachments`). */
   attach(name: string, value: unknown): void {
     this.attachments[name] = value;
+  }
+
+  /** The profile of the raw training inputs fit() recorded (src/validate), if the artefact has one. */
+  get inputProfile(): Profile | undefined {
+    return this.attachments[INPUT_PROFILE] as Profile | undefined;
+  }
+
+  /**
+   * One input row checked against the training profile: null when it is fine (no
+   * allocation), else a verdict listing each problem (a missing or mistyped column, an
+   * unseen category, a value outside the training range, a null where training had
+   * none). It does not score; predict() does not call it unless attached as a check.
+   */
+  checkRow(row: InputRow): RowVerdict | null {
+    this.rowCheck ??= rowChecker(this.requireProfile('checkRow'));
+    return this.rowCheck(row);
+  }
+
+  /** A batch checked against the training profile: schema, categories, ranges, nulls and drift (PSI; see docs/validation.md). */
+  checkBatch(batch: ProfileInput | readonly InputRow[]): Promise<ProfileCheck> {
+    return checkAgainstProfile(this.requireProfile('checkBatch'), batch);
+  }
+
+  private requireProfile(operator: string): Profile {
+    const p = this.inputProfile;
+    if (p === undefined) throw new PlanError(operator, 'this fitted pipeline has no input profile (an artefact saved before fit() recorded one): fit it again');
+    return p;
   }
 
   /** Attaches a check run on every input before it is scored; returns a function that detaches it. */

@@ -59,6 +59,8 @@ export interface Frozen {
   readonly trainingRows: number | null;
   /** Per encoded feature: training statistics, for input checks attached later (src/validate). */
   readonly trainingStats: readonly FeatureStats[];
+  /** The training rows as the served part reads them (the source's scan): what fit() profiles. */
+  readonly trainingInput: RelationNode;
 }
 
 /** The input placeholder of a fitted plan: its schema is the raw input; it holds no rows. */
@@ -209,7 +211,7 @@ export async function freezePlan(root: PlanNode, options: RunOptions = {}): Prom
   }
 
   const { plan, input } = rebuildServed(root, served, replacement, frozenFeatures, scan);
-  return { plan, input, constants, sources, trainingRows, trainingStats };
+  return { plan, input, constants, sources, trainingRows, trainingStats, trainingInput: scan as RelationNode };
 }
 
 /** Loops and solves (learners) reachable from more than one of `roots`, each run once: their values as literals. */

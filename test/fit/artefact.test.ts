@@ -123,7 +123,7 @@ describe('artefact', () => {
     fitted.predict(data.rows[2]);
     expect(seen).toEqual([data.rows[1], 'project']);
     fitted.attach('profile', { x0: { min: -1, max: 1 } });
-    expect(FittedPipeline.load(JSON.parse(JSON.stringify(fitted.toJSON()))).attachments).toEqual({ profile: { x0: { min: -1, max: 1 } } });
+    expect(FittedPipeline.load(JSON.parse(JSON.stringify(fitted.toJSON()))).attachments).toEqual({ inputProfile: fitted.inputProfile, profile: { x0: { min: -1, max: 1 } } });
     expect(fitted.trainingStats.find((s) => s.column === 'c0')?.categoryCounts).toBeDefined();
   });
 

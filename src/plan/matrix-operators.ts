@@ -1,6 +1,7 @@
 import { PlanError, ShapeError } from '../errors.js';
 import { numberText } from './expr.js';
 import type { DenseMatrix } from '../kernels/matrix/dense.js';
+import type { LoopGuard } from './loop-operators.js';
 import type { MatrixOutput, OperatorDefs, OutputType, PlanNode } from './node.js';
 
 /**
@@ -64,13 +65,7 @@ export interface MatrixArgs {
  * Linear regression guards Xᵀy (a ridge solve over zero rows would return zero
  * coefficients, the penalty's minimum, with no error); logistic regression its labels.
  */
-export interface FitGuard {
-  /** Who raises the error (e.g. 'linearRegression'). */
-  readonly operator: string;
-  /** What the value holds, for the message (e.g. 'the values of Xᵀy'). */
-  readonly state: string;
-  /** What the inputs must be. */
-  readonly expected: string;
+export interface FitGuard extends LoopGuard {
   readonly values: 'finite' | 'binary';
 }
 

@@ -1,18 +1,9 @@
 import type { Table } from 'apache-arrow';
 import { expect } from 'vitest';
-import type { FittedPipeline, InputRow } from '../../src/index.js';
+import { type FittedPipeline, type InputRow, seededRandom } from '../../src/index.js';
 
-/** A seeded generator (mulberry32), so every run sees the same data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so every run sees the same data. */
+export const rng = seededRandom;
 
 /** Training rows: numeric columns x0..x{nNum-1}, string columns c0..c{nCat-1} (some null), labels y (real) and z (0/1). */
 export function trainingData(n: number, nNum: number, nCat: number, seed = 7, categories = 6) {

@@ -1,5 +1,6 @@
 import { TesseraError } from '../errors.js';
-import { FittedPipeline, constantLine } from '../fit/fitted.js';
+import { constantLine } from '../fit/explain.js';
+import { FittedPipeline } from '../fit/fitted.js';
 import type { FrozenConstant } from '../fit/freeze.js';
 import type { SourceFingerprint } from '../fit/lineage.js';
 import { numberText } from '../plan/expr.js';

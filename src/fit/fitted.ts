@@ -2,12 +2,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Table } from 'apache-arrow';
 import { ArtefactError, InputRowError, PlanError } from '../errors.js';
 import { type RunOptions, collectPlan } from '../dsl/run.js';
-import { formatTree } from '../explain/text.js';
 import { arrowTableSource, columnsSource } from '../io/index.js';
-import { columnRef, numberText } from '../plan/expr.js';
+import { columnRef } from '../plan/expr.js';
 import { type PlanNode, type RelationNode, makeNode, postOrder, withInputs } from '../plan/node.js';
 import type { RelationSchema } from '../types/schema.js';
 import { type FittedParts, artefactDocument, readArtefact, rebuildExpr } from './artefact.js';
+import { type FittedExplainOptions, explainFitted } from './explain.js';
 import type { FrozenConstant } from './freeze.js';
 import type { Lineage } from './lineage.js';
 import type { FeatureStats } from './stats.js';
@@ -238,16 +238,12 @@ export class FittedPipeline {
     return makeNode('matrixToRelation', { names: uniqueNames(root.output.columnNames) }, [root]) as RelationNode;
   }
 
-  /** The served plan, the input it reads and every frozen constant with its provenance. */
-  explain(): string {
-    const lines = [`Fitted pipeline (Tessera ${this.lineage.tessera}, fitted ${this.lineage.fittedAt} over ${this.lineage.trainingRows ?? '?'} training rows)`, ''];
-    lines.push(`Input row: ${this.input.fields.map((f) => `${f.name}: ${f.dtype}${f.nullable ? '?' : ''}`).join(', ')}`);
-    lines.push(`Outputs: ${this.outputNames.join(', ')}`);
-    if (this.scorer instanceof PlanError) lines.push(`Single-row path: unavailable (${this.scorer.message}); batches run through the engine`);
-    lines.push('', 'Served plan:', formatTree(this.plan, { indent: '  ', showOutput: false }), '', 'Frozen constants:');
-    for (const c of this.constants) lines.push(`  ${constantLine(c)}`);
-    if (this.constants.length === 0) lines.push('  (none)');
-    return lines.join('\n');
+  /**
+   * The served plan, the input it reads, every frozen constant with its provenance and
+   * the profile of the raw training inputs (src/fit/explain.ts): text, or `format: 'json'`.
+   */
+  explain(options: FittedExplainOptions = {}): string {
+    return explainFitted(this, this.scorer instanceof PlanError ? this.scorer.message : null, options);
   }
 }
 
@@ -265,14 +261,4 @@ function uniqueNames(names: readonly string[]): string[] {
     seen.add(name);
     return name;
   });
-}
-
-/** One line per constant: name, shape or values, and where it came from. */
-export function constantLine(c: FrozenConstant): string {
-  const p = c.provenance;
-  const from = `from ${p.step}${p.learner ? ` (${p.learner})` : ''}, used by ${p.usedBy}${p.trainingRows !== undefined ? `, over ${p.trainingRows} training rows` : ''}`;
-  if (c.kind === 'standardize') return `${c.name}: mean ${numberText(c.mean)}, sd ${numberText(c.sd)}  ${from}`;
-  const { rows, cols, data } = c.value;
-  const shown = Array.from(data.subarray(0, 6), (v) => numberText(v)).join(', ');
-  return `${c.name} ${rows}×${cols} ${data instanceof Float32Array ? 'float32' : 'float64'} [${shown}${data.length > 6 ? ', …' : ''}]  ${from}`;
 }

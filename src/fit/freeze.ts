@@ -75,7 +75,7 @@ export function inputSource(schema: RelationSchema): TableSource {
 }
 
 /** Served inputs of a served node (indices), or a PlanError saying why the node cannot be served. */
-function servedInputs(node: PlanNode): { served: number[]; frozen: number[] } {
+function servedInputs(node: PlanNode, isRoot: boolean): { served: number[]; frozen: number[] } {
   const notPerRow = (why: string) => new PlanError('fit', `${nodeLabel(node)} ${why}, so the pipeline cannot be served row by row; fit a pipeline that ends in per-row predictions, scores or cluster ids`);
   switch (node.kind) {
     case 'scan':
@@ -106,8 +106,33 @@ function servedInputs(node: PlanNode): { served: number[]; frozen: number[] } {
     case 'hstack':
       return { served: node.inputs.map((_, i) => i), frozen: [] };
     default:
+      if (node.output.kind === 'relation' && !isRoot) throw notRowWise(node);
       throw notPerRow('does not compute one output row per input row');
   }
+}
+
+/** Why a relation step cannot be on the served rows' path, and what to do instead. */
+const NOT_ROW_WISE: Partial<Record<PlanNode['kind'], string>> = {
+  sort: 'orders the rows by each other: sort the scored rows instead',
+  limit: 'keeps rows by their position among the others: limit the scored rows instead',
+  distinct: 'drops rows equal to other rows: deduplicate the data before fitting or scoring',
+  join: 'reads a second relation: join the rows before scoring them, so the fitted pipeline reads the joined columns',
+  union: 'adds the rows of a second relation: score each relation on its own',
+  aggregate: 'combines rows: aggregate before fitting, or fit a pipeline over the aggregated rows',
+  validate: 'checks expectations over all rows (uniqueness and row counts among them): fit over the validated rows once collected, and check serving inputs with fitted.checkRow and fitted.checkBatch',
+};
+
+/**
+ * A relation step other than a projection or a filter between the raw input and the
+ * pipeline's output: the single-row path scores each row on its own, so the step's
+ * result for one row cannot be the batch's. A PlanError naming the step, at fit time.
+ */
+function notRowWise(node: PlanNode): PlanError {
+  const why = NOT_ROW_WISE[node.kind] ?? 'does not compute each row from that row alone';
+  return new PlanError(
+    'fit',
+    `${nodeLabel(node)} lies between the raw input rows and the pipeline's output, and ${why}. A fitted pipeline scores each row on its own: only projections (select, withColumn: any row-wise expression, casts, date parts and string functions included) and filters (filter, dropNulls) may come there`,
+  );
 }
 
 /** Whether the value reads data (a scan), i.e. was learned rather than given. */
@@ -146,7 +171,7 @@ export async function freezePlan(root: PlanNode, options: RunOptions = {}): Prom
       }
       scan = node;
     }
-    const { served: s, frozen: f } = servedInputs(node);
+    const { served: s, frozen: f } = servedInputs(node, node === root);
     for (const i of s) {
       const child = node.inputs[i];
       if (child.output.kind === 'matrix' && !child.output.rowOrigin) {

@@ -4,4 +4,5 @@ export { FittedPipeline, type InputRow, type InputCheck, type BatchInput } from 
 export type { FrozenConstant, Provenance } from './freeze.js';
 export type { Lineage, SourceFingerprint } from './lineage.js';
 export type { FeatureStats } from './stats.js';
+export type { FittedExplainOptions, FittedExplainJson } from './explain.js';
 export { ARTEFACT_FORMAT, FORMAT_VERSION } from './artefact.js';

@@ -3,6 +3,7 @@ import { type MatrixValue, isCsr, isHybrid, runMatrixOperator, toDense } from '.
 import type { CsrMatrix } from '../kernels/matrix/csr.js';
 import { type DenseMatrix, type FloatArray, resultDtype } from '../kernels/matrix/dense.js';
 import { broadcastBinary, mapElements } from '../kernels/matrix/elementwise.js';
+import { rowProduct } from '../kernels/matrix/gemm.js';
 import { type MatrixOutput, type PlanNode, nodeLabel } from '../plan/node.js';
 import type { Field } from '../types/schema.js';
 import { RowSlots } from './row-input.js';
@@ -15,10 +16,10 @@ import { type RowState, type Step, compileEncoder } from './encoder.js';
  *
  * Same answers as the batch plan, bit for bit: the encoder writes what toMatrix writes
  * (same layout: dense, CSR or dense + CSR blocks, toMatrixLayout), and products by a
- * frozen matrix add their terms in the order the batch kernels of a multi-row matrix do
- * (gemv for one output column; the blocked GEMM's 256-deep slices otherwise; dense
- * block before sparse entries for a hybrid; zero-skipping only where the batch kernel
- * skips, i.e. when the frozen operand is finite). Every other step runs the executor's
+ * frozen matrix add their terms in the order the batch kernels do (gemm's rowProduct,
+ * which gives a row the bits it gets in a product of any number of rows; the dense
+ * block before the sparse entries for a hybrid; zero-skipping only where the batch
+ * kernel skips, i.e. when the frozen operand is finite). Every other step runs the executor's
  * own kernel on a one-row matrix (maps and element-wise operations into a buffer of
  * their own, the rest through runMatrixOperator); those kernels compute each row apart.
  */
@@ -28,9 +29,6 @@ export interface RowScorer {
   /** Scores one row into `out` (length `width`); false when the pipeline's filters drop the row (as the batch plan drops it). */
   scoreInto(row: Readonly<Record<string, unknown>>, out: Float64Array): boolean;
 }
-
-/** Rows per k-slice of the blocked GEMM (src/kernels/matrix/gemm.ts, KC): partial sums are added per slice. */
-const GEMM_KC = 256;
 
 export function compileRowScorer(plan: PlanNode, inputFields: readonly Field[]): RowScorer {
   const slots = new RowSlots(inputFields);
@@ -137,24 +135,6 @@ function compileProduct(input: Step, right: PlanNode): Step {
   let top: Float64Array | null = null;
   let topFor: Int32Array | null = null;
 
-  /** c = a·B over k terms into `c` (a typed array of the result dtype), as gemv (m = 1) or the blocked GEMM (m > 1) sums. */
-  const denseProduct = (a: FloatArray, b: FloatArray, terms: number, c: FloatArray) => {
-    if (m === 1) {
-      let s = 0;
-      for (let p = 0; p < terms; p++) s += a[p] * b[p];
-      c[0] = s;
-      return;
-    }
-    for (let j = 0; j < m; j++) {
-      c[j] = 0;
-      for (let p0 = 0; p0 < terms; p0 += GEMM_KC) {
-        const end = Math.min(terms, p0 + GEMM_KC);
-        let t = 0;
-        for (let p = p0; p < end; p++) t += a[p] * b[p * m + j];
-        c[j] += t;
-      }
-    }
-  };
   const addSparse = (S: CsrMatrix, c: Float64Array) => {
     for (let p = S.indptr[0]; p < S.indptr[1]; p++) {
       const v = S.values[p];
@@ -172,7 +152,7 @@ function compileProduct(input: Step, right: PlanNode): Step {
         topFor = dc;
       }
       const c = out64.data as Float64Array;
-      denseProduct(x.dense.data, top!, x.dense.cols, c);
+      rowProduct(x.dense.data, top!, x.dense.cols, m, c);
       addSparse(x.sparse, c);
       return out64;
     }
@@ -184,8 +164,7 @@ function compileProduct(input: Step, right: PlanNode): Step {
     }
     const a = toDense(x);
     const out = a.data instanceof Float32Array && w instanceof Float32Array ? out32 : out64;
-    if (k === 0) out.data.fill(0);
-    else denseProduct(a.data, w, k, out.data);
+    rowProduct(a.data, w, k, m, out.data);
     return out;
   };
 }

@@ -80,6 +80,28 @@ describe('fit: single row = batch, bit for bit', () => {
     await checkPipeline(kmeansAssignment(X, C));
   });
 
+  it('k-means: a batch of one row gives the single-row bits (distances and cluster ids), nulls, unseen categories and extremes included', async () => {
+    // A dense block wider than 4 beside one-hot columns (hybrid), and k > 1 output columns:
+    // the product a one-row batch runs alone (gemm with one row) must add as a many-row one does.
+    const X = rel.toMatrix([{ standardize: 'x0' }, { standardize: 'x1' }, 'x2', 'x3', 'x4', { onehot: 'c0' }, { onehot: 'c1' }]);
+    const C = kmeans(X, { k: 5, iterations: 6, seed: 11 });
+    const distances = X.matmul(C.transpose()).scale(-2).add(C.mul(C).rowSums().transpose());
+    const rows = [...data.rows.slice(0, 120), ...serving];
+    for (const pipeline of [distances, clusterIds(kmeansAssignment(X, C))]) {
+      const fitted = await checkPipeline(pipeline);
+      const mismatches: string[] = [];
+      for (const [i, row] of rows.entries()) {
+        const single = fitted.predict(row)!;
+        const one = await fitted.predict([row]);
+        one.schema.fields.forEach((f, j) => {
+          const v = one.getChild(f.name)!.get(0) as number;
+          if (!Object.is(v, single[j])) mismatches.push(`row ${i}, ${f.name}: one-row batch ${v}, single row ${single[j]}`);
+        });
+      }
+      expect(mismatches.slice(0, 5)).toEqual([]);
+    }
+  });
+
   it('float32 features and model', async () => {
     const X = rel.toMatrix(['x0', { standardize: 'x1' }, 'x2'], { intercept: true, dtype: 'float32' });
     const Z32 = rel.toMatrix(['z'], { dtype: 'float32' });

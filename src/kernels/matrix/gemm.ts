@@ -63,8 +63,9 @@ export function gemm(A: DenseMatrix, B: DenseMatrix, opts: GemmOptions = {}): De
     // op(B) is a single column, contiguous in either orientation.
     gemvKernel(A.data, A.rows, A.cols, transA, B.data, C.data);
   } else if (m === 1) {
-    // A single row: c = op(B)ᵀ·a.
-    gemvKernel(B.data, B.rows, B.cols, !transB, A.data, C.data);
+    // A single row (op(A)'s values are A's in either orientation): summed as in gemmBlocked,
+    // so a row scored alone gets the bits it gets inside a product of many rows.
+    rowTimesMatrix(A.data, B.data, k, n, transB, C.data);
   } else {
     gemmBlocked(A.data, A.cols, transA, B.data, B.cols, transB, C.data, m, n, k);
   }
@@ -94,6 +95,52 @@ function gemmBlocked(
       }
     }
   }
+}
+
+// Per-output partial sums of one KC slice for rowTimesMatrix, grown on demand.
+let rowSlice = new Float64Array(0);
+
+/**
+ * c = a·op(B) for one row `a` (k values) and op(B) k×n (n ≥ 2), adding in gemmBlocked's
+ * order: per KC-deep slice, each output's products summed from zero in k order (as the
+ * micro-kernel's accumulators), then added into c (as storeTile; a float32 c rounds there).
+ */
+function rowTimesMatrix(a: FloatArray, b: FloatArray, k: number, n: number, transB: boolean, c: FloatArray): void {
+  c.fill(0);
+  if (rowSlice.length < n) rowSlice = new Float64Array(n);
+  const t = rowSlice;
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const end = Math.min(k, p0 + KC);
+    if (transB) {
+      // op(B)[p, j] = B[j, p]: each output's slice is contiguous in B.
+      for (let j = 0; j < n; j++) {
+        const o = j * k;
+        let s = 0;
+        for (let p = p0; p < end; p++) s += a[p] * b[o + p];
+        t[j] = s;
+      }
+    } else {
+      t.fill(0, 0, n);
+      for (let p = p0; p < end; p++) {
+        const v = a[p];
+        const o = p * n;
+        for (let j = 0; j < n; j++) t[j] += v * b[o + j];
+      }
+    }
+    for (let j = 0; j < n; j++) c[j] += t[j];
+  }
+}
+
+/**
+ * c = a·B for one row `a` (k values) and a row-major k×n B, into `c` (n values; its dtype
+ * is the result's): exactly the arithmetic gemm does for a 1×k A (a plain sum for one
+ * column, the blocked order otherwise). For callers that score one row on buffers of their own.
+ */
+export function rowProduct(a: FloatArray, b: FloatArray, k: number, n: number, c: FloatArray): void {
+  if (n === 0) return;
+  if (k === 0) c.fill(0);
+  else if (n === 1) gemvKernel(a, 1, k, false, b, c);
+  else rowTimesMatrix(a, b, k, n, false, c);
 }
 
 /** packedA[p·4 + r] = op(A)[i0 + r, p0 + p]; rows past `mr` are zero. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DenseMatrix, Dtype } from '../../../src/kernels/matrix/index.js';
 import { ShapeMismatchError, dtypeOf, gemm, gemv, zeros } from '../../../src/kernels/matrix/index.js';
+import { rowProduct } from '../../../src/kernels/matrix/gemm.js';
 import { expectClose, maxAbs, randomMatrix, refGemm, rng } from './reference.js';
 
 /** |diff| ≤ c·k·max|a|·max|b|; float32 results are rounded once per 256-deep k-slice. */
@@ -31,6 +32,34 @@ describe('gemm', () => {
       });
     }
   }
+
+  it('a row alone gets the bits it gets inside a product of many rows (both B orientations, across k-slices, float32)', () => {
+    const rand = rng(4242);
+    for (const [k, n] of [[13, 6], [300, 5], [600, 530]] as const) {
+      for (const dtype of ['float64', 'float32'] as const) {
+        for (const transB of [false, true]) {
+          const A = randomMatrix(6, k, rand, dtype);
+          for (let i = 0; i < A.data.length; i += 7) A.data[i] *= 1e6; // magnitudes apart, so a different order shows
+          const B = randomMatrix(transB ? n : k, transB ? k : n, rand, dtype);
+          const all = gemm(A, B, { transB });
+          for (let r = 0; r < A.rows; r++) {
+            const row: DenseMatrix = { rows: 1, cols: k, data: A.data.slice(r * k, (r + 1) * k) };
+            const alone = gemm(row, B, { transB });
+            // As a column (transA) it is the same row of op(A).
+            const column = gemm({ rows: k, cols: 1, data: row.data }, B, { transA: true, transB });
+            const want = Array.from(all.data.subarray(r * n, (r + 1) * n));
+            expect(Array.from(alone.data)).toEqual(want);
+            expect(Array.from(column.data)).toEqual(want);
+            if (!transB) {
+              const into = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+              rowProduct(row.data, B.data, k, n, into);
+              expect(Array.from(into)).toEqual(want);
+            }
+          }
+        }
+      }
+    }
+  });
 
   it('handles empty inner and outer dimensions', () => {
     expect(Array.from(gemm(zeros(3, 0), zeros(0, 2)).data)).toEqual([0, 0, 0, 0, 0, 0]);

@@ -60,6 +60,19 @@ export class TypeMismatchError extends PlanError {}
 export class ShapeError extends PlanError {}
 
 /**
+ * An operator or expression that SQL cannot compute exactly as Tessera does (src/sql/,
+ * docs/sql.md): `operator` names it, `reason` says what SQL would compute differently.
+ */
+export class SqlUnsupportedError extends PlanError {
+  constructor(
+    operator: string,
+    readonly reason: string,
+  ) {
+    super(operator, `cannot be compiled to SQL exactly: ${reason}`);
+  }
+}
+
+/**
  * A plan or an expression nested deeper than Tessera allows (MAX_PLAN_DEPTH or
  * MAX_EXPRESSION_DEPTH, src/plan/limits.ts): raised while the plan is built, by the
  * operator or expression that would pass the limit, instead of a stack overflow later.

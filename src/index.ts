@@ -10,6 +10,8 @@
 export { fromArrow, fromColumns, fromDuckDB, readArrowFile, readCsv, readParquet, type SourceOptions, type ColumnInput } from './dsl/sources.js';
 export { toDuckDB } from './dsl/duckdb.js';
 export type { DuckDBConnectionLike, DuckDBWriteOptions } from './io/duckdb.js';
+export type { RelationalEngine } from './physical/sql-engine.js';
+export type { SqlCompileOptions } from './sql/compile.js';
 export { Relation, GroupedRelation, type Row, type JoinResult, type FeatureInput } from './dsl/relation.js';
 
 // Validated inputs: expectations checked in the plan, reports, profiles and drift (docs/validation.md).
@@ -31,7 +33,7 @@ export type { LogisticRegressionOptions, KMeansOptions } from './dsl/learners.js
 export type { LoopReport } from './exec/execute.js';
 
 // Fitted pipelines: fit once, save, load and serve single rows or batches (docs/serving.md).
-export { fit, FittedPipeline, ARTEFACT_FORMAT, FORMAT_VERSION, type FitOptions, type InputRow, type InputCheck, type BatchInput, type FrozenConstant, type Provenance, type Lineage, type SourceFingerprint, type FeatureStats } from './fit/index.js';
+export { fit, FittedPipeline, ARTEFACT_FORMAT, FORMAT_VERSION, type FitOptions, type InputRow, type InputCheck, type BatchInput, type FrozenConstant, type Provenance, type Lineage, type SourceFingerprint, type FeatureStats, type FittedExplainOptions, type FittedExplainJson } from './fit/index.js';
 export type { DenseMatrix } from './kernels/matrix/dense.js';
 
 // Running and explaining.

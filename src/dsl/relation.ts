@@ -19,6 +19,7 @@ import { writeArrowFile } from '../io/write-arrow.js';
 import { type ParquetWriteOptions, writeParquetFile } from '../io/write-parquet.js';
 import type { ExpectationSpec } from '../plan/expectations.js';
 import { type ValidateOptions, type Validated, validateRelation } from './validate.js';
+import { type SqlCompileOptions, compileSql } from '../sql/compile.js';
 
 /**
  * The typed pipeline builder. A `Relation<S>` is an immutable handle on a plan whose
@@ -331,6 +332,15 @@ export class Relation<S extends SchemaSpec> {
   explain(options?: ExplainOptions): string | Promise<string>;
   explain(options: ExplainOptions = {}): string | Promise<string> {
     return explainPlan(this.plan, options);
+  }
+
+  /**
+   * The pipeline as one DuckDB SQL query (docs/sql.md): scans read the table named after
+   * their source unless `table` names another. A SqlUnsupportedError names an operator or
+   * expression SQL cannot compute exactly as Tessera does.
+   */
+  toSQL(options?: SqlCompileOptions): string {
+    return compileSql(this.plan, options);
   }
 
   /** Optimizes and runs the pipeline; returns its result as an Arrow table. */

@@ -1,8 +1,6 @@
 import { type Batch, batchBytes, totalRows } from '../data/batch.js';
-import { disownBuffer, isPooled, recycleBuffer } from '../data/buffer-pool.js';
 import { ExecutionError } from '../errors.js';
 import type { DenseMatrix } from '../kernels/matrix/dense.js';
-import type { LoopGuard } from '../plan/loop-operators.js';
 import type { Node, PlanNode } from '../plan/node.js';
 import type { PhysicalNode, PhysicalPlan } from '../physical/plan.js';
 import { postOrderOf } from '../plan/walk.js';
@@ -11,13 +9,17 @@ import { throwIfAborted } from '../providers/abort.js';
 import { programShapes } from '../providers/program.js';
 import { allProviders, providerByName } from '../providers/registry.js';
 import { runAppendColumns, runMatrixToRelation, runToMatrix, toMatrixBytes } from './operators/bridge.js';
-import { type MatrixValue, firstNonFinite, gemmInPanels, isCsr, isHybrid, matrixBytes, runMatrixOperator, toDense } from './operators/matrix.js';
+import { type MatrixValue, gemmInPanels, isCsr, isHybrid, matrixBytes, runMatrixOperator, toDense } from './operators/matrix.js';
 import { runKeyMap } from './operators/keyed.js';
 import { runAggregate, runDistinct, runFilter, runJoin, runLimit, runProject, runSort, runUnion } from './operators/relational.js';
 import { MemoryLedger, type OperatorRun, defaultMemoryLimit, operatorRun } from './run-context.js';
 import { checkArrayLength } from '../data/limits.js';
 import { type ProgressOptions, ProgressReporter } from './progress.js';
 import { runValidate } from './operators/validate.js';
+import { runSqlQuery } from './operators/duckdb.js';
+import { runPipeline } from './operators/pipeline.js';
+import { BufferHolders } from './buffer-holders.js';
+import { type LoopScope, boundLoopValue, checkLoopState, relativeChange } from './loops.js';
 import type { ValidationSink } from './validation-report.js';
 
 /**
@@ -98,14 +100,6 @@ export interface ExecuteOptions extends PhysicalOptions, ProgressOptions {
   readonly validations?: ValidationSink;
 }
 
-/** Values bound while a loop body runs: the loop's state and inputs. */
-interface LoopScope {
-  readonly loopId: string;
-  readonly state: MatrixValue;
-  readonly inputs: readonly MatrixValue[];
-  readonly outer: LoopScope | null;
-}
-
 /** Plans (physically) and runs an optimized logical plan. */
 export async function execute(plan: PlanNode, options: ExecuteOptions = {}): Promise<ExecutionOutcome> {
   // A run that names a provider or the GPU is planned on what actually loaded, not on what is expected to.
@@ -172,6 +166,8 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
     readonly transferMs?: number;
     readonly compiled?: boolean;
     readonly ran?: string;
+    /** Rows out of the operators a fused physical operator covers (else its own output's rows stand for them). */
+    readonly memberRows?: ReadonlyMap<PlanNode, number>;
   }
 
   async function runNode(node: PhysicalNode, inputs: readonly NodeResult[], scope: LoopScope | null): Promise<Outcome> {
@@ -187,8 +183,17 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
       return { result: matrix(run.outputs[0]), transferMs: run.transferMs, compiled: run.compiled };
     }
     if (node.body) return { result: await runLoop(node, node.logical as Node<'loop'>, inputs, scope) };
+    if (node.sql) {
+      const ctx = operatorRun(node.operator, ledger, signal, () => undefined);
+      return { result: relation(await runSqlQuery(node, inputs.map((r) => batchesOf(r, node)), options.relationalEngine, ctx)) };
+    }
     let ran: string | undefined;
     const ctx = operatorRun(node.operator, ledger, signal, (what) => (ran = what));
+    if (node.operator === 'Pipeline') {
+      const rows = inputs.map((r) => batchesOf(r, node));
+      const outcome = await runPipeline(node.covers, rows[0], rows.slice(1), ctx, node.threads ?? 1);
+      return { result: relation(outcome.batches), ran, memberRows: outcome.rows };
+    }
     const result = await runOperator(node, inputs, scope, ctx, options.validations);
     return { result, ran };
   }
@@ -234,8 +239,9 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
     for (const member of node.covers) {
       const own = member === node.logical;
       const prev = stats.get(member);
+      const rows = outcome.memberRows?.get(member);
       stats.set(member, {
-        ...shape,
+        ...(rows === undefined ? shape : { rows }),
         timeMs: (prev?.timeMs ?? 0) + (own ? timeMs : 0),
         bytes: own ? bytes : 0,
         runs: (prev?.runs ?? 0) + 1,
@@ -246,42 +252,6 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
   const result = await runScope(plan.root, null);
   buffers.release(result);
   return { result, stats, physical: plan, physicalStats, peakBytes: ledger.peak, loops: loopReports };
-}
-
-/**
- * How many live results of a run refer to each pooled buffer (an operator may pass its
- * input through, or wrap it): a buffer goes back to the pool (src/data/buffer-pool.ts)
- * only when the last of them is dropped.
- */
-class BufferHolders {
-  private readonly count = new Map<ArrayBufferLike, number>();
-
-  hold(r: NodeResult): void {
-    for (const b of pooledBuffers(r)) this.count.set(b, (this.count.get(b) ?? 0) + 1);
-  }
-
-  drop(r: NodeResult, recycle: boolean): void {
-    for (const b of pooledBuffers(r)) {
-      const left = this.count.get(b)! - 1;
-      if (left > 0) this.count.set(b, left);
-      else {
-        this.count.delete(b);
-        if (recycle) recycleBuffer(b);
-      }
-    }
-  }
-
-  /** The run's result leaves for the caller: its buffers are never pooled again. */
-  release(r: NodeResult): void {
-    for (const b of pooledBuffers(r)) disownBuffer(b);
-  }
-}
-
-function pooledBuffers(r: NodeResult): ArrayBufferLike[] {
-  if (r.kind !== 'matrix') return [];
-  const m = r.value;
-  const arrays = 'dense' in m ? [m.dense.data, m.sparse.indptr, m.sparse.indices, m.sparse.values] : 'indptr' in m ? [m.indptr, m.indices, m.values] : [m.data];
-  return arrays.map((a) => a.buffer).filter(isPooled);
 }
 
 function resultRows(r: NodeResult): number {
@@ -308,36 +278,6 @@ function relation(batches: readonly Batch[]): RelationResult {
 
 function matrix(value: MatrixValue): MatrixResult {
   return { kind: 'matrix', value };
-}
-
-/** max|next − prev| / max(1, max|prev|): a step's change relative to the state's scale (NaN if either holds NaN). */
-function relativeChange(prev: DenseMatrix, next: DenseMatrix): number {
-  let delta = 0;
-  let scale = 1;
-  for (let k = 0; k < prev.data.length; k++) {
-    const d = Math.abs(next.data[k] - prev.data[k]);
-    if (!(d <= delta)) delta = d; // NaN wins
-    const a = Math.abs(prev.data[k]);
-    if (a > scale) scale = a;
-  }
-  return delta / scale;
-}
-
-/** A guarded loop's state must stay finite (see LoopGuard): an ExecutionError naming the guard's operator otherwise. */
-function checkLoopState(guard: LoopGuard, state: MatrixValue, done: number, iterations: number): void {
-  const dense = toDense(state);
-  const k = firstNonFinite(dense);
-  if (k < 0) return;
-  const when = done === 0 ? 'at the start' : `after iteration ${done} of ${iterations}`;
-  throw new ExecutionError(guard.operator, `${guard.state} are not finite (${dense.data[k]} at flat index ${k}) ${when}; expected ${guard.expected}`);
-}
-
-function boundLoopValue(node: Node<'loopState'> | Node<'loopInput'>, scope: LoopScope | null): MatrixValue {
-  for (let s = scope; s; s = s.outer) {
-    if (s.loopId !== node.args.loopId) continue;
-    return node.kind === 'loopState' ? s.state : s.inputs[node.args.index - 1];
-  }
-  throw new ExecutionError(node.kind, `read outside the body of loop ${node.args.loopId}`);
 }
 
 /** Dense output elements of a matrix operator, known from its inputs' shapes before it runs (null when it depends on data). */

@@ -5,7 +5,8 @@ import { groupRows } from '../kernels/relational/index.js';
 import type { NamedAggregate } from '../plan/relational-operators.js';
 import type { DType } from '../types/dtype.js';
 import type { ColumnResolver } from './expression.js';
-import { type AggregatePlan, CODE_GENERATION, type Grouping, LoopBuilder } from './fused-loop.js';
+import { type AggregatePlan, type Grouping, LoopBuilder, batchBinder } from './fused-loop.js';
+import { CODE_GENERATION } from './loop-code.js';
 
 /**
  * Fused group-by aggregation: count(*), count(x), sum(x), mean(x), min(x) and max(x) of
@@ -53,7 +54,7 @@ export function fusedAggregate(
 ): FusedResult | null {
   const n = batch.length;
   if (n === 0 || !CODE_GENERATION) return null;
-  const gen = new LoopBuilder(batch, resolve);
+  const gen = new LoopBuilder(batchBinder(batch, resolve));
   // Aggregates first: whether the query fits decides before any grouping work.
   const plans: AggregatePlan[] = [];
   for (const { aggregate } of aggregates) {

@@ -1,8 +1,9 @@
-import type { Batch } from '../data/batch.js';
 import { type Column, allocValues, makeColumn, pendingGather } from '../data/column.js';
 import type { ExprNode } from '../plan/expr.js';
 import { type DType, isInteger, isNumeric } from '../types/dtype.js';
-import type { ColumnResolver } from './expression.js';
+import { type BoundColumn, type ColumnBinder, type Compiled, type LaneMerge, compiledFunction, guarded, inputKind, stored } from './loop-code.js';
+
+export { type BoundColumn, type ColumnBinder, type Compiled, type LaneMerge, batchBinder } from './loop-code.js';
 
 /**
  * The generated loop of fused aggregation (see fused-aggregate.ts): compiles the
@@ -30,25 +31,7 @@ export interface AggregatePlan {
   result(lanes: (lane: number) => Float64Array, groupCount: number): Column;
 }
 
-/** A compiled expression: its value (code of a number) and the conditions under which it is not null. */
-interface Compiled {
-  readonly value: string;
-  readonly dtype: DType;
-  readonly valid: readonly string[];
-}
 
-/** Whether this process may compile code from strings (not under --disallow-code-generation-from-strings). */
-export const CODE_GENERATION = (() => {
-  try {
-    return new Function('return true')() === true;
-  } catch {
-    return false;
-  }
-})();
-
-/** Keeps a generated function per loop text; the text names the typed-array kind of every input. */
-const LOOP_CACHE = new Map<string, (ctx: readonly unknown[]) => void>();
-const LOOP_CACHE_LIMIT = 512;
 /** Rows per iteration of the generated loop. */
 const UNROLL = 4;
 
@@ -65,23 +48,25 @@ export class LoopBuilder {
   private readonly rowCode: string[] = [];
   private readonly pure: string[] = [];
   private readonly updates: string[] = [];
-  private readonly indexVars = new Map<Int32Array, string>();
-  private readonly leaves = new Map<Column, Leaf>();
+  private readonly indexVars = new Map<Int32Array, Map<string, string>>();
+  private readonly leaves = new Map<Column, Map<string, Leaf>>();
   private temps = 0;
   private leafVars = 0;
   private lanes = 0;
   /** Lanes whose accumulators start at a value other than 0 (min: NaN, max: -Infinity). */
-  private readonly laneStarts: [lane: number, start: number][] = [];
+  readonly laneStarts: [lane: number, start: number][] = [];
+  /** How each lane's partial values combine, by lane. */
+  readonly laneMerges: LaneMerge[] = [];
+  /** Lanes holding running integer sums (exact only within ±2^53). */
+  readonly integerSumLanes: number[] = [];
   private rowCountLane = -1;
   /** Set to 1 by the loop when an integer value may be beyond ±2^53 (see `checkRange`). */
-  private readonly outOfRange = new Uint8Array(1);
+  /** Shared memory: a pipeline's worker threads (src/exec/pipeline/) raise the same flag. */
+  private readonly outOfRange = new Uint8Array(new SharedArrayBuffer(1));
   private outOfRangeName: string | null = null;
   firstRow: Int32Array | null = null;
 
-  constructor(
-    private readonly batch: Batch,
-    private readonly resolve: ColumnResolver,
-  ) {}
+  constructor(private readonly bind: ColumnBinder) {}
 
   /**
    * A name for an input of the generated loop (arrays and numbers). The comment names
@@ -95,15 +80,56 @@ export class LoopBuilder {
     return name;
   }
 
-  /** The row's position in `indices` (declared once per index vector). */
-  indexVar(indices: Int32Array): string {
-    let name = this.indexVars.get(indices);
+  /**
+   * `indices[row]` (-1 when `mayMiss` and the row is -1), declared once per index
+   * vector and row. `row` is code; `{i}` is the loop's row.
+   */
+  indexVar(indices: Int32Array, row = '{i}', mayMiss = false): string {
+    let byRow = this.indexVars.get(indices);
+    if (byRow === undefined) this.indexVars.set(indices, (byRow = new Map()));
+    let name = byRow.get(row);
     if (name === undefined) {
-      name = `j${this.indexVars.size}{r}`;
-      this.rowCode.push(`const ${name} = ${this.input(indices)}[{i}];`);
-      this.indexVars.set(indices, name);
+      name = `j${this.temps++}{r}`;
+      const read = `${this.input(indices)}[${row}]`;
+      this.rowCode.push(`const ${name} = ${mayMiss ? `${row} < 0 ? -1 : ${read}` : read};`);
+      byRow.set(row, name);
     }
     return name;
+  }
+
+  /**
+   * The row code (leaf reads, index reads) and pure computations added since the last
+   * call, in order, removed from the loop: a pipeline places them where its row
+   * variables are in scope.
+   */
+  takeRowCode(): string[] {
+    const lines = [...this.rowCode, ...this.pure];
+    this.rowCode.length = 0;
+    this.pure.length = 0;
+    return lines;
+  }
+
+  /** The accumulator updates (removed from the loop; a pipeline places them in its innermost block). */
+  takeUpdates(): string[] {
+    const lines = [...this.updates];
+    this.updates.length = 0;
+    return lines;
+  }
+
+  /** Code of a numeric expression's value, or null when it is outside the generated subset. */
+  value(e: ExprNode): Compiled | null {
+    const c = this.compile(e, true);
+    return c !== null && isNumeric(c.dtype) ? c : null;
+  }
+
+  /** The conditions under which `e` is not null (its value is not computed), or null outside the subset. */
+  validity(e: ExprNode): readonly string[] | null {
+    return this.compile(e, false)?.valid ?? null;
+  }
+
+  /** A read of a column reference at its row, any dtype: its validity conditions and the stored number (string: dictionary code; bool: 0/1; date: days). */
+  stored(e: Extract<ExprNode, { kind: 'column' }>): Compiled {
+    return this.column(this.bind(e), true, true)!;
   }
 
   /**
@@ -122,7 +148,8 @@ export class LoopBuilder {
     return `if (!(${value} < 9007199254740992 && ${value} > -9007199254740992)) ${this.outOfRangeName}[0] = 1;`;
   }
 
-  private temp(code: string): string {
+  /** A per-row constant holding `code`'s value (declared with the pure computations). */
+  temp(code: string): string {
     const name = `t${this.temps++}{r}`;
     this.pure.push(`const ${name} = ${code};`);
     return name;
@@ -144,9 +171,10 @@ export class LoopBuilder {
     if (fn !== 'sum' && fn !== 'mean') return null;
     const c = this.compile(arg, true);
     if (c === null || !isNumeric(c.dtype)) return null;
-    const sumLane = this.lanes++;
+    const sumLane = this.lane('add');
     // Non-null values per group: for mean, and for the null sum of a group without any.
-    const countLane = fn === 'mean' || c.valid.length > 0 ? this.lanes++ : -1;
+    const countLane = fn === 'mean' || c.valid.length > 0 ? this.lane('add') : -1;
+    if (fn === 'sum' && isInteger(c.dtype)) this.integerSumLanes.push(sumLane);
     const count = countLane < 0 ? '' : ` acc[o + ${countLane}]++;`;
     // An integer sum is exact while every running sum stays within ±2^53; else the loop flags it.
     const check = fn === 'sum' && isInteger(c.dtype) ? ` ${this.checkRange(`acc[o + ${sumLane}]`)}` : '';
@@ -177,7 +205,7 @@ export class LoopBuilder {
   private extreme(fn: 'min' | 'max', arg: ExprNode): AggregatePlan | null {
     const c = this.compile(arg, true);
     if (c === null || !isNumeric(c.dtype)) return null;
-    const lane = this.lanes++;
+    const lane = this.lane(fn);
     this.laneStarts.push([lane, fn === 'max' ? -Infinity : NaN]);
     // Non-null values per group, for the null result of a group without any.
     const countLane = c.valid.length > 0 ? this.countLane(c.valid) : -1;
@@ -198,17 +226,22 @@ export class LoopBuilder {
   /** A lane counting the rows where `valid` holds; count(*) and counts of never-null arguments share one. */
   private countLane(valid: readonly string[]): number {
     if (valid.length === 0 && this.rowCountLane >= 0) return this.rowCountLane;
-    const lane = this.lanes++;
+    const lane = this.lane('add');
     this.updates.push(guarded(valid, `acc[o + ${lane}]++;`));
     if (valid.length === 0) this.rowCountLane = lane;
     return lane;
+  }
+
+  private lane(merge: LaneMerge): number {
+    this.laneMerges.push(merge);
+    return this.lanes++;
   }
 
   /** Code for an expression, or null when it is outside the fused subset. `needValue`: false for count(x) (validity only). */
   private compile(e: ExprNode, needValue: boolean): Compiled | null {
     switch (e.kind) {
       case 'column':
-        return this.column(this.batch.columns[this.resolve(e.name)], needValue);
+        return this.column(this.bind(e), needValue);
       case 'literal': {
         if (e.value === null || typeof e.value !== 'number' || !isNumeric(e.type.dtype)) return null;
         // The value a constant column of this dtype would store.
@@ -260,27 +293,24 @@ export class LoopBuilder {
     }
   }
 
-  /** A column read at row i: directly, or through the index vector of a lazy gather. */
-  private column(col: Column, needValue: boolean): Compiled | null {
-    if (needValue && !isNumeric(col.dtype)) return null;
-    let leaf = this.leaves.get(col);
+  /** A column read at its row: directly, or through the index vector of a lazy gather. */
+  private column(bound: BoundColumn, needValue: boolean, anyDtype = false): Compiled | null {
+    const { column: col, mayMiss } = bound;
+    if (needValue && !anyDtype && !isNumeric(col.dtype)) return null;
+    const row = bound.row ?? '{i}';
+    let byRow = this.leaves.get(col);
+    if (byRow === undefined) this.leaves.set(col, (byRow = new Map()));
+    let leaf = byRow.get(row);
     if (leaf === undefined) {
       const lazy = pendingGather(col);
-      let read: string;
-      const valid: string[] = [];
-      if (lazy === null) {
-        read = `${this.input(col.values)}[{i}]`;
-        if (col.validity !== null) valid.push(`${this.input(col.validity)}[{i}] === 1`);
-      } else {
-        const { source, indices, hasMissing } = lazy;
-        const j = this.indexVar(indices);
-        const v = this.input(source.values);
-        read = hasMissing ? `(${j} >= 0 ? ${v}[${j}] : 0)` : `${v}[${j}]`;
-        if (hasMissing) valid.push(`${j} >= 0`);
-        if (source.validity !== null) valid.push(`${this.input(source.validity)}[${j}] === 1`);
-      }
-      leaf = { read, value: null, dtype: col.dtype, valid };
-      this.leaves.set(col, leaf);
+      const source = lazy === null ? col : lazy.source;
+      const at = lazy === null ? row : this.indexVar(lazy.indices, row, mayMiss);
+      const missing = lazy === null ? mayMiss : lazy.hasMissing || mayMiss;
+      const v = this.input(source.values);
+      const valid: string[] = missing ? [`${at} >= 0`] : [];
+      if (source.validity !== null) valid.push(`${this.input(source.validity)}[${at}] === 1`);
+      leaf = { read: missing ? `(${at} >= 0 ? ${v}[${at}] : 0)` : `${v}[${at}]`, value: null, dtype: col.dtype, valid };
+      byRow.set(row, leaf);
     }
     if (!needValue) return { value: '0', dtype: leaf.dtype, valid: leaf.valid };
     if (leaf.value === null) {
@@ -327,15 +357,13 @@ export class LoopBuilder {
       '}',
       '}',
     ];
-    const text = lines.join('\n');
-    let fn = LOOP_CACHE.get(text);
-    if (fn === undefined) {
-      if (LOOP_CACHE.size >= LOOP_CACHE_LIMIT) LOOP_CACHE.clear();
-      fn = new Function('ctx', text) as (ctx: readonly unknown[]) => void;
-      LOOP_CACHE.set(text, fn);
-    }
-    fn(this.ctx);
+    compiledFunction<(ctx: readonly unknown[]) => void>(['ctx'], lines.join('\n'))(this.ctx);
     return acc;
+  }
+
+  /** The loop's inputs and their declarations, for a pipeline that assembles its own loop. */
+  get inputs(): { readonly ctx: readonly unknown[]; readonly prelude: readonly string[] } {
+    return { ctx: this.ctx, prelude: this.prelude };
   }
 
   get width(): number {
@@ -343,60 +371,11 @@ export class LoopBuilder {
   }
 }
 
-/** The built-in typed arrays, with their names written here (a constructor's `name` property can be redefined). */
-const TYPED_ARRAY_KINDS: readonly (readonly [Function, string])[] = [
-  [Float64Array, 'Float64Array'],
-  [Float32Array, 'Float32Array'],
-  [Int32Array, 'Int32Array'],
-  [Uint32Array, 'Uint32Array'],
-  [Int16Array, 'Int16Array'],
-  [Uint16Array, 'Uint16Array'],
-  [Int8Array, 'Int8Array'],
-  [Uint8Array, 'Uint8Array'],
-  [Uint8ClampedArray, 'Uint8ClampedArray'],
-  [BigInt64Array, 'BigInt64Array'],
-  [BigUint64Array, 'BigUint64Array'],
-];
-
-/**
- * The kind of a loop input as it appears in the generated text (and so in the loop
- * cache's key: one compiled loop per combination of input kinds keeps each monomorphic).
- * Only strings from this file: a typed array is named by the built-in it is (a subclass
- * as "<built-in> subclass"), anything else by `typeof`.
- */
-export function inputKind(x: unknown): string {
-  if (ArrayBuffer.isView(x)) {
-    const proto = Object.getPrototypeOf(x) as object | null;
-    for (const [ctor, name] of TYPED_ARRAY_KINDS) {
-      if (proto === ctor.prototype) return name;
-      if (x instanceof ctor) return `${name} subclass`;
-    }
-    return 'other view';
-  }
-  return typeof x;
-}
-
 interface Leaf {
-  /** Code reading row i. */
+  /** Code reading the column at its row. */
   readonly read: string;
   /** The per-row variable holding it, once a value is needed. */
   value: string | null;
   readonly dtype: DType;
   readonly valid: readonly string[];
-}
-
-/** Code converting a computed number to what a column of `dtype` would store. */
-function stored(dtype: DType, code: string): string {
-  switch (dtype) {
-    case 'int32':
-      return `(${code}) | 0`;
-    case 'float32':
-      return `Math.fround(${code})`;
-    default:
-      return code;
-  }
-}
-
-function guarded(conditions: readonly string[], statement: string): string {
-  return conditions.length === 0 ? statement : `if (${conditions.join(' && ')}) { ${statement} }`;
 }

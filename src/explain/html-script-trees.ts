@@ -233,6 +233,7 @@ export const PAGE_SCRIPT_TREES = String.raw`  'use strict';
     if (n.covers.length > 1) lines.push(h('div', 'detail', 'covers: ' + n.covers.join(', ')));
     if (n.algorithm) lines.push(h('div', 'detail', 'how: ' + n.algorithm));
     if (n.reason) lines.push(h('div', 'detail', 'why: ' + n.reason));
+    if (n.sql) lines.push(h('div', 'detail mono', n.engine + ' sql: ' + n.sql));
     if (n.actual) {
       var a = n.actual;
       var ran = [a.ran ? 'ran: ' + a.ran : '', a.compiles > 0 ? 'compiled ' + a.compiles + '\u00d7' : '', a.runs > 1 ? 'runs \u00d7' + a.runs : '', 'output ' + fig('bytes', a.bytes)];

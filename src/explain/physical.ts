@@ -18,9 +18,14 @@ export function physicalLabel(node: PhysicalNode): string {
   return args ? `${node.operator} ${args}` : node.operator;
 }
 
+/** Who runs the operator: its provider, or the SQL engine of a DuckDBQuery (src/physical/sql-engine.ts). */
+export function engineOf(node: PhysicalNode): string {
+  return node.sql ? node.sql.engine : node.provider;
+}
+
 /** `onnxruntime · cpu · dense float64`. */
 export function placementText(node: PhysicalNode): string {
-  return `${node.provider} · ${node.device} · ${node.layout}${node.dtype ? ` ${node.dtype}` : ''}`;
+  return `${engineOf(node)} · ${node.device} · ${node.layout}${node.dtype ? ` ${node.dtype}` : ''}`;
 }
 
 function childrenOf(node: PhysicalNode): { node: PhysicalNode; role: string }[] {
@@ -54,6 +59,7 @@ export function physicalText(plan: PhysicalPlan, stats?: ReadonlyMap<PhysicalNod
     const bar = `${childPrefix}${children.length > 0 ? '│ ' : '  '}    `;
     if (node.algorithm) rows.push({ cells: null, text: `${bar}how: ${node.algorithm}` });
     if (node.reason) rows.push({ cells: null, text: `${bar}why: ${node.reason}` });
+    if (node.sql) rows.push({ cells: null, text: `${bar}sql: ${node.sql.sql}` });
     if (s) {
       const extra = [s.ran ? `ran: ${s.ran}` : '', s.compiles > 0 ? `compiled ${s.compiles}×` : '', s.runs > 1 ? `runs ×${s.runs}` : '', `output ${formatBytes(s.bytes)}`].filter(Boolean);
       rows.push({ cells: null, text: `${bar}${extra.join(' · ')}` });
@@ -65,7 +71,7 @@ export function physicalText(plan: PhysicalPlan, stats?: ReadonlyMap<PhysicalNod
   }
   const widths = header.map((h, c) => rows.reduce((w, r) => Math.max(w, r.cells?.[c]?.length ?? 0), h.length));
   const line = (cells: readonly string[] | null, text: string) => `  ${widths.map((w, c) => (cells?.[c] ?? '').padStart(w)).join('  ')}  ${text}`.trimEnd();
-  const providers = [...new Set(physicalPostOrder(plan.root).map((n) => `${n.provider}/${n.device}`))].join(', ');
+  const providers = [...new Set(physicalPostOrder(plan.root).map((n) => `${engineOf(n)}/${n.device}`))].join(', ');
   const lines = [`Physical plan (est. ${formatMs(plan.estimatedMs)}; on ${providers})`, line(header, 'operator'), ...rows.map((r) => line(r.cells, r.text))];
   const request = plan.request.provider !== 'auto' || plan.request.device !== 'auto' ? [`  requested: provider ${plan.request.provider}, device ${plan.request.device}`] : [];
   return [...lines, ...request, ...plan.notices.map((n) => `  note: ${n}`)].join('\n');
@@ -77,12 +83,16 @@ export interface PhysicalJsonNode {
   readonly label: string;
   /** The logical operators computed here (kinds), in execution order. */
   readonly covers: readonly string[];
+  /** Who runs it: a provider (js, onnxruntime, tfjs), or the SQL engine (duckdb) of a DuckDBQuery. */
   readonly provider: string;
   readonly device: string;
   readonly layout: string;
   readonly dtype?: string;
   readonly algorithm: string;
   readonly reason: string;
+  /** A DuckDBQuery's engine and the SQL it runs. */
+  readonly engine?: string;
+  readonly sql?: string;
   readonly estimatedMs: number;
   readonly estimatedBytes: number;
   readonly inputs: readonly PhysicalJsonNode[];
@@ -109,12 +119,13 @@ export function physicalJson(plan: PhysicalPlan, stats?: ReadonlyMap<PhysicalNod
       operator: n.operator,
       label: physicalLabel(n),
       covers: n.covers.map((c) => c.kind),
-      provider: n.provider,
+      provider: engineOf(n),
       device: n.device,
       layout: n.layout,
       ...(n.dtype ? { dtype: n.dtype } : {}),
       algorithm: n.algorithm,
       reason: n.reason,
+      ...(n.sql ? { engine: n.sql.engine, sql: n.sql.sql } : {}),
       estimatedMs: n.estimatedMs,
       estimatedBytes: n.estimatedBytes,
       inputs,

@@ -150,6 +150,8 @@ export interface DuckDBWriteOptions {
   readonly mode?: 'create' | 'replace' | 'append';
   /** The schema the table is in (default: the connection's current schema). */
   readonly schema?: string;
+  /** A temporary table (seen by this connection only, dropped when it closes); not with `schema`. */
+  readonly temporary?: boolean;
 }
 
 /** Writes batches into the DuckDB table `table` through an appender; returns the rows written. */
@@ -158,7 +160,7 @@ export async function writeDuckDBTable(connection: DuckDBConnectionLike, table: 
   const qualified = options.schema === undefined ? quoteIdentifier(table) : `${quoteIdentifier(options.schema)}.${quoteIdentifier(table)}`;
   const columns = schema.fields.map((f) => `${quoteIdentifier(f.name)} ${DUCKDB_TYPE[f.dtype]}${f.nullable ? '' : ' NOT NULL'}`).join(', ');
   try {
-    if (mode !== 'append') await connection.run(`CREATE ${mode === 'replace' ? 'OR REPLACE ' : ''}TABLE ${qualified} (${columns})`);
+    if (mode !== 'append') await connection.run(`CREATE ${mode === 'replace' ? 'OR REPLACE ' : ''}${options.temporary ? 'TEMPORARY ' : ''}TABLE ${qualified} (${columns})`);
   } catch (e) {
     throw new SourceError(`duckdb table ${table}`, `cannot create the table (${(e as Error).message})`);
   }

@@ -50,9 +50,13 @@ function joinOperator(node: Extract<PlanNode, { kind: 'join' }>): JsOperator {
 
 const FUSABLE_AGGREGATES = new Set(['count', 'sum', 'mean', 'min', 'max']);
 
+/** Whether an aggregate's functions all run in a generated loop (the fused aggregate, pipelines). */
+export function isFusableAggregate(node: Extract<PlanNode, { kind: 'aggregate' }>): boolean {
+  return node.args.aggregates.every((a) => FUSABLE_AGGREGATES.has(a.aggregate.fn));
+}
+
 function aggregateOperator(node: Extract<PlanNode, { kind: 'aggregate' }>): JsOperator {
-  const fusable = node.args.aggregates.every((a) => FUSABLE_AGGREGATES.has(a.aggregate.fn));
-  if (fusable) {
+  if (isFusableAggregate(node)) {
     return { operator: 'FusedAggregate', algorithm: 'one generated loop over the rows, column at a time when an argument does not compile', layout: 'columns', reason: 'count, sum, mean, min and max only' };
   }
   return { operator: 'HashAggregate', algorithm: 'hash the keys to group ids, one kernel per aggregate', layout: 'columns', reason: 'count distinct or a deviation (stddev, variance): no generated loop' };

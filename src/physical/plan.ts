@@ -3,6 +3,7 @@ import type { PlanNode } from '../plan/node.js';
 import { postOrderOf } from '../plan/walk.js';
 import type { DenseProgram } from '../providers/program.js';
 import type { Device, ProviderName } from '../providers/provider.js';
+import type { SqlQuery } from './sql-engine.js';
 
 /**
  * The physical plan: how the optimized logical plan runs. Every operator (or fused
@@ -37,6 +38,10 @@ export interface PhysicalNode {
   readonly program?: DenseProgram;
   /** Loops: the body's physical plan, run once per iteration. */
   readonly body?: PhysicalNode;
+  /** Relational subplans run by a SQL engine (./sql-engine.ts): the query; inputs are copied into its input tables. */
+  readonly sql?: SqlQuery;
+  /** Pipelines: the threads that run its morsels (this one included). */
+  readonly threads?: number;
   /** Estimated milliseconds of this operator alone on its provider (per iteration inside a loop body). */
   readonly estimatedMs: number;
   /** Estimated bytes of its output. */

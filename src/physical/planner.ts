@@ -7,6 +7,8 @@ import { jsOperator } from './operators.js';
 import type { Layout, PhysicalNode, PhysicalPlan } from './plan.js';
 import { JS_VALUES_PER_MS, type PlacementRequest, eligibleProviders, operatorMs } from './placement.js';
 import { type Region, probeStep, regionProgram } from './regions.js';
+import { type PipelineShape, pipelineAlgorithm, pipelineShape, workerThreads } from './pipelines.js';
+import { type RelationalEngine, planSqlRegions, sqlPhysicalNode } from './sql-engine.js';
 
 /**
  * The physical planner. It walks the optimized logical plan once, inputs first, and
@@ -28,6 +30,18 @@ export interface PhysicalOptions {
   readonly providers?: readonly MatrixProvider[];
   /** false: a toMatrix over a join gathers the joined columns first (no JoinToMatrix); for comparisons. */
   readonly joinBlocks?: boolean;
+  /**
+   * Threads that run relational pipelines over morsels of their source, this one
+   * included (1: this thread alone). Default: the machine's cores, at most 4. Results
+   * are bit-identical whatever the number (docs/pipelines.md).
+   */
+  readonly workers?: number;
+  /**
+   * Runs the relational subplans that compile to SQL exactly on this engine instead
+   * (`{ duckdb: connection }`, a @duckdb/node-api connection); Tessera runs the rest
+   * (docs/sql.md).
+   */
+  readonly relationalEngine?: RelationalEngine;
 }
 
 interface Placed {
@@ -45,12 +59,14 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
   const estimates = estimatePlan(plan).nodes;
   const js = byName.get('js')!;
   const operatorOptions = { joinBlocks: options.joinBlocks };
+  const threads = workerThreads(options.workers);
   let nextId = 0;
   let totalMs = 0;
 
   /** Plans one scope (the whole plan, or a loop body run `weight` times per run of the plan). */
   function planScope(root: PlanNode, weight: number): PhysicalNode {
     const readers = countReaders(root);
+    const sqlRegions = options.relationalEngine ? planSqlRegions(root, readers) : undefined;
     const placed = new Map<PlanNode, Placed>();
     const layouts = new Map<PlanNode, Layout>();
     const regionOf = new Map<PlanNode, Region>();
@@ -121,7 +137,12 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
       const p = placed.get(node)!;
       const region = regionOf.get(node);
       let phys: PhysicalNode;
-      if (region) {
+      let pipeline: PipelineShape | null;
+      const sqlRegion = sqlRegions?.regionAt(node);
+      if (sqlRegion) {
+        const inputs = yield* buildAll(sqlRegion.inputs);
+        phys = sqlPhysicalNode(++nextId, sqlRegion, inputs, est);
+      } else if (region) {
         const inputs = yield* buildAll(region.inputs);
         const members = region.members;
         const provider = byName.get(p.provider)!;
@@ -142,9 +163,28 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
           estimatedMs: ms,
           estimatedBytes: est(node).bytes,
         };
+      } else if ((pipeline = node.kind === 'aggregate' ? pipelineShape(node, readers) : null) !== null) {
+        const inputs = yield* buildAll([pipeline.source, ...pipeline.builds]);
+        phys = {
+          id: ++nextId,
+          operator: 'Pipeline',
+          logical: node,
+          covers: pipeline.covers,
+          provider: 'js',
+          device: 'cpu',
+          layout: 'columns',
+          algorithm: pipelineAlgorithm(pipeline, threads),
+          reason: 'filters and join probes fused into the aggregate: no intermediate of the source\'s length',
+          inputs,
+          estimatedMs: pipeline.covers.reduce((s, n) => s + est(n).cost, 0) / JS_VALUES_PER_MS / threads,
+          estimatedBytes: est(node).bytes,
+          threads,
+        };
       } else {
         const inputs = yield* buildAll(node.inputs);
-        const op = jsOperator(node, node.inputs.map((c) => layouts.get(c) ?? 'dense'), operatorOptions);
+        // A join DuckDB computed comes back as a table, without the join index JoinToMatrix reads.
+        const joinInDuckDB = node.inputs.some((c) => sqlRegions?.regionAt(c) !== undefined);
+        const op = jsOperator(node, node.inputs.map((c) => layouts.get(c) ?? 'dense'), joinInDuckDB ? { ...operatorOptions, joinBlocks: false } : operatorOptions);
         const body = node.kind === 'loop' ? planScope(node.args.body, weight * node.args.iterations) : undefined;
         phys = {
           id: ++nextId,
@@ -156,7 +196,7 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
           layout: op.layout,
           dtype: isMatrix(node) ? node.output.dtype : undefined,
           algorithm: op.algorithm,
-          reason: [p.reason, op.reason].filter(Boolean).join('; '),
+          reason: [p.reason, op.reason, sqlRegions?.refusal(node)].filter(Boolean).join('; '),
           inputs,
           body,
           estimatedMs: node.output.kind === 'relation' ? est(node).cost / JS_VALUES_PER_MS : p.ms,

@@ -6,7 +6,7 @@
  * fixed list, so such a name changes neither what runs nor what the query returns.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { inputKind } from '../../src/exec/fused-loop.js';
+import { inputKind } from '../../src/exec/loop-code.js';
 import { count, fromColumns } from '../../src/index.js';
 
 const MARK = '__tesseraInjected';

@@ -31,16 +31,21 @@ const stores = fromColumns({ store: Int32Array.from([0, 1, 2, 3, 4]), city: ['a'
 describe('physical planning', () => {
   it('gives every operator a provider, device, layout, algorithm and reason', () => {
     const q = sales.join(stores, 'store').groupBy('city').agg((r) => ({ n: count(), total: r.units.sum() }));
-    const plan = planPhysical(q.plan);
+    const plan = planPhysical(q.plan, { workers: 2 });
     const all = nodes(plan.root);
-    expect(all.map((n) => n.operator)).toEqual(['Scan', 'Scan', 'KeyIndexedJoin', 'FusedAggregate']);
-    for (const n of all) {
+    // The join's probe runs inside the aggregate's pipeline; its build side (stores) is the pipeline's second input.
+    expect(all.map((n) => n.operator)).toEqual(['Scan', 'Scan', 'Pipeline']);
+    expect(plan.root.covers.map((n) => n.kind)).toEqual(['join', 'aggregate']);
+    expect(plan.root.threads).toBe(2);
+    const joinOnly = nodes(planPhysical(sales.join(stores, 'store').orderBy('units').plan).root);
+    expect(joinOnly.map((n) => n.operator)).toEqual(['Scan', 'Scan', 'KeyIndexedJoin', 'Sort']);
+    for (const n of [...all, ...joinOnly]) {
       expect(n.provider).toBe('js');
       expect(n.device).toBe('cpu');
       expect(n.layout).toBe('columns');
       expect(typeof n.reason).toBe('string');
     }
-    expect(all.map((n) => n.id)).toEqual([1, 2, 3, 4]);
+    expect(all.map((n) => n.id)).toEqual([1, 2, 3]);
   });
 
   it('chooses the toMatrix layout from the encoders and the product kernel from the layout', () => {
@@ -157,20 +162,25 @@ describe('explain shows the physical plan', () => {
     const text = await explain(q.plan, { analyze: true });
     const section = text.slice(text.indexOf('Physical plan'));
     expect(section).toMatch(/^Physical plan \(est\. [<\d.]+ m?s; on js\/cpu\)\n\s+est\. time\s+time\s+transfer\s+%\s+actual\s+operator\n/);
-    expect(section).toMatch(/#3 KeyIndexedJoin inner on store\s+\[js · cpu · columns\]/);
-    expect(section).toMatch(/ran: key-indexed: right rows looked up by key value/);
-    expect(section).toMatch(/ran: fused: one generated loop/);
+    expect(section).toMatch(/#3 Pipeline \(3 operators\)\s+\[js · cpu · columns\]/);
+    expect(section).toMatch(/how: probe store → aggregate: one generated loop over morsels of the source/);
+    expect(section).toMatch(/ran: one generated loop: 1 morsel on 1 thread, 3 group slots/);
     expect(text).toMatch(/peak intermediates [\d.]+ k?B/);
+    const joined = sales.join(stores, 'store').orderBy('units');
+    const joinText = await explain(joined.plan, { analyze: true });
+    expect(joinText).toMatch(/#3 KeyIndexedJoin inner on store\s+\[js · cpu · columns\]/);
+    expect(joinText).toMatch(/ran: key-indexed: right rows looked up by key value/);
 
     const json = JSON.parse(await explain(q.plan, { analyze: true, format: 'json' })) as ExplainJson;
-    expect(json.physical.root.operator).toBe('FusedAggregate');
-    const join = JSON.stringify(json.physical.root).match(/"operator":"KeyIndexedJoin"[^{}]*"reason"/);
-    expect(join?.[0]).toMatch(/"provider":"js","device":"cpu","layout":"columns"/);
+    expect(json.physical.root.operator).toBe('Pipeline');
+    expect(json.physical.root.covers).toEqual(['join', 'project', 'aggregate']);
+    expect(json.physical.root).toMatchObject({ provider: 'js', device: 'cpu', layout: 'columns' });
     expect(json.physical.root.actual).toMatchObject({ rows: 3, runs: 1, transferMs: 0, compiles: 0 });
     expect(json.analyze!.peakBytes).toBeGreaterThan(0);
 
-    const dot = await explain(q.plan, { format: 'dot' });
+    const dot = await explain(joined.plan, { format: 'dot' });
     expect(dot).toContain('#3 KeyIndexedJoin · js · cpu · columns');
+    expect(await explain(q.plan, { format: 'dot' })).toContain('#3 Pipeline · js · cpu · columns');
   });
 
   it.runIf(ort)('reports a provider region, its compile and its transfer time', async () => {

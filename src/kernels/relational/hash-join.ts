@@ -95,11 +95,7 @@ export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Col
     const direct = directJoin(lk[0], rk[0], nl, nr, how);
     if (direct !== null) return direct;
   }
-  const next = new Int32Array(nr).fill(-1);
-  let match: Int32Array;
-  if (lk.length > 1) match = probeComposite(lk, rk, nl, nr, next);
-  else if (integer) match = probeInteger(lk[0], rk[0], nl, nr, next);
-  else match = probeNumber(lk[0], rk[0], nl, nr, next);
+  const { match, next } = probeChains(lk, rk, nl, nr, integer);
   if (how === 'semi' || how === 'anti') {
     const left = filterRows(match, how === 'semi');
     return { length: left.length, left: left.length === nl ? null : left, right: null, rightByKey: null, rightHasMissing: false, leftHasMissing: false };
@@ -107,6 +103,16 @@ export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Col
   const keepLeft = how === 'left' || how === 'full';
   const pairs = hasChains(next) ? expandChains(match, next, keepLeft, options) : pairUnique(match, keepLeft);
   return how === 'right' || how === 'full' ? withUnmatchedRight(pairs, nr, options) : pairs;
+}
+
+/** Build chains and probe matches of the general join (`match`, and `next` over the right rows). */
+export function probeChains(lk: readonly KeyColumn[], rk: readonly KeyColumn[], nl: number, nr: number, integer: boolean): { match: Int32Array; next: Int32Array } {
+  const next = new Int32Array(nr).fill(-1);
+  let match: Int32Array;
+  if (lk.length > 1) match = probeComposite(lk, rk, nl, nr, next);
+  else if (integer) match = probeInteger(lk[0], rk[0], nl, nr, next);
+  else match = probeNumber(lk[0], rk[0], nl, nr, next);
+  return { match, next };
 }
 
 /** `pairs` followed by one row (left -1) for each right row that no output row holds. */
@@ -193,7 +199,7 @@ function identityIndices(n: number): Int32Array {
 }
 
 /** Whether some right key occurs more than once. */
-function hasChains(next: Int32Array): boolean {
+export function hasChains(next: Int32Array): boolean {
   for (let j = 0; j < next.length; j++) if (next[j] >= 0) return true;
   return false;
 }

@@ -1,4 +1,5 @@
 export { type JoinIndices, type JoinMatches, hashJoin, joinIndices } from './hash-join.js';
+export { type JoinHeads, joinHeads } from './join-heads.js';
 export {
   type GroupedRows,
   countByGroup,

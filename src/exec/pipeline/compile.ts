@@ -1,0 +1,237 @@
+import type { Batch } from '../../data/batch.js';
+import { type Column, gatherColumn } from '../../data/column.js';
+import { ExecutionError } from '../../errors.js';
+import { type JoinHeads, joinHeads } from '../../kernels/relational/index.js';
+import { type ExprNode, columnRef, mapChildren } from '../../plan/expr.js';
+import { type Node, relationSchema } from '../../plan/node.js';
+import { joinOutputFields } from '../../plan/relational-operators.js';
+import { fieldIndex } from '../../types/schema.js';
+import { type AggregatePlan, type BoundColumn, type LaneMerge, LoopBuilder } from '../fused-loop.js';
+import { pipelineGrouping } from './grouping.js';
+import { compilePredicate } from './predicate.js';
+
+/**
+ * Compiles a pipeline — filters, projections and the probes of joins over a source's
+ * rows, ending in an aggregate — into the text of ONE loop over a range of source rows
+ * (a morsel), with no intermediate of the source's length:
+ * - a filter is `if (!(predicate is TRUE)) continue;`;
+ * - a projection only renames and substitutes: its expressions are inlined where read;
+ * - a join probes by precomputed chain heads (`joinHeads`: the first build row of each
+ *   probe row's key) and binds a row variable `r<k>` for the build side, whose columns
+ *   are read at it: inner and semi joins skip rows without a match, anti joins rows
+ *   with one, left joins read nulls; a build side with repeated keys opens a loop over
+ *   the key's chain, so output rows come in the order the join operator gives them;
+ * - the aggregate adds each row into its group's accumulators (fused-loop.ts), the
+ *   group slot combined from small key domains (grouping.ts), and records the first
+ *   row of each group (source row, then output row within it) to order groups by first
+ *   appearance, as the operator-at-a-time path does.
+ * The loop's signature is (ctx, start, end, acc, first, firstSub, keyRows, steps):
+ * inputs, the morsel's rows and its own partial accumulators (morsels.ts merges them),
+ * `steps` counting the rows out of each step for explain analyze.
+ */
+
+export type PipelineStep = Node<'filter'> | Node<'project'> | Node<'join'>;
+
+export interface PipelineBatches {
+  /** The rows the pipeline runs over (its source, concatenated). */
+  readonly source: Batch;
+  /** The build side of each join step, in step order. */
+  readonly builds: readonly Batch[];
+}
+
+export interface CompiledPipeline {
+  readonly params: readonly string[];
+  readonly text: string;
+  readonly ctx: readonly unknown[];
+  readonly rows: number;
+  readonly slots: number;
+  /** Accumulator lanes per slot. */
+  readonly width: number;
+  readonly keys: number;
+  /** Steps before the aggregate. */
+  readonly stepCount: number;
+  readonly laneStarts: readonly (readonly [number, number])[];
+  readonly laneMerges: readonly LaneMerge[];
+  readonly integerSumLanes: readonly number[];
+  /** Whether an integer value reached ±2^53 while the loop ran (the result may be inexact). */
+  overflowed(): boolean;
+  /** The aggregate's output columns from merged accumulators, groups in `order`. */
+  finish(merged: MergedGroups, order: Int32Array): Column[];
+}
+
+/** The merged partial results of all morsels. */
+export interface MergedGroups {
+  readonly acc: Float64Array;
+  readonly first: Float64Array;
+  readonly firstSub: Float64Array;
+  readonly keyRows: Int32Array;
+  /** Rows out of each step (by its index in the steps; projections count nothing). */
+  readonly steps: Float64Array;
+}
+
+export const PIPELINE_PARAMS = ['ctx', 'start', 'end', 'acc', 'first', 'firstSub', 'keyRows', 'steps'] as const;
+
+type ColumnNode = Extract<ExprNode, { kind: 'column' }>;
+
+/** The pipeline's loop for these batches, or the reason it cannot run as one loop. */
+export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggregate'>, batches: PipelineBatches): CompiledPipeline | string {
+  const bindings = new Map<ExprNode, BoundColumn>();
+  const stepIndex = (step: PipelineStep) => steps.indexOf(step);
+  const bind = (e: ColumnNode): BoundColumn => {
+    const bound = bindings.get(e);
+    if (bound === undefined) throw new ExecutionError('pipeline', `column '${e.name}' is not bound to a table`);
+    return bound;
+  };
+  const gen = new LoopBuilder(bind);
+  /** Each visible column name → an expression over bound column references. */
+  const tableColumns = (batch: Batch, node: Node<'join'>['inputs'][number], row: string | null, mayMiss: boolean) => {
+    const env = new Map<string, ExprNode>();
+    relationSchema(node, 'pipeline').fields.forEach((f, k) => {
+      const ref = columnRef(f.name, { dtype: f.dtype, nullable: f.nullable || mayMiss });
+      bindings.set(ref, { column: batch.columns[k], row, mayMiss });
+      env.set(f.name, ref);
+    });
+    return env;
+  };
+  const lowest = steps.length > 0 ? steps[0] : sink;
+  let env = tableColumns(batches.source, lowest.inputs[0], null, false);
+  const body: string[] = [];
+  let blocks = 0;
+  let joins = 0;
+  const flush = () => body.push(...gen.takeRowCode());
+
+  for (const step of steps) {
+    if (step.kind === 'project') {
+      const outer = env;
+      env = new Map(step.args.columns.map((c) => [c.name, substitute(c.expr, outer)]));
+      continue;
+    }
+    if (step.kind === 'filter') {
+      const truth = compilePredicate(substitute(step.args.predicate, env), gen, bind);
+      if (truth === null) return `filter ${step.args.predicate.kind === 'call' ? step.args.predicate.fn : 'predicate'} outside the generated subset`;
+      flush();
+      body.push(`if (!(${truth.t})) continue;`, `s${stepIndex(step)}++;`);
+      continue;
+    }
+    // A join: probe by the chain heads of the key's table rows.
+    const { how, leftKeys, rightKeys } = step.args;
+    const build = batches.builds[joins++];
+    const keyRefs = leftKeys.map((k) => env.get(k));
+    if (!keyRefs.every((r): r is ColumnNode => r !== undefined && r.kind === 'column' && bindings.has(r))) return 'a join key is computed';
+    const keyBound = keyRefs.map((r) => bindings.get(r)!);
+    const table = keyBound[0];
+    if (!keyBound.every((b) => b.row === table.row && b.mayMiss === table.mayMiss)) return 'join keys come from different tables';
+    const rightSchema = relationSchema(step.inputs[1], 'pipeline');
+    const rightKeyColumns = rightKeys.map((k) => build.columns[fieldIndex(rightSchema, k, 'join')]);
+    const heads = joinHeads(
+      keyBound.map((b) => b.column),
+      rightKeyColumns,
+    );
+    const head = headCode(heads, keyRefs, table, gen);
+    const r = `r${joins}`;
+    flush();
+    if (how === 'semi' || how === 'anti') {
+      body.push(`if (${head} ${how === 'semi' ? '<' : '>='} 0) continue;`, `s${stepIndex(step)}++;`);
+      continue;
+    }
+    if (how !== 'inner' && how !== 'left') return `${how} join`;
+    const next = heads.next === null ? null : gen.input(heads.next);
+    if (next === null) body.push(`const ${r} = ${head};`, ...(how === 'inner' ? [`if (${r} < 0) continue;`] : []));
+    else if (how === 'inner') body.push(`for (let ${r} = ${head}; ${r} >= 0; ${r} = ${next}[${r}]) {`);
+    else body.push(`for (let ${r} = ${head}, go${joins} = 1; go${joins} === 1; go${joins} = ${r} >= 0 && (${r} = ${next}[${r}]) >= 0 ? 1 : 0) {`);
+    if (next !== null) blocks++;
+    body.push(`s${stepIndex(step)}++;`);
+    const right = tableColumns(build, step.inputs[1], r, how === 'left');
+    const leftSchema = relationSchema(step.inputs[0], 'pipeline');
+    const outer = env;
+    env = new Map();
+    // Left columns (merged USING keys among them) keep their expressions; the rest are the build side's.
+    for (const f of joinOutputFields(leftSchema, rightSchema, step.args)) env.set(f.name, outer.get(f.name) ?? right.get(f.name)!);
+  }
+
+  // The sink: group slot, first-row bookkeeping, accumulators.
+  const { groupBy, aggregates } = sink.args;
+  const plans: AggregatePlan[] = [];
+  for (const { aggregate } of aggregates) {
+    const plan = gen.aggregate(aggregate.fn, aggregate.arg === null ? null : substitute(aggregate.arg, env));
+    if (plan === null) return `${aggregate.fn} argument outside the generated subset`;
+    plans.push(plan);
+  }
+  const keyRefs = groupBy.map((g) => env.get(g));
+  if (!keyRefs.every((r): r is ColumnNode => r !== undefined && r.kind === 'column' && bindings.has(r))) return 'a group key is computed';
+  const rows = batches.source.length;
+  const grouping = pipelineGrouping(keyRefs.map((r) => bindings.get(r)!), rows, gen);
+  if (grouping === null) return 'group keys of too large a domain';
+  flush();
+  const width = gen.width;
+  const keys = grouping.keyRows.length;
+  const record = grouping.keyRows.map((row, k) => `keyRows[g * ${keys} + ${k}] = ${row};`);
+  body.push(
+    `const g = ${grouping.slot};`,
+    `const o = g * ${width};`,
+    `if (first[g] < 0) { first[g] = i; firstSub[g] = sub; ${record.join(' ')} }`,
+    'sub++;',
+    ...gen.takeUpdates(),
+  );
+  const { ctx, prelude } = gen.inputs;
+  // Step counters live in locals while the loop runs.
+  const counted = steps.flatMap((step, k) => (step.kind === 'project' ? [] : [k]));
+  const lines = [
+    '"use strict";',
+    ...prelude,
+    ...counted.map((k) => `let s${k} = 0;`),
+    'for (let i = start; i < end; i++) {',
+    'let sub = 0;',
+    ...body,
+    ...Array<string>(blocks).fill('}'),
+    '}',
+    ...counted.map((k) => `steps[${k}] += s${k};`),
+  ];
+  const text = lines.map((l) => l.split('{r}').join('').split('{i}').join('i')).join('\n');
+  return {
+    params: PIPELINE_PARAMS,
+    text,
+    ctx,
+    rows,
+    slots: grouping.slots,
+    width,
+    keys,
+    stepCount: steps.length,
+    laneStarts: gen.laneStarts,
+    laneMerges: gen.laneMerges,
+    integerSumLanes: gen.integerSumLanes,
+    overflowed: () => gen.overflowed,
+    finish: (merged, order) => {
+      const groupCount = order.length;
+      const columns = grouping.keyData.map((data, k) => gatherColumn(data, Int32Array.from(order, (s) => merged.keyRows[s * keys + k])));
+      const lanes = (lane: number) => Float64Array.from(order, (s) => merged.acc[s * width + lane]);
+      for (const p of plans) columns.push(p.result(lanes, groupCount));
+      return columns;
+    },
+  };
+}
+
+/** Code of the first build row with the probe row's key (-1: none), by the kind of heads the build made. */
+function headCode(heads: JoinHeads, keys: readonly ColumnNode[], table: BoundColumn, gen: LoopBuilder): string {
+  if (heads.by === 'row') {
+    const at = table.row ?? 'i';
+    const read = `${gen.input(heads.match)}[${at}]`;
+    return table.mayMiss ? `(${at} < 0 ? -1 : ${read})` : read;
+  }
+  // One key, read at its row: its value (or dictionary code) indexes the heads.
+  const key = gen.stored(keys[0]);
+  const first = gen.input(heads.first);
+  const slot = heads.by === 'value' ? `${key.value} - ${gen.input(heads.offset)}` : key.value;
+  const d = gen.temp(slot);
+  return `(${[...key.valid, `${d} >= 0`, `${d} < ${first}.length`].join(' && ')} ? ${first}[${d}] : -1)`;
+}
+
+/** `e` with every column reference replaced by what it names in `env` (a projection's expressions inlined). */
+function substitute(e: ExprNode, env: ReadonlyMap<string, ExprNode>): ExprNode {
+  if (e.kind === 'column') {
+    const bound = env.get(e.name);
+    if (bound === undefined) throw new ExecutionError('pipeline', `column '${e.name}' is not visible at this step`);
+    return bound;
+  }
+  return mapChildren(e, (c) => substitute(c, env));
+}

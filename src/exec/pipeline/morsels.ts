@@ -1,0 +1,164 @@
+import { builtinTypedArray, compiledFunction } from '../loop-code.js';
+import type { CompiledPipeline, MergedGroups } from './compile.js';
+import { type MorselPartial, runOnThreads } from './worker-pool.js';
+
+/**
+ * Morsel-driven execution of a compiled pipeline (as in HyPer and DuckDB), made
+ * deterministic: the source's rows are cut into morsels by a rule that depends only
+ * on the data's shape (rows, group slots, accumulator width), never on the number of
+ * threads; every morsel accumulates into partials of its own, and the partials are
+ * merged in morsel order. So a float sum is the same sum of the same partial sums
+ * whether one thread ran every morsel or four shared them: results are bit-identical
+ * across thread counts and runs. (Within a morsel, rows are added in row order; a sum
+ * over more than one morsel is therefore a sum of per-morsel sums, which may differ
+ * in the last bits from one running sum over all rows.)
+ */
+
+/** The smallest morsel: below this, a thread's start-up and a merge cost more than the rows. */
+export const MORSEL_ROWS = 1 << 16;
+/** Memory all morsels' partials may take together; more slots mean fewer, larger morsels. */
+const PARTIALS_BUDGET = 64 << 20;
+
+export interface MorselRun {
+  readonly merged: MergedGroups;
+  readonly morsels: number;
+  /** Threads that ran morsels (this one included). */
+  readonly threads: number;
+}
+
+/** How many morsels `rows` rows make, given the bytes of one morsel's partials. */
+export function morselCount(rows: number, partialBytes: number): number {
+  const byRows = Math.max(1, Math.ceil(rows / MORSEL_ROWS));
+  const byMemory = Math.max(1, Math.floor(PARTIALS_BUDGET / Math.max(partialBytes, 1)));
+  return Math.min(byRows, byMemory);
+}
+
+export async function runMorsels(pipeline: CompiledPipeline, threads: number): Promise<MorselRun> {
+  const { rows, slots, width, keys } = pipeline;
+  const partialBytes = slots * (width * 8 + 16 + keys * 4);
+  const morsels = morselCount(rows, partialBytes);
+  const bounds = new Float64Array(morsels + 1);
+  for (let m = 0; m <= morsels; m++) bounds[m] = Math.floor((rows * m) / morsels);
+  const helpers = Math.max(0, Math.min(threads, morsels) - 1);
+  const fn = compiledFunction<(ctx: readonly unknown[], start: number, end: number, ...partial: unknown[]) => void>(pipeline.params, pipeline.text);
+  const runMorsel = (ctx: readonly unknown[], m: number, p: MorselPartial) => fn(ctx, bounds[m], bounds[m + 1], p.acc, p.first, p.firstSub, p.keyRows, p.steps);
+
+  if (helpers === 0) {
+    // One thread: morsel by morsel, each merged into the first as soon as it ran (same order, same sums).
+    const merged = partial(pipeline, false);
+    runMorsel(pipeline.ctx, 0, merged);
+    const scratch = morsels > 1 ? partial(pipeline, false) : null;
+    for (let m = 1; m < morsels; m++) {
+      reset(pipeline, scratch!);
+      runMorsel(pipeline.ctx, m, scratch!);
+      mergeInto(pipeline, merged, scratch!);
+    }
+    return { merged, morsels, threads: 1 };
+  }
+  const ctx = pipeline.ctx.map(shared);
+  const partials = Array.from({ length: morsels }, () => partial(pipeline, true));
+  await runOnThreads({ params: pipeline.params, text: pipeline.text, ctx, bounds, partials }, helpers, (m) => runMorsel(ctx, m, partials[m]));
+  for (let m = 1; m < morsels; m++) mergeInto(pipeline, partials[0], partials[m]);
+  return { merged: partials[0], morsels, threads: helpers + 1 };
+}
+
+/** Fresh partials: accumulators at their lanes' starting values, no first rows. */
+function partial(p: CompiledPipeline, sharedMemory: boolean): MorselPartial {
+  const buffer = (bytes: number) => (sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const out: MorselPartial = {
+    acc: new Float64Array(buffer(p.slots * p.width * 8)),
+    first: new Float64Array(buffer(p.slots * 8)),
+    firstSub: new Float64Array(buffer(p.slots * 8)),
+    keyRows: new Int32Array(buffer(p.slots * p.keys * 4)),
+    steps: new Float64Array(buffer(p.stepCount * 8)),
+  };
+  reset(p, out);
+  return out;
+}
+
+function reset(p: CompiledPipeline, out: MorselPartial): void {
+  out.acc.fill(0);
+  for (const [lane, start] of p.laneStarts) for (let g = 0; g < p.slots; g++) out.acc[g * p.width + lane] = start;
+  out.first.fill(-1);
+  out.steps.fill(0);
+}
+
+/**
+ * Adds a later morsel's partials into `into`: sums and counts add, min and max compare
+ * as the loop does (NaN the largest float; min is NaN only when every value is), and a
+ * group keeps the first row of the earliest morsel that saw it.
+ */
+function mergeInto(p: CompiledPipeline, into: MorselPartial, from: MorselPartial): void {
+  const { width, keys } = p;
+  for (let k = 0; k < p.stepCount; k++) into.steps[k] += from.steps[k];
+  const a = into.acc;
+  const b = from.acc;
+  for (let g = 0; g < p.slots; g++) {
+    if (from.first[g] < 0) continue;
+    const o = g * width;
+    for (let lane = 0; lane < width; lane++) {
+      const v = b[o + lane];
+      const x = a[o + lane];
+      switch (p.laneMerges[lane]) {
+        case 'add':
+          a[o + lane] = x + v;
+          break;
+        case 'min':
+          if (v < x || x !== x) a[o + lane] = v;
+          break;
+        case 'max':
+          if (v > x || (v !== v && x === x)) a[o + lane] = v;
+          break;
+      }
+    }
+    if (into.first[g] < 0) {
+      into.first[g] = from.first[g];
+      into.firstSub[g] = from.firstSub[g];
+      for (let k = 0; k < keys; k++) into.keyRows[g * keys + k] = from.keyRows[g * keys + k];
+    }
+  }
+}
+
+/** Used slots in order of first appearance (source row, then output row within it). */
+export function groupOrder(merged: MergedGroups, slots: number, groupBy: number): Int32Array {
+  // No GROUP BY: one group, even over no rows.
+  if (groupBy === 0) return Int32Array.of(0);
+  let used = 0;
+  for (let s = 0; s < slots; s++) if (merged.first[s] >= 0) used++;
+  const order = new Int32Array(used);
+  let k = 0;
+  for (let s = 0; s < slots; s++) if (merged.first[s] >= 0) order[k++] = s;
+  return order.sort((x, y) => merged.first[x] - merged.first[y] || merged.firstSub[x] - merged.firstSub[y]);
+}
+
+/** Whether a merged integer sum reached ±2^53 (the per-morsel loop checks only its own running sums). */
+export function mergedOutOfRange(p: CompiledPipeline, merged: MergedGroups): boolean {
+  for (const lane of p.integerSumLanes) {
+    for (let g = 0; g < p.slots; g++) {
+      const v = merged.acc[g * p.width + lane];
+      if (!(v < 2 ** 53 && v > -(2 ** 53))) return true;
+    }
+  }
+  return false;
+}
+
+const sharedCopies = new WeakMap<ArrayBufferView, ArrayBufferView>();
+
+/**
+ * A typed array in shared memory, so that worker threads read it where it is: as it
+ * is when it already lives in a SharedArrayBuffer, else a copy made once per array
+ * (kept while the array lives: a source's columns are copied on their first parallel
+ * run only).
+ */
+function shared(x: unknown): unknown {
+  if (!ArrayBuffer.isView(x) || x.buffer instanceof SharedArrayBuffer) return x;
+  const ctor = builtinTypedArray(x);
+  if (ctor === null) return x;
+  let copy = sharedCopies.get(x);
+  if (copy === undefined) {
+    copy = new ctor(new SharedArrayBuffer(x.byteLength));
+    new Uint8Array(copy.buffer).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+    sharedCopies.set(x, copy);
+  }
+  return copy;
+}

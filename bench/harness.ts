@@ -63,6 +63,12 @@ export interface Suite {
   cases(opts: { quick: boolean }): AsyncIterable<BenchCase> | Iterable<BenchCase>;
   /** Measure each system's peak memory in a child process of its own (opt-in; `--no-memory` skips it). */
   measurePeakMemory?: boolean;
+  /**
+   * A peer every system's throughput is compared with, case by case: records get
+   * `throughput_vs_baseline` (the baseline's median time ÷ the system's: > 1 is faster)
+   * and, for the systems named in `targets`, the ratio the suite aims at.
+   */
+  baseline?: { readonly system: string; readonly targets?: Readonly<Record<string, number>> };
   /** Called with all of the suite's records after its last case (e.g. to print ratios). */
   summarize?: (records: readonly BenchRecord[]) => void;
   /** Called once after the suite's last case (and after a failure), e.g. to stop a worker process. */
@@ -89,6 +95,11 @@ export interface BenchRecord {
   peak_rss_mb?: number;
   /** Growth of the high-water RSS (MiB) during that run, over the loaded case. */
   run_peak_growth_mb?: number;
+  /** The suite's baseline system (Suite.baseline), and this system's throughput over the baseline's (its median time ÷ this one's). */
+  baseline?: string;
+  throughput_vs_baseline?: number;
+  /** The throughput ratio over the baseline this system aims at (Suite.baseline.targets). */
+  target_vs_baseline?: number;
 }
 
 export interface RunOptions {
@@ -223,6 +234,7 @@ async function runCase(suite: Suite, c: BenchCase, caseIndex: number, rounds: nu
     }
     caseRecords.push(record);
   }
+  if (suite.baseline) setBaselineRatios(caseRecords, suite.baseline);
   // After the timed rounds, so the children's work never overlaps a timed run.
   if (measureMemory) {
     for (const [systemIndex, system] of c.systems.entries()) {
@@ -245,6 +257,18 @@ async function runCase(suite: Suite, c: BenchCase, caseIndex: number, rounds: nu
   return caseRecords;
 }
 
+/** Each record's throughput over the baseline's, where both were timed (NaN otherwise: JSON keeps it as null). */
+function setBaselineRatios(records: readonly BenchRecord[], baseline: NonNullable<Suite['baseline']>): void {
+  const base = records.find((r) => r.system === baseline.system);
+  if (!base) return;
+  for (const r of records) {
+    r.baseline = baseline.system;
+    r.throughput_vs_baseline = base.median_s / r.median_s;
+    const target = baseline.targets?.[r.system];
+    if (target !== undefined) r.target_vs_baseline = target;
+  }
+}
+
 function printCase(rows: readonly BenchRecord[]): void {
   if (rows.length === 0) return;
   const ref = rows[0];
@@ -258,6 +282,7 @@ function printCase(rows: readonly BenchRecord[]): void {
       ...(r.load_s !== undefined ? { 'load s': Number(r.load_s.toPrecision(3)) } : {}),
       ...(r.p50_s !== undefined ? { 'p50 µs': Number((r.p50_s * 1e6).toPrecision(3)), 'p99 µs': Number((r.p99_s! * 1e6).toPrecision(3)) } : {}),
       [`× ${ref.system}`]: Number((r.median_s / ref.median_s).toPrecision(3)),
+      ...(r.throughput_vs_baseline !== undefined ? { [`throughput ÷ ${r.baseline}`]: Number(r.throughput_vs_baseline.toPrecision(3)) } : {}),
       ...(r.peak_rss_mb !== undefined ? { 'peak RSS MiB': Math.round(r.peak_rss_mb), 'run +MiB': Math.round(r.run_peak_growth_mb ?? NaN) } : {}),
       check: r.check,
     })),

@@ -69,16 +69,37 @@ function ratioOf(rs: readonly BenchRecord[], r: BenchRecord): number {
 }
 
 function caseTable(rs: readonly BenchRecord[]): string {
+  const baseline = rs.find((r) => r.baseline !== undefined)?.baseline;
   const lines = [
-    '| system | median s | min s | × tessera (median) | load s | phases (median s) | peak RSS MiB | run +MiB | check |',
-    '|---|---:|---:|---:|---:|---|---:|---:|---|',
+    `| system | median s | min s | × tessera (median) |${baseline ? ` throughput ÷ ${baseline} |` : ''} load s | phases (median s) | peak RSS MiB | run +MiB | check |`,
+    `|---|---:|---:|---:|${baseline ? '---:|' : ''}---:|---|---:|---:|---|`,
   ];
   for (const r of rs) {
     const phases = r.phases_median_s ? Object.entries(r.phases_median_s).map(([k, v]) => `${k.replace(/_s$/, '')} ${fmt(v)}`).join(', ') : '';
     const peak = r.peak_rss_mb !== undefined ? Math.round(r.peak_rss_mb).toString() : '–';
     const growth = r.run_peak_growth_mb !== undefined ? Math.round(r.run_peak_growth_mb).toString() : '–';
-    lines.push(`| ${r.system} | ${fmt(r.median_s)} | ${fmt(r.min_s)} | ${fmt(ratioOf(rs, r))} | ${fmt(r.load_s)} | ${phases} | ${peak} | ${growth} | ${r.check.replace(/\|/g, '\\|')} |`);
+    const vsBaseline = baseline ? ` ${fmt(r.throughput_vs_baseline ?? NaN)} |` : '';
+    lines.push(`| ${r.system} | ${fmt(r.median_s)} | ${fmt(r.min_s)} | ${fmt(ratioOf(rs, r))} |${vsBaseline} ${fmt(r.load_s)} | ${phases} | ${peak} | ${growth} | ${r.check.replace(/\|/g, '\\|')} |`);
   }
+  return lines.join('\n');
+}
+
+/**
+ * For a suite with a baseline (Suite.baseline in bench/harness.ts): one row per case, each
+ * system's throughput over the baseline's, against its target where it has one.
+ */
+function baselineTable(records: readonly BenchRecord[]): string | null {
+  const baseline = records.find((r) => r.baseline !== undefined)?.baseline;
+  if (!baseline) return null;
+  const systems = [...new Set(records.map((r) => r.system))].filter((s) => s !== baseline);
+  const cell = (r: BenchRecord | undefined) => {
+    // JSON keeps an untimed system's NaN as null.
+    const ratio = typeof r?.throughput_vs_baseline === 'number' ? r.throughput_vs_baseline : NaN;
+    if (r?.target_vs_baseline === undefined) return fmt(ratio);
+    return `${fmt(ratio)} (target ≥ ${r.target_vs_baseline}: ${ratio >= r.target_vs_baseline ? 'met' : 'missed'})`;
+  };
+  const lines = [`Throughput ÷ ${baseline}'s (${baseline}'s median time ÷ the system's; > 1: faster than ${baseline}):`, '', `| case | ${systems.join(' | ')} |`, `|---|${systems.map(() => '---:').join('|')}|`];
+  for (const rs of groupByCase(records)) lines.push(`| ${caseLabel(rs[0])} | ${systems.map((s) => cell(rs.find((r) => r.system === s))).join(' | ')} |`);
   return lines.join('\n');
 }
 
@@ -151,6 +172,8 @@ export function writeReport(dir: string): string {
     if (records.length === 0) continue;
     writeFileSync(join(dir, `${suite}.svg`), ratioSvg(suite, records));
     md.push(`## ${suite}`, '', `![${suite}: time over tessera's](${suite}.svg)`, '');
+    const vsBaseline = baselineTable(records);
+    if (vsBaseline) md.push(vsBaseline, '');
     for (const rs of groupByCase(records)) md.push(`### ${caseLabel(rs[0])}`, '', caseTable(rs), '');
   }
   const file = join(dir, 'README.md');

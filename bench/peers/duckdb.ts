@@ -1,9 +1,11 @@
 import { type DuckDBConnection, DuckDBInstance, type DuckDBMaterializedResult } from '@duckdb/node-api';
+import type { Columns } from '../workloads/check.js';
 import type { ArrowColumn } from './python.js';
 
 /**
- * The DuckDB half of the glued peers (`duckdb+tfjs`, `duckdb+js`): an in-memory DuckDB
- * with 2 threads, loaded through appenders from the same columns Tessera reads.
+ * The DuckDB peers (`duckdb`, and the DuckDB half of `duckdb+tfjs`, `duckdb+js`): an
+ * in-memory DuckDB with 2 threads, loaded through appenders from the same columns
+ * Tessera reads.
  */
 
 export interface DuckDB {
@@ -60,4 +62,41 @@ export function forEachChunk(result: DuckDBMaterializedResult, each: (chunk: Ret
     each(chunk, base);
     base += chunk.rowCount;
   }
+}
+
+/** A case's DuckDB, opened and filled by the first `load`, which every later `load` returns. */
+export interface SharedDuckDB {
+  /** The database and the seconds its loading took (once, outside any timed run). */
+  load(): Promise<{ readonly duck: DuckDB; readonly seconds: number }>;
+  close(): Promise<void>;
+}
+
+/** One DuckDB copy of a case's data for all the systems that query it: `fill` creates and appends its tables. */
+export function sharedDuckDB(fill: (db: DuckDBConnection) => Promise<void>): SharedDuckDB {
+  let loading: Promise<{ duck: DuckDB; seconds: number }> | null = null;
+  return {
+    load: () =>
+      (loading ??= (async () => {
+        const start = performance.now();
+        const duck = await openDuckDB();
+        try {
+          await fill(duck.db);
+        } catch (e) {
+          duck.close();
+          throw e;
+        }
+        return { duck, seconds: (performance.now() - start) / 1000 };
+      })()),
+    close: async () => {
+      const opened = loading;
+      loading = null;
+      if (opened) (await opened).duck.close();
+    },
+  };
+}
+
+/** A query's whole result as named columns of JS values (BIGINT as bigint), for a check against Tessera's. */
+export async function queryColumns(db: DuckDBConnection, sql: string): Promise<Columns> {
+  const reader = await db.runAndReadAll(sql);
+  return { names: reader.columnNames(), columns: reader.getColumnsJS() };
 }

@@ -114,3 +114,28 @@ def w4(tables, params, phases):
     out = out[out["segment"] == params["segment"]]
     p.mark("relational_s")
     return relation(out[["id", *params["names"]]])
+
+
+def join_groupby(tables, params, phases):
+    """The relational half of W2: fact ⋈ dim on key, per grp: count, sum of m1, sum of m1 × f1."""
+    p = Phases(phases)
+    df = tables["fact"].merge(tables["dim"], on="key")
+    df["m1_f1"] = df["m1"] * df["f1"]
+    out = df.groupby("grp", as_index=False).agg(n=("key", "size"), s=("m1", "sum"), sf=("m1_f1", "sum"))
+    p.mark("relational_s")
+    return relation(out)
+
+
+def star(tables, params, phases):
+    """The retail star query: sales ⋈ stores ⋈ products ⋈ days, a filter, revenue, per region × category."""
+    p = Phases(phases)
+    df = tables["sales"].merge(tables["stores"], on="store_id").merge(tables["products"], on="product_id").merge(tables["days"], on="day_id")
+    df = df[(df["units"] > 1) & df["region"].isin(params["regions"])]
+    df = df.assign(revenue=df["units"] * df["price"])
+    out = (
+        df.groupby(["region", "category"], as_index=False)
+        .agg(n=("sale_id", "size"), revenue=("revenue", "sum"), avg_price=("price", "mean"), min_units=("units", "min"), max_units=("units", "max"))
+        .sort_values(["region", "category"])
+    )
+    p.mark("relational_s")
+    return relation(out)

@@ -9,12 +9,14 @@ import type { BenchSystem } from '../harness.js';
 
 /**
  * The `pandas+numpy` peer: a persistent Python worker (bench/peers/worker.py), started
- * once per suite, that reads the suite's data from Arrow IPC files (and dense matrices
- * from .npy files) and runs the workloads of bench/peers/pandas_workloads.py, timing
- * itself. JSON lines over stdin/stdout: one request, one response.
+ * once per suite, that reads the suite's data from Arrow IPC files (dense matrices from
+ * .npy files, tables with nulls from JSON) and runs the workloads of
+ * bench/peers/pandas_workloads.py (or of bench/peers/sklearn_workloads.py: the
+ * scikit-learn peer of w5), timing itself. JSON lines over stdin/stdout: one request,
+ * one response.
  *
  * Python: $TESSERA_PYTHON, then `python3`, then `/usr/bin/python3`; the first that
- * imports numpy and pandas. The worker runs without OPENBLAS_CORETYPE and
+ * imports numpy and pandas (and whatever else the peer needs). The worker runs without OPENBLAS_CORETYPE and
  * OPENBLAS_L2_SIZE (set on some machines for old OpenBLAS builds, they slow a current
  * numpy's GEMM several times); nothing else sees that change.
  */
@@ -22,14 +24,14 @@ import type { BenchSystem } from '../harness.js';
 const peersDir = dirname(fileURLToPath(import.meta.url));
 export const INSTALL_HINT = 'no Python with numpy and pandas (set TESSERA_PYTHON, or on Debian: apt-get install python3-numpy python3-pandas)';
 
-/** The Python to use, or why there is none. */
-export function findPython(): { exe: string } | { missing: string } {
+/** The first Python that imports `modules` (default numpy and pandas), or why there is none (`hint` says what to install). */
+export function findPython(modules: readonly string[] = ['numpy', 'pandas'], hint = INSTALL_HINT): { exe: string } | { missing: string } {
   const candidates = [process.env.TESSERA_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
   for (const exe of candidates) {
-    const probe = spawnSync(exe, ['-c', 'import numpy, pandas'], { stdio: 'ignore', timeout: 60_000 });
+    const probe = spawnSync(exe, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore', timeout: 60_000 });
     if (probe.status === 0) return { exe };
   }
-  return { missing: `${INSTALL_HINT}; tried ${candidates.join(', ')}` };
+  return { missing: `${hint}; tried ${candidates.join(', ')}` };
 }
 
 function workerEnv(): NodeJS.ProcessEnv {
@@ -120,18 +122,33 @@ export interface PythonInfo {
   readonly python: string;
   readonly numpy: string;
   readonly pandas: string;
+  /** scikit-learn's version, null when that Python does not have it. */
+  readonly sklearn: string | null;
   readonly blas: Record<string, unknown>;
 }
 
 export interface PandasCase<R> {
-  /** The function of bench/peers/pandas_workloads.py. */
+  /** The system's name (default `pandas+numpy`; `pandas` where the workload is relational only). */
+  readonly name?: string;
+  /** The function of bench/peers/pandas_workloads.py (or of `module`). */
   readonly workload: string;
+  /** The Python module of peers/ that holds `workload` (default pandas_workloads; the worker accepts the ones it lists). */
+  readonly module?: string;
   /** Writes the case's input files into `dir` (once per case), returning name → path. */
   readonly files: (dir: string) => Record<string, string>;
   /** The workload's parameters, read when the system runs (after the case's setup). */
   readonly params: () => Record<string, unknown>;
   /** The worker's JSON result as the case's `check` takes it. */
   readonly toResult: (json: unknown) => R;
+  /** For workloads that time many single-row calls themselves: the last run's latency percentiles, from its JSON result. */
+  readonly latency?: (json: unknown) => { p50_s: number; p99_s: number };
+}
+
+export interface PeerOptions {
+  /** Python modules the peer needs (default numpy and pandas): the first Python that imports them all runs the worker. */
+  readonly modules?: readonly string[];
+  /** What to install when no Python has them (printed when the peer is skipped). */
+  readonly installHint?: string;
 }
 
 /**
@@ -143,10 +160,21 @@ export class PandasPeer {
   private worker: PythonWorker | null = null;
   private dir: string | null = null;
 
-  constructor(private readonly suite: string) {}
+  constructor(
+    private readonly suite: string,
+    private readonly options: PeerOptions = {},
+  ) {}
 
   private exe(): { exe: string } | { missing: string } {
-    return (this.python ??= findPython());
+    return (this.python ??= findPython(this.options.modules, this.options.installHint));
+  }
+
+  /** The peer's Python and its versions (starting the worker), or why there is none. */
+  async info(): Promise<(PythonInfo & { exe: string }) | { missing: string }> {
+    const found = this.exe();
+    if ('missing' in found) return found;
+    this.worker ??= PythonWorker.start(found.exe);
+    return { exe: found.exe, ...(await this.worker.request<PythonInfo>({ op: 'info' })) };
   }
 
   private dataDir(): string {
@@ -155,29 +183,31 @@ export class PandasPeer {
 
   /** The `pandas+numpy` system of one case; files are written on its first load. */
   system<R>(spec: PandasCase<R>): BenchSystem {
+    const name = spec.name ?? 'pandas+numpy';
     const found = this.exe();
     if ('missing' in found) {
-      process.stderr.write(`[${this.suite}] pandas+numpy skipped: ${found.missing}\n`);
-      return { name: 'pandas+numpy', run: () => undefined, unavailable: found.missing };
+      process.stderr.write(`[${this.suite}] ${name} skipped: ${found.missing}\n`);
+      return { name, run: () => undefined, unavailable: found.missing };
     }
     let files: Record<string, string> | null = null;
     const writeFiles = () => (files ??= spec.files(this.dataDir()));
     let last: { seconds: number; phases: Record<string, number>; result: unknown } | null = null;
     return {
-      name: 'pandas+numpy',
+      name,
       load: async () => {
         this.worker ??= PythonWorker.start(found.exe);
         return (await this.worker.request<{ load_s: number }>({ op: 'load', files: writeFiles() })).load_s;
       },
       run: async () => {
-        last = await this.worker!.request({ op: 'run', workload: spec.workload, params: spec.params() });
+        last = await this.worker!.request({ op: 'run', workload: spec.workload, module: spec.module, params: spec.params() });
         return spec.toResult(last!.result);
       },
       timing: () => ({ seconds: last?.seconds, phases: last?.phases }),
+      ...(spec.latency ? { latency: () => spec.latency!(last!.result) } : {}),
       measureMemory: async () => {
         const fresh = PythonWorker.start(found.exe);
         try {
-          const m = await fresh.request<{ peak_rss_mb: number; run_peak_growth_mb: number }>({ op: 'memory', workload: spec.workload, files: writeFiles(), params: spec.params() });
+          const m = await fresh.request<{ peak_rss_mb: number; run_peak_growth_mb: number }>({ op: 'memory', workload: spec.workload, module: spec.module, files: writeFiles(), params: spec.params() });
           return { peakRssMb: m.peak_rss_mb, runPeakGrowthMb: m.run_peak_growth_mb };
         } finally {
           await fresh.close();

@@ -6,6 +6,7 @@
  * this module without paying for it.
  */
 import { fromDense } from '../../src/index.js';
+import type { SharedDuckDB } from './duckdb.js';
 
 type TF = typeof import('@tensorflow/tfjs-core');
 
@@ -35,4 +36,12 @@ export async function solveRidge(G: Float32Array, b: Float32Array, d: number, ri
   for (let i = 0; i < d; i++) lhs[i * d + i] += ridge;
   const beta = await fromDense({ rows: d, cols: d, data: lhs }).solve(fromDense({ rows: d, cols: 1, data: Float64Array.from(b) })).collect({ optimize: false });
   return Float32Array.from(beta.data);
+}
+
+/** The `load` of a `duckdb+tfjs` system: its DuckDB copy (shared with `duckdb+js`: see sharedDuckDB), then TF.js; seconds of both. */
+export async function loadDuckDBAndTfjs(duck: SharedDuckDB): Promise<number> {
+  const { seconds } = await duck.load();
+  const start = performance.now();
+  await tfjs();
+  return seconds + (performance.now() - start) / 1000;
 }

@@ -3,9 +3,9 @@ import { type MatrixResultValue, type RunOptions, fromDense, linearRegression, l
 import type { BenchSystem } from '../harness.js';
 import type { MatrixLike } from '../workloads/check.js';
 import { type Data, LOGREG_STEPS, type Op, rNamesOf, sNames } from '../workloads/w1-data.js';
-import { appendTable, type DuckDB, forEachChunk, openDuckDB } from './duckdb.js';
+import { appendTable, forEachChunk, sharedDuckDB } from './duckdb.js';
 import { type PandasPeer, writeArrowFile } from './python.js';
-import { gramOf, solveRidge, tfjs } from './tfjs.js';
+import { gramOf, loadDuckDBAndTfjs, solveRidge, tfjs } from './tfjs.js';
 
 /**
  * W1's peers for one grid point (bench/suites/w1.ts), sharing the point's loaded copies:
@@ -23,17 +23,15 @@ import { gramOf, solveRidge, tfjs } from './tfjs.js';
 const GLUE_RUN: RunOptions = { optimize: false };
 const LEARNING_RATE = 0.1;
 
-async function loadDuckDB(data: Data): Promise<DuckDB> {
-  const duck = await openDuckDB();
+async function fillDuckDB(db: DuckDBConnection, data: Data): Promise<void> {
   const rColumns: Record<string, Int32Array | Float64Array> = { rid: data.rid };
   rNamesOf(data).forEach((n, k) => (rColumns[n] = data.r[k]));
   const sColumns: Record<string, Int32Array | Float64Array> = { sid: Int32Array.from({ length: data.nS }, (_, i) => i), rid: data.fk };
   sNames.forEach((n, j) => (sColumns[n] = data.s[j]));
   sColumns.y = data.y;
   sColumns.label = data.label;
-  await appendTable(duck.db, 'R', rColumns);
-  await appendTable(duck.db, 'S', sColumns);
-  return duck;
+  await appendTable(db, 'R', rColumns);
+  await appendTable(db, 'S', sColumns);
 }
 
 /** Runs the query; its first d columns into a row-major n × d array, the column after them (if `withTarget`) into an n-vector. */
@@ -57,13 +55,7 @@ async function queryToDense<A extends Float32Array | Float64Array>(db: DuckDBCon
 }
 
 export function w1Peers(data: () => Data, python: PandasPeer) {
-  let duck: Promise<{ duck: DuckDB; seconds: number }> | null = null;
-  const loadDuck = () =>
-    (duck ??= (async () => {
-      const start = performance.now();
-      const d = await loadDuckDB(data());
-      return { duck: d, seconds: (performance.now() - start) / 1000 };
-    })());
+  const duck = sharedDuckDB((db) => fillDuckDB(db, data()));
   let files: Record<string, string> | null = null;
 
   const query = (op: Op) => {
@@ -76,11 +68,11 @@ export function w1Peers(data: () => Data, python: PandasPeer) {
     let phases: Record<string, number> = {};
     return {
       name: 'duckdb+js',
-      load: async () => (await loadDuck()).seconds,
+      load: async () => (await duck.load()).seconds,
       run: async (): Promise<MatrixResultValue> => {
         const { d, target, sql } = query(op);
         const t0 = performance.now();
-        const { X, n, v } = await queryToDense((await loadDuck()).duck.db, sql, d, target !== null, (k) => new Float64Array(k));
+        const { X, n, v } = await queryToDense((await duck.load()).duck.db, sql, d, target !== null, (k) => new Float64Array(k));
         const t1 = performance.now();
         const T = fromDense({ rows: n, cols: d, data: X });
         const column = () => fromDense<number, 1>({ rows: n, cols: 1, data: v! });
@@ -103,17 +95,12 @@ export function w1Peers(data: () => Data, python: PandasPeer) {
     let phases: Record<string, number> = {};
     return {
       name: 'duckdb+tfjs',
-      load: async () => {
-        const { seconds } = await loadDuck();
-        const start = performance.now();
-        await tfjs();
-        return seconds + (performance.now() - start) / 1000;
-      },
+      load: () => loadDuckDBAndTfjs(duck),
       run: async (): Promise<MatrixLike> => {
         const tf = await tfjs();
         const { d, target, sql } = query(op);
         const t0 = performance.now();
-        const { X, n, v } = await queryToDense((await loadDuck()).duck.db, sql, d, target !== null, (k) => new Float32Array(k));
+        const { X, n, v } = await queryToDense((await duck.load()).duck.db, sql, d, target !== null, (k) => new Float32Array(k));
         const t1 = performance.now();
         let out: MatrixLike;
         if (op === 'linreg') {
@@ -170,9 +157,6 @@ export function w1Peers(data: () => Data, python: PandasPeer) {
 
   return {
     systems: (op: Op): BenchSystem[] => [duckdbJs(op), duckdbTfjs(op), pandas(op)],
-    close: async () => {
-      if (duck) (await duck).duck.close();
-      duck = null;
-    },
+    close: () => duck.close(),
   };
 }

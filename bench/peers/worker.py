@@ -2,8 +2,9 @@
 suite, JSON lines over stdin/stdout, one response per request.
 
   {"op": "info"}                                  -> versions and the BLAS numpy uses
-  {"op": "load", "workload": W, "files": {...}}   -> reads the tables (Arrow IPC files)
-  {"op": "run", "workload": W, "params": {...}}   -> runs W once on the loaded tables
+  {"op": "load", "workload": W, "files": {...}}   -> reads the tables (Arrow IPC, .npy, JSON)
+  {"op": "run", "workload": W, "module": M, "params": {...}}
+        -> runs W of module M (default pandas_workloads) once on the loaded tables
   {"op": "memory", "workload": W, "files": {...}, "params": {...}}
         -> in this (fresh) process: load, then the high-water RSS around one run
   {"op": "drop"}                                  -> forgets the loaded tables
@@ -12,6 +13,7 @@ Every response has "ok"; errors come back as {"ok": false, "error": ...}. The wo
 times itself: "seconds" is the run's wall time in this process, "phases" its parts.
 """
 import gc
+import importlib
 import json
 import platform
 import sys
@@ -22,9 +24,20 @@ import numpy as np
 import pandas as pd
 
 from arrow_ipc import read_arrow_file
-import pandas_workloads
+import pandas_workloads  # noqa: F401 (imported before any timed run; the other modules on first use)
 
 MIB = 2**20
+
+# Modules of workloads a request may name; imported on first use (sklearn_workloads needs scikit-learn).
+WORKLOAD_MODULES = {"pandas_workloads", "sklearn_workloads"}
+
+
+def sklearn_version():
+    try:
+        import sklearn
+    except ImportError:
+        return None
+    return sklearn.__version__
 
 
 def blas_info():
@@ -76,12 +89,17 @@ class Worker:
         for name, path in files.items():
             if path.endswith(".npy"):  # a dense matrix (bench/peers/python.ts writes them)
                 self.tables[name] = np.load(path)
+            elif path.endswith(".json"):  # {column: [values]}, nulls as null: rows the Arrow reader cannot hold
+                with open(path) as f:
+                    self.tables[name] = pd.DataFrame(json.load(f))
             else:
                 self.tables[name], self.reader = read_arrow_file(path)
         return {"load_s": time.perf_counter() - start, "reader": self.reader, "rows": {n: len(t) for n, t in self.tables.items()}}
 
-    def run(self, workload, params):
-        fn = getattr(pandas_workloads, workload)
+    def run(self, workload, params, module="pandas_workloads"):
+        if module not in WORKLOAD_MODULES:
+            raise ValueError(f"unknown workload module '{module}'")
+        fn = getattr(importlib.import_module(module), workload)
         phases = {}
         start = time.perf_counter()
         result = fn(self.tables, params, phases)
@@ -91,11 +109,11 @@ class Worker:
     def handle(self, req):
         op = req["op"]
         if op == "info":
-            return {"python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__, "blas": blas_info()}
+            return {"python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__, "sklearn": sklearn_version(), "blas": blas_info()}
         if op == "load":
             return self.load(req["files"])
         if op == "run":
-            return self.run(req["workload"], req.get("params", {}))
+            return self.run(req["workload"], req.get("params", {}), req.get("module", "pandas_workloads"))
         if op == "drop":
             self.tables = {}
             gc.collect()
@@ -106,7 +124,7 @@ class Worker:
             loaded_peak = high_water_bytes()
             reset = reset_high_water()
             baseline = high_water_bytes() if reset else loaded_peak
-            self.run(req["workload"], req.get("params", {}))
+            self.run(req["workload"], req.get("params", {}), req.get("module", "pandas_workloads"))
             after = high_water_bytes()
             return {"peak_rss_mb": max(loaded_peak, after) / MIB, "run_peak_growth_mb": max(0, after - baseline) / MIB, "reset": reset}
         raise ValueError(f"unknown op '{op}'")

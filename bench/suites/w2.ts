@@ -1,8 +1,8 @@
 import { fromDense, linearRegression, type MatrixResultValue, type RunOptions } from '../../src/index.js';
 import type { BenchCase, BenchSystem, Suite } from '../harness.js';
-import { appendTable, type DuckDB, forEachChunk, openDuckDB } from '../peers/duckdb.js';
+import { appendTable, type DuckDB, forEachChunk, queryColumns, sharedDuckDB } from '../peers/duckdb.js';
 import { PandasPeer, writeArrowFile } from '../peers/python.js';
-import { gramOf, solveRidge, tfjs } from '../peers/tfjs.js';
+import { gramOf, loadDuckDBAndTfjs, solveRidge, tfjs } from '../peers/tfjs.js';
 import { type Columns, type MatrixLike, compareMatrices, compareParts, compareRelations } from '../workloads/check.js';
 import { NUMERIC_FEATURES, ONEHOT_FEATURES, RETAIL_D, RETAIL_FULL, RETAIL_QUICK, RIDGE, type RetailData, generateRetail, retailPipeline } from '../workloads/retail.js';
 
@@ -77,11 +77,6 @@ async function queryDesign<A extends Float32Array | Float64Array>(duck: DuckDB, 
   return { T, y, n };
 }
 
-async function queryGroups(duck: DuckDB): Promise<Columns> {
-  const rows = (await duck.db.runAndReadAll(GROUP_SQL)).getRows();
-  return { names: ['family', 'type', 'units'], columns: [rows.map((r) => r[0] as string), rows.map((r) => r[1] as string), Float64Array.from(rows, (r) => r[2] as number)] };
-}
-
 /** G·β for the reference's G (row-major d × d) and a d × 1 β, in float64. */
 function gramTimes(G: MatrixLike, beta: MatrixLike): MatrixLike {
   const out = new Float64Array(G.rows);
@@ -112,34 +107,24 @@ function compareRidge(referenceGram: MatrixLike) {
 }
 
 function peers(data: () => RetailData): { systems: BenchSystem[]; close: () => Promise<void> } {
-  let duck: Promise<{ duck: DuckDB; seconds: number }> | null = null;
-  const loadDuck = () =>
-    (duck ??= (async () => {
-      const start = performance.now();
-      const d = await openDuckDB();
-      const { sales, items, stores, dates } = data();
-      await appendTable(d.db, 'sales', sales);
-      await appendTable(d.db, 'items', items);
-      await appendTable(d.db, 'stores', stores);
-      await appendTable(d.db, 'dates', dates);
-      return { duck: d, seconds: (performance.now() - start) / 1000 };
-    })());
+  const duck = sharedDuckDB(async (db) => {
+    const { sales, items, stores, dates } = data();
+    await appendTable(db, 'sales', sales);
+    await appendTable(db, 'items', items);
+    await appendTable(db, 'stores', stores);
+    await appendTable(db, 'dates', dates);
+  });
   const phases: Record<string, Record<string, number>> = {};
   const systems: BenchSystem[] = [
     {
       name: 'duckdb+tfjs',
-      load: async () => {
-        const { seconds } = await loadDuck();
-        const start = performance.now();
-        await tfjs();
-        return seconds + (performance.now() - start) / 1000;
-      },
+      load: () => loadDuckDBAndTfjs(duck),
       run: async (): Promise<W2Result> => {
         const tf = await tfjs();
-        const d = (await loadDuck()).duck;
+        const d = (await duck.load()).duck;
         const t0 = performance.now();
         const { T, y, n } = await queryDesign(d, (k) => new Float32Array(k));
-        const groups = await queryGroups(d);
+        const groups = await queryColumns(d.db, GROUP_SQL);
         const t1 = performance.now();
         const [G, b] = tf.tidy(() => {
           const Tt = tf.tensor2d(T, [n, RETAIL_D]);
@@ -155,12 +140,12 @@ function peers(data: () => RetailData): { systems: BenchSystem[]; close: () => P
     },
     {
       name: 'duckdb+js',
-      load: async () => (await loadDuck()).seconds,
+      load: async () => (await duck.load()).seconds,
       run: async (): Promise<W2Result> => {
-        const d = (await loadDuck()).duck;
+        const d = (await duck.load()).duck;
         const t0 = performance.now();
         const { T, y, n } = await queryDesign(d, (k) => new Float64Array(k));
-        const groups = await queryGroups(d);
+        const groups = await queryColumns(d.db, GROUP_SQL);
         const t1 = performance.now();
         const X = fromDense({ rows: n, cols: RETAIL_D, data: T });
         const gram = await X.crossprod().collect(GLUE_RUN);
@@ -187,10 +172,7 @@ function peers(data: () => RetailData): { systems: BenchSystem[]; close: () => P
   ];
   return {
     systems,
-    close: async () => {
-      if (duck) (await duck).duck.close();
-      duck = null;
-    },
+    close: () => duck.close(),
   };
 }
 

@@ -1,8 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Table, tableFromArrays } from 'apache-arrow';
 import { mulberry32 } from '../../src/data/random.js';
 import { type FittedPipeline, type InputRow, fit, fromColumns, linearRegression, logisticRegression, predictProbabilities } from '../../src/index.js';
 import type { BenchCase, BenchRecord, BenchSystem, Suite } from '../harness.js';
+import { PandasPeer } from '../peers/python.js';
+import { postOrder } from '../../src/plan/node.js';
 
 /**
  * W5: train once, serve the same (docs/serving.md). A pipeline of standardize (40
@@ -20,13 +23,20 @@ import type { BenchCase, BenchRecord, BenchSystem, Suite } from '../harness.js';
  *    carry `p50_s` and `p99_s` (medians over rounds), `median_s` is all calls together;
  *  - `hand-written`: the lower bound: a scorer written by hand over typed arrays with
  *    the fitted constants (means, deviations, categories, coefficients), timed the same way;
- *  - `sklearn-row`: scikit-learn's Pipeline.predict on one row. Only detected so far
- *    ($TESSERA_PYTHON, then /usr/bin/python3): the Python worker that would time it is
- *    not written, so the system is recorded as skipped, with the reason (scikit-learn
- *    missing: `apt-get install python3-sklearn`; or present but not driven yet).
+ *  - `sklearn-row`: scikit-learn's Pipeline.predict on one row (predict_proba's positive
+ *    class for the logistic model), `sklearn_calls` calls cycling through the pool, each
+ *    timed in the Python worker (bench/peers/worker.py, sklearn_workloads.py), p50/p99
+ *    as for tessera-row; `sklearn-batch`: the Pipeline over the whole pool (from a
+ *    DataFrame already loaded). The Pipeline (ColumnTransformer of StandardScaler and
+ *    OneHotEncoder, then LinearRegression or LogisticRegression) holds Tessera's fitted
+ *    constants: the means, deviations, categories and coefficients are loaded into it,
+ *    not fitted again (see sklearn_workloads.py). The first Python that has scikit-learn
+ *    and pandas runs it ($TESSERA_PYTHON, python3, /usr/bin/python3), without
+ *    OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE; without one both are skipped with a notice.
  *
  * `check` is "ok" only when every output of a system (all CALLS of them for the
- * single-row systems) equals the batch result for that row bit for bit. The pool holds
+ * single-row systems) equals the batch result for that row bit for bit; scikit-learn's
+ * outputs, summed by numpy in another order, within SKLEARN_TOLERANCE. The pool holds
  * rows like the training rows, rows with unseen categories and nulls. Training, fitting
  * and generating the pool happen in `setup`, outside the timed runs.
  */
@@ -39,9 +49,19 @@ interface Sizes {
   readonly train: number;
   readonly pool: number;
   readonly calls: number;
+  /** scikit-learn's single-row calls: fewer, as one takes about a millisecond. */
+  readonly sklearnCalls: number;
 }
-const FULL: Sizes = { train: 50_000, pool: 10_000, calls: 100_000 };
-const QUICK: Sizes = { train: 5_000, pool: 2_000, calls: 20_000 };
+const FULL: Sizes = { train: 50_000, pool: 10_000, calls: 100_000, sklearnCalls: 10_000 };
+const QUICK: Sizes = { train: 5_000, pool: 2_000, calls: 20_000, sklearnCalls: 2_000 };
+
+/** |sklearn − Tessera| ≤ SKLEARN_TOLERANCE · (1 + |Tessera|): the same constants, summed in another order. */
+const SKLEARN_TOLERANCE = 1e-9;
+
+const sklearn = new PandasPeer('w5', {
+  modules: ['sklearn', 'pandas', 'numpy'],
+  installHint: 'no Python with scikit-learn and pandas (set TESSERA_PYTHON, or on Debian: apt-get install python3-sklearn)',
+});
 
 function trainingColumns(n: number, seed: number) {
   const rand = mulberry32(seed);
@@ -142,33 +162,50 @@ function timedCalls(name: string, pool: readonly InputRow[], calls: number, scor
   };
 }
 
-/** The Python with scikit-learn: $TESSERA_PYTHON, then Debian's /usr/bin/python3; undefined when neither has it. */
-function sklearnPython(): string | undefined {
-  for (const py of [process.env.TESSERA_PYTHON, '/usr/bin/python3'].filter((p): p is string => !!p)) {
-    const r = spawnSync(py, ['-c', 'import sklearn, pandas'], { encoding: 'utf8', timeout: 60_000 });
-    if (r.status === 0) return py;
-  }
-  return undefined;
+/** Outputs of another system's arithmetic (scikit-learn): checked within SKLEARN_TOLERANCE, not bit for bit. */
+class Approximate {
+  constructor(readonly values: Float64Array) {}
 }
 
-/** Bit-for-bit comparison of a system's outputs with the batch result, row i of the pool for call i. */
-function checkBits(reference: unknown, other: unknown): string {
+/**
+ * A system's outputs against the batch result, row i of the pool for call i: bit for bit
+ * (Object.is), or within SKLEARN_TOLERANCE for Approximate outputs (NaN only where the batch has NaN).
+ */
+function checkOutputs(reference: unknown, other: unknown): string {
   const ref = reference as Float64Array;
-  const got = other as Float64Array;
+  const approximate = other instanceof Approximate;
+  const got = approximate ? other.values : (other as Float64Array);
+  let worst = 0;
   for (let i = 0; i < got.length; i++) {
     const want = ref[i % ref.length];
-    if (!Object.is(got[i], want)) return `call ${i} (pool row ${i % ref.length}): ${got[i]}, batch ${want}`;
+    const v = got[i];
+    const ok = approximate ? (Number.isNaN(want) ? Number.isNaN(v) : Math.abs(v - want) <= SKLEARN_TOLERANCE * (1 + Math.abs(want))) : Object.is(v, want);
+    if (!ok) return `call ${i} (pool row ${i % ref.length}): ${v}, batch ${want}${approximate ? ` (beyond the tolerance ${SKLEARN_TOLERANCE})` : ''}`;
+    if (approximate) worst = Math.max(worst, Math.abs(v - want) / (1 + Math.abs(want)));
   }
+  if (approximate) console.log(`w5: scikit-learn's ${got.length} outputs agree with the batch within ${worst.toExponential(2)} (relative; tolerance ${SKLEARN_TOLERANCE})`);
   return 'ok';
+}
+
+/** The fitted model as sklearn_workloads.py builds its Pipeline: features in column order, coefficients, link. */
+function sklearnModel(fitted: FittedPipeline, logistic: boolean): Record<string, unknown> {
+  const encoder = postOrder(fitted.plan).find((n) => n.kind === 'toMatrix');
+  if (encoder?.kind !== 'toMatrix') throw new Error('w5: the fitted plan has no toMatrix');
+  const beta = fitted.constants.find((c) => c.kind === 'matrix');
+  if (beta?.kind !== 'matrix') throw new Error('w5: the fitted pipeline has no coefficients');
+  const features = encoder.args.features.map((f) => {
+    if (f.encoding === 'standardize') return { column: f.column, encoding: f.encoding, mean: f.frozen!.mean, sd: f.frozen!.sd };
+    if (f.encoding === 'onehot') return { column: f.column, encoding: f.encoding, categories: f.categories };
+    return { column: f.column, encoding: f.encoding };
+  });
+  return { features, intercept: encoder.args.intercept, coef: Array.from(beta.value.data), link: logistic ? 'logistic' : 'identity' };
 }
 
 const suite: Suite = {
   name: 'w5',
-  description: 'fitted standardize + one-hot + linear/logistic model over 50 raw features: single-row latency (p50/p99) and batch throughput vs a hand-written scorer',
+  description: 'fitted standardize + one-hot + linear/logistic model over 50 raw features: single-row latency (p50/p99) and batch throughput vs a hand-written scorer and scikit-learn Pipeline',
   *cases({ quick }) {
     const sizes = quick ? QUICK : FULL;
-    const python = sklearnPython();
-    if (!python) console.log('w5: scikit-learn is not installed for /usr/bin/python3 (apt-get install python3-sklearn); sklearn-row is skipped');
     for (const workload of ['linear', 'logistic'] as const) {
       let fitted: FittedPipeline | undefined;
       const pool: InputRow[] = [];
@@ -191,19 +228,40 @@ const suite: Suite = {
         },
         timedCalls('tessera-row', pool, sizes.calls, (row) => fitted!.predictValue(row) ?? NaN),
         timedCalls('hand-written', pool, sizes.calls, (row) => hand!(row)),
-        {
+        sklearn.system({
           name: 'sklearn-row',
-          run: () => undefined,
-          unavailable: python ? `scikit-learn found (${python}), but this suite does not drive it yet` : 'scikit-learn not installed (apt-get install python3-sklearn)',
-        },
+          module: 'sklearn_workloads',
+          workload: 'sklearn_row',
+          files: (dir) => ({ pool: poolFile(dir) }),
+          params: () => ({ model: sklearnConstants!, calls: sizes.sklearnCalls }),
+          toResult: (json) => new Approximate(Float64Array.from((json as { outputs: number[] }).outputs)),
+          latency: (json) => json as { p50_s: number; p99_s: number },
+        }),
+        sklearn.system({
+          name: 'sklearn-batch',
+          module: 'sklearn_workloads',
+          workload: 'sklearn_batch',
+          files: (dir) => ({ pool: poolFile(dir) }),
+          params: () => ({ model: sklearnConstants! }),
+          toResult: (json) => new Approximate(Float64Array.from((json as { outputs: number[] }).outputs)),
+        }),
       ];
+      let sklearnConstants: Record<string, unknown> | undefined;
+      let poolPath: string | undefined;
+      /** The pool as JSON columns (nulls as null) for the Python worker; written once per case. */
+      const poolFile = (dir: string): string => {
+        if (poolPath) return poolPath;
+        poolPath = join(dir, `${workload}-pool.json`);
+        writeFileSync(poolPath, JSON.stringify(Object.fromEntries(Object.keys(pool[0]).map((k) => [k, pool.map((r) => r[k])]))));
+        return poolPath;
+      };
       let hand: ((row: InputRow) => number) | undefined;
       let poolTable: Table | undefined;
       const c: BenchCase = {
         workload,
-        case: { train_rows: sizes.train, features: NUM + CAT, pool_rows: sizes.pool, calls: sizes.calls },
+        case: { train_rows: sizes.train, features: NUM + CAT, pool_rows: sizes.pool, calls: sizes.calls, sklearn_calls: sizes.sklearnCalls },
         systems,
-        check: checkBits,
+        check: checkOutputs,
         setup: async () => {
           const rel = fromColumns(trainingColumns(sizes.train, 5) as never, { types: Object.fromEntries(Array.from({ length: CAT }, (_, j) => [`c${j}`, 'string?'])) as never }) as any;
           const features = [...Array.from({ length: NUM }, (_, j) => ({ standardize: `x${j}` })), ...Array.from({ length: CAT }, (_, j) => ({ onehot: `c${j}` }))];
@@ -212,11 +270,18 @@ const suite: Suite = {
             workload === 'linear' ? X.matmul(linearRegression(X, rel.toMatrix(['y']), { ridge: 1 })) : predictProbabilities(X, logisticRegression(X, rel.toMatrix(['z']), { steps: 20 }));
           fitted = await fit(model);
           hand = handWritten(fitted, workload === 'logistic');
+          sklearnConstants = sklearnModel(fitted, workload === 'logistic');
+          if (workload === 'linear') {
+            const info = await sklearn.info();
+            if (!('missing' in info)) console.log(`w5: scikit-learn ${info.sklearn} (numpy ${info.numpy}, pandas ${info.pandas}, Python ${info.python}: ${info.exe})`);
+          }
           pool.push(...poolRows(sizes.pool, 17));
           poolTable = tableFromArrays(Object.fromEntries(Object.keys(pool[0]).map((k) => [k, k.startsWith('x') ? Float64Array.from(pool, (r) => r[k] as number) : pool.map((r) => r[k] as string | null)])) as never) as unknown as Table;
         },
         teardown: () => {
           fitted = undefined;
+          sklearnConstants = undefined;
+          poolPath = undefined;
           poolTable = undefined;
           pool.length = 0;
         },
@@ -237,8 +302,17 @@ const suite: Suite = {
           `${(row.p50_s / hand.p50_s).toFixed(2)}× the hand-written scorer's p50 (target ≤ 2); batch ${(rows / batch.median_s / 1e3).toFixed(0)}k rows/s from row objects` +
           (arrow ? `, ${(rows / arrow.median_s / 1e3).toFixed(0)}k rows/s from Arrow` : ''),
       );
+      const skRow = records.find((r) => r.workload === workload && r.system === 'sklearn-row');
+      const skBatch = records.find((r) => r.workload === workload && r.system === 'sklearn-batch');
+      if (skRow?.p50_s && skBatch?.median_s) {
+        console.log(
+          `${workload}: scikit-learn Pipeline.predict, one row p50 ${(skRow.p50_s * 1e6).toFixed(0)} µs, p99 ${(skRow.p99_s! * 1e6).toFixed(0)} µs ` +
+            `(${(skRow.p50_s / row.p50_s).toFixed(0)}× Tessera's p50); batch ${(rows / skBatch.median_s / 1e3).toFixed(0)}k rows/s`,
+        );
+      }
     }
   },
+  finish: () => sklearn.finish(),
 };
 
 export default suite;

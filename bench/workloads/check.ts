@@ -68,23 +68,30 @@ function project(c: Columns, names: readonly string[]): Columns | string {
 
 const isFloat = (c: ArrayLike<unknown>) => c instanceof Float64Array || c instanceof Float32Array || (Array.isArray(c) && typeof c[0] === 'number' && !Number.isInteger(c[0]));
 
+/** An int64 cell (bigint, from Arrow or DuckDB) as a number where that is exact, so that it equals another system's number. */
+const exactCell = (x: unknown) => (typeof x === 'bigint' && x >= BigInt(Number.MIN_SAFE_INTEGER) && x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x);
+
+function rowsOf(c: Columns): unknown[][] {
+  const n = c.columns[0]?.length ?? 0;
+  return Array.from({ length: n }, (_, i) => c.columns.map((col) => exactCell(col[i])));
+}
+
 /**
  * Rows sorted by their exact (non-float) cells: equal multisets pair up row by row when
  * those cells identify a row (every relation checked here has a unique id or group key).
  */
-function sortedRows(c: Columns, float: readonly boolean[]): unknown[][] {
-  const n = c.columns[0]?.length ?? 0;
-  const rows: unknown[][] = Array.from({ length: n }, (_, i) => c.columns.map((col) => col[i]));
-  const keys = rows.map((r) => JSON.stringify(r.filter((_, j) => !float[j])));
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+function sortedRows(rows: unknown[][], float: readonly boolean[]): unknown[][] {
+  const keys = rows.map((r) => JSON.stringify(r.filter((_, j) => !float[j]), (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)));
+  const order = rows.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
   return order.map((i) => rows[i]);
 }
 
 /**
- * Same rows as multisets over the columns `names` (all of the reference's when omitted);
- * the reference's float columns within tolerance (see above), the others equal.
+ * Same rows as multisets over the columns `names` (all of the reference's when omitted),
+ * or in the same order with `ordered` (a query that sorts); the reference's float columns
+ * within tolerance (see above), the others equal (an int64 equal to the same integer).
  */
-export function compareRelations(names?: readonly string[]) {
+export function compareRelations(names?: readonly string[], options: { readonly ordered?: boolean } = {}) {
   return (reference: unknown, other: unknown): string => {
     const full = asColumns(reference);
     const a = project(full, names ?? full.names);
@@ -101,8 +108,8 @@ export function compareRelations(names?: readonly string[]) {
       for (let i = 0; i < col.length; i++) maxAbs = Math.max(maxAbs, Math.abs(col[i] as number));
       return (isFloat32(col) || isFloat32(b.columns[j]) ? 1e-3 : 1e-9) * maxAbs;
     });
-    const ra = sortedRows(a, float);
-    const rb = sortedRows(b, float);
+    const ra = options.ordered ? rowsOf(a) : sortedRows(rowsOf(a), float);
+    const rb = options.ordered ? rowsOf(b) : sortedRows(rowsOf(b), float);
     for (let i = 0; i < na; i++) {
       for (let j = 0; j < a.names.length; j++) {
         const x = ra[i][j];

@@ -1,11 +1,10 @@
 import type { Batch } from '../data/batch.js';
 import { type Column, type PendingGather, gatherColumn, pendingGather } from '../data/column.js';
-import { dictionaryCodes, valueRange } from '../kernels/relational/hash.js';
 import { groupRows } from '../kernels/relational/index.js';
 import type { NamedAggregate } from '../plan/relational-operators.js';
-import type { DType } from '../types/dtype.js';
 import type { ColumnResolver } from './expression.js';
 import { type AggregatePlan, type Grouping, LoopBuilder, batchBinder } from './fused-loop.js';
+import { slotGrouping } from './pipeline/grouping.js';
 import { CODE_GENERATION } from './loop-code.js';
 
 /**
@@ -82,8 +81,6 @@ export function fusedAggregate(
 
 // ------------------------------------------------------------------ grouping
 
-const MAX_DENSE_SLOTS = 1 << 20;
-
 function chooseGrouping(keys: readonly Column[], n: number, gen: LoopBuilder): Grouping {
   if (keys.length === 0) {
     return { method: 'one group', slots: 1, code: 'const g{r} = 0;', tracksFirst: false, order: () => Int32Array.of(0), keyColumns: () => [] };
@@ -108,46 +105,26 @@ function chooseGrouping(keys: readonly Column[], n: number, gen: LoopBuilder): G
   };
 }
 
-/** Integer keys stored as their values (strings are codes into a dictionary that may repeat entries). */
-function isDenseKeyType(d: DType): boolean {
-  return d === 'int32' || d === 'int64' || d === 'date' || d === 'bool';
-}
-
-/** One key's share of a combined slot: code of the row's id in [0, domain), null included. */
-interface KeyPart {
-  readonly code: string;
-  readonly domain: number;
-}
-
 /**
  * Keys of small domains — integers of a small range, dictionary-coded strings, keys
- * gathered through a join from a small source — grouped without hashing: each key
- * gives the row an id within its domain (nulls one more), and the slot is the
- * combined id Σ id_k · stride_k over the product of the domains (region × category is
- * 8 · 25 slots). Null when the product is too large for a direct array.
+ * gathered through a join from a small source — grouped without hashing, as a
+ * pipeline groups them (src/exec/pipeline/grouping.ts): the slot is the keys' ids
+ * combined. Null when the product of their domains is too large for a direct array.
  */
 function combinedGrouping(keys: readonly Column[], n: number, gen: LoopBuilder): Grouping | null {
-  const limit = Math.min(Math.max(4096, n >> 2), MAX_DENSE_SLOTS);
-  const parts: KeyPart[] = [];
-  let slots = 1;
-  for (const key of keys) {
-    const part = keyPart(key, n, limit, gen);
-    if (part === null) return null;
-    slots *= part.domain;
-    if (slots > limit) return null;
-    parts.push(part);
-  }
-  let stride = slots;
-  const terms = parts.map((p) => {
-    stride /= p.domain;
-    return stride === 1 ? `(${p.code})` : `(${p.code}) * ${gen.input(stride)}`;
-  });
+  const combined = slotGrouping(
+    keys.map((column) => ({ column, row: null, mayMiss: false })),
+    n,
+    gen,
+  );
+  if (combined === null) return null;
+  const { slots } = combined;
   const firstRow = new Int32Array(slots).fill(-1);
   gen.firstRow = firstRow;
   return {
     method: `key ids combined into ${slots} direct slots`,
     slots,
-    code: `const g{r} = ${terms.join(' + ')};`,
+    code: `const g{r} = ${combined.slot};`,
     tracksFirst: true,
     order: () => slotsByFirstRow(firstRow),
     keyColumns: (order) => {
@@ -155,42 +132,6 @@ function combinedGrouping(keys: readonly Column[], n: number, gen: LoopBuilder):
       return keys.map((k) => gatherColumn(k, rows));
     },
   };
-}
-
-/** A key's ids within a domain of at most `limit`, or null. */
-function keyPart(key: Column, n: number, limit: number, gen: LoopBuilder): KeyPart | null {
-  const lazy = pendingGather(key);
-  if (lazy !== null) {
-    // Gathered from a small source (a dimension's column through the join's indices): group the source once.
-    const { source, indices, hasMissing } = lazy;
-    if (source.length > Math.min(n, limit)) return null;
-    const groups = groupRows([source], source.length);
-    let nullId = groups.groupCount;
-    if (source.validity !== null) {
-      const row = source.validity.indexOf(0);
-      if (row >= 0) nullId = groups.groupIds[row];
-    }
-    const domain = nullId === groups.groupCount && hasMissing ? nullId + 1 : groups.groupCount;
-    const j = gen.indexVar(indices);
-    const ids = gen.input(groups.groupIds);
-    return { code: hasMissing ? `${j} < 0 ? ${gen.input(nullId)} : ${ids}[${j}]` : `${ids}[${j}]`, domain: Math.max(domain, 1) };
-  }
-  const valid = key.validity === null ? null : gen.input(key.validity);
-  if (key.dtype === 'string') {
-    // Dictionary codes, mapped to one id per distinct string (a dictionary may repeat entries).
-    const dict = key.dictionary ?? [];
-    if (dict.length > limit) return null;
-    const codes = new Map<string, number>();
-    const ids = gen.input(dictionaryCodes(dict, codes));
-    const id = `${ids}[${gen.input(key.values)}[{i}]]`;
-    return valid === null ? { code: id, domain: Math.max(codes.size, 1) } : { code: `${valid}[{i}] === 1 ? ${id} : ${gen.input(codes.size)}`, domain: codes.size + 1 };
-  }
-  if (!isDenseKeyType(key.dtype)) return null;
-  const [min, max] = valueRange(key, n);
-  const range = Math.max(max - min + 1, 1);
-  if (range > limit) return null;
-  const v = `${gen.input(key.values)}[{i}] - ${gen.input(min)}`;
-  return valid === null ? { code: v, domain: range } : { code: `${valid}[{i}] === 1 ? ${v} : ${gen.input(range)}`, domain: range + 1 };
 }
 
 /** Keys gathered through one index vector from small sources: group the sources' rows once. */

@@ -7,7 +7,7 @@ import { type Node, relationSchema } from '../../plan/node.js';
 import { joinOutputFields } from '../../plan/relational-operators.js';
 import { fieldIndex } from '../../types/schema.js';
 import { type AggregatePlan, type BoundColumn, type LaneMerge, LoopBuilder } from '../fused-loop.js';
-import { pipelineGrouping } from './grouping.js';
+import { slotGrouping } from './grouping.js';
 import { compilePredicate } from './predicate.js';
 
 /**
@@ -160,7 +160,7 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
   const keyRefs = groupBy.map((g) => env.get(g));
   if (!keyRefs.every((r): r is ColumnNode => r !== undefined && r.kind === 'column' && bindings.has(r))) return 'a group key is computed';
   const rows = batches.source.length;
-  const grouping = pipelineGrouping(keyRefs.map((r) => bindings.get(r)!), rows, gen);
+  const grouping = slotGrouping(keyRefs.map((r) => bindings.get(r)!), rows, gen);
   if (grouping === null) return 'group keys of too large a domain';
   flush();
   const width = gen.width;

@@ -20,7 +20,7 @@ export interface PipelineGrouping {
   readonly slots: number;
   /** Code of the row's slot (an expression). */
   readonly slot: string;
-  /** Per key: code of the row of `data` the key was read from (-1: null from a missing row). */
+  /** Per key: code of the row of `data` the key was read from (-1: null from a missing row; `{i}`: the loop's row). */
   readonly keyRows: readonly string[];
   /** Per key: the column the key values are gathered from. */
   readonly keyData: readonly Column[];
@@ -35,7 +35,7 @@ interface KeyPart {
 
 export const MAX_PIPELINE_SLOTS = 1 << 20;
 
-export function pipelineGrouping(keys: readonly BoundColumn[], rows: number, gen: LoopBuilder): PipelineGrouping | null {
+export function slotGrouping(keys: readonly BoundColumn[], rows: number, gen: LoopBuilder): PipelineGrouping | null {
   const limit = Math.min(Math.max(4096, rows >> 2), MAX_PIPELINE_SLOTS);
   const parts: KeyPart[] = [];
   let slots = 1;
@@ -57,7 +57,7 @@ export function pipelineGrouping(keys: readonly BoundColumn[], rows: number, gen
 function keyPart(key: BoundColumn, limit: number, gen: LoopBuilder): KeyPart | null {
   const lazy = pendingGather(key.column);
   const data = lazy === null ? key.column : lazy.source;
-  const at = key.row ?? 'i';
+  const at = key.row ?? '{i}';
   const row = lazy === null ? at : gen.indexVar(lazy.indices, at, key.mayMiss);
   const missing = lazy === null ? key.mayMiss : lazy.hasMissing || key.mayMiss;
   const valid = data.validity === null ? null : gen.input(data.validity);

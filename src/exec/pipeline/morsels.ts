@@ -45,9 +45,9 @@ export async function runMorsels(pipeline: CompiledPipeline, threads: number): P
 
   if (helpers === 0) {
     // One thread: morsel by morsel, each merged into the first as soon as it ran (same order, same sums).
-    const merged = partial(pipeline, false);
+    const merged = partial(pipeline);
     runMorsel(pipeline.ctx, 0, merged);
-    const scratch = morsels > 1 ? partial(pipeline, false) : null;
+    const scratch = morsels > 1 ? partial(pipeline) : null;
     for (let m = 1; m < morsels; m++) {
       reset(pipeline, scratch!);
       runMorsel(pipeline.ctx, m, scratch!);
@@ -56,24 +56,42 @@ export async function runMorsels(pipeline: CompiledPipeline, threads: number): P
     return { merged, morsels, threads: 1 };
   }
   const ctx = pipeline.ctx.map(shared);
-  const partials = Array.from({ length: morsels }, () => partial(pipeline, true));
+  const partials = sharedPartials(pipeline, morsels);
   await runOnThreads({ params: pipeline.params, text: pipeline.text, ctx, bounds, partials }, helpers, (m) => runMorsel(ctx, m, partials[m]));
   for (let m = 1; m < morsels; m++) mergeInto(pipeline, partials[0], partials[m]);
   return { merged: partials[0], morsels, threads: helpers + 1 };
 }
 
 /** Fresh partials: accumulators at their lanes' starting values, no first rows. */
-function partial(p: CompiledPipeline, sharedMemory: boolean): MorselPartial {
-  const buffer = (bytes: number) => (sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+function partial(p: CompiledPipeline): MorselPartial {
   const out: MorselPartial = {
-    acc: new Float64Array(buffer(p.slots * p.width * 8)),
-    first: new Float64Array(buffer(p.slots * 8)),
-    firstSub: new Float64Array(buffer(p.slots * 8)),
-    keyRows: new Int32Array(buffer(p.slots * p.keys * 4)),
-    steps: new Float64Array(buffer(p.stepCount * 8)),
+    acc: new Float64Array(p.slots * p.width),
+    first: new Float64Array(p.slots),
+    firstSub: new Float64Array(p.slots),
+    keyRows: new Int32Array(p.slots * p.keys),
+    steps: new Float64Array(p.stepCount),
   };
   reset(p, out);
   return out;
+}
+
+/** Every morsel's partials, as views of one SharedArrayBuffer (float64 arrays first, aligned). */
+function sharedPartials(p: CompiledPipeline, morsels: number): MorselPartial[] {
+  const doubles = p.slots * (p.width + 2) + p.stepCount;
+  const ints = p.slots * p.keys;
+  const bytesEach = doubles * 8 + Math.ceil(ints / 2) * 8;
+  const memory = new SharedArrayBuffer(bytesEach * morsels);
+  return Array.from({ length: morsels }, (_, m) => {
+    let at = m * bytesEach;
+    const f64 = (length: number) => {
+      const view = new Float64Array(memory, at, length);
+      at += length * 8;
+      return view;
+    };
+    const out: MorselPartial = { acc: f64(p.slots * p.width), first: f64(p.slots), firstSub: f64(p.slots), steps: f64(p.stepCount), keyRows: new Int32Array(memory, at, ints) };
+    reset(p, out);
+    return out;
+  });
 }
 
 function reset(p: CompiledPipeline, out: MorselPartial): void {

@@ -1,4 +1,4 @@
-import type { Batch } from '../../data/batch.js';
+import { type Batch, makeBatch } from '../../data/batch.js';
 import { type Column, gatherColumn } from '../../data/column.js';
 import { ExecutionError } from '../../errors.js';
 import { type JoinHeads, joinHeads } from '../../kernels/relational/index.js';
@@ -127,21 +127,36 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
       keyBound.map((b) => b.column),
       rightKeyColumns,
     );
-    const head = headCode(heads, keyRefs, table, gen);
+    if (how !== 'inner' && how !== 'left' && how !== 'semi' && how !== 'anti') return `${how} join`;
     const r = `r${joins}`;
-    flush();
-    if (how === 'semi' || how === 'anti') {
-      body.push(`if (${head} ${how === 'semi' ? '<' : '>='} 0) continue;`, `s${stepIndex(step)}++;`);
-      continue;
+    let rows = build;
+    if (heads.by !== 'row' && heads.next === null && (how === 'inner' || how === 'left')) {
+      // Unique keys found by value or code: the build columns the loop reads are laid out
+      // by key slot once, and the slot itself is the row, so the loop's reads of the
+      // build side do not wait on the head lookup (which only says whether the slot holds a row).
+      const slot = slotCode(heads, keyRefs[0], gen);
+      flush();
+      if (how === 'inner') body.push(`if (!(${slot.inRange} && ${gen.input(heads.first)}[${slot.d}] >= 0)) continue;`, `const ${r} = ${slot.d};`);
+      else body.push(`const ${r} = ${slot.inRange} ? ${slot.d} : -1;`);
+      rows = makeBatch(
+        build.columns.map((c) => gatheredOnRead(c, heads.first)),
+        heads.first.length,
+      );
+    } else {
+      const head = headCode(heads, keyRefs, table, gen);
+      flush();
+      if (how === 'semi' || how === 'anti') {
+        body.push(`if (${head} ${how === 'semi' ? '<' : '>='} 0) continue;`, `s${stepIndex(step)}++;`);
+        continue;
+      }
+      const next = heads.next === null ? null : gen.input(heads.next);
+      if (next === null) body.push(`const ${r} = ${head};`, ...(how === 'inner' ? [`if (${r} < 0) continue;`] : []));
+      else if (how === 'inner') body.push(`for (let ${r} = ${head}; ${r} >= 0; ${r} = ${next}[${r}]) {`);
+      else body.push(`for (let ${r} = ${head}, go${joins} = 1; go${joins} === 1; go${joins} = ${r} >= 0 && (${r} = ${next}[${r}]) >= 0 ? 1 : 0) {`);
+      if (next !== null) blocks++;
     }
-    if (how !== 'inner' && how !== 'left') return `${how} join`;
-    const next = heads.next === null ? null : gen.input(heads.next);
-    if (next === null) body.push(`const ${r} = ${head};`, ...(how === 'inner' ? [`if (${r} < 0) continue;`] : []));
-    else if (how === 'inner') body.push(`for (let ${r} = ${head}; ${r} >= 0; ${r} = ${next}[${r}]) {`);
-    else body.push(`for (let ${r} = ${head}, go${joins} = 1; go${joins} === 1; go${joins} = ${r} >= 0 && (${r} = ${next}[${r}]) >= 0 ? 1 : 0) {`);
-    if (next !== null) blocks++;
     body.push(`s${stepIndex(step)}++;`);
-    const right = tableColumns(build, step.inputs[1], r, how === 'left');
+    const right = tableColumns(rows, step.inputs[1], r, how === 'left');
     const leftSchema = relationSchema(step.inputs[0], 'pipeline');
     const outer = env;
     env = new Map();
@@ -218,12 +233,35 @@ function headCode(heads: JoinHeads, keys: readonly ColumnNode[], table: BoundCol
     const read = `${gen.input(heads.match)}[${at}]`;
     return table.mayMiss ? `(${at} < 0 ? -1 : ${read})` : read;
   }
-  // One key, read at its row: its value (or dictionary code) indexes the heads.
-  const key = gen.stored(keys[0]);
-  const first = gen.input(heads.first);
-  const slot = heads.by === 'value' ? `${key.value} - ${gen.input(heads.offset)}` : key.value;
-  const d = gen.temp(slot);
-  return `(${[...key.valid, `${d} >= 0`, `${d} < ${first}.length`].join(' && ')} ? ${first}[${d}] : -1)`;
+  const { d, inRange } = slotCode(heads, keys[0], gen);
+  return `(${inRange} ? ${gen.input(heads.first)}[${d}] : -1)`;
+}
+
+/** The probe row's slot in heads found by value or code (`d`), and the condition that it is one (a non-null key in range). */
+function slotCode(heads: Extract<JoinHeads, { by: 'value' | 'code' }>, key: ColumnNode, gen: LoopBuilder): { d: string; inRange: string } {
+  const k = gen.stored(key);
+  const d = gen.temp(heads.by === 'value' ? `${k.value} - ${gen.input(heads.offset)}` : k.value);
+  return { d, inRange: [...k.valid, `${d} >= 0`, `${d} < ${gen.input(heads.first.length)}`].join(' && ') };
+}
+
+/**
+ * `col`'s rows `rows` (-1: null), gathered when its values are first read: a build
+ * side laid out by key slot copies only the columns the loop reads.
+ */
+function gatheredOnRead(col: Column, rows: Int32Array): Column {
+  let gathered: Column | null = null;
+  const get = () => (gathered ??= gatherColumn(col, rows));
+  return {
+    dtype: col.dtype,
+    length: rows.length,
+    get values() {
+      return get().values;
+    },
+    get validity() {
+      return get().validity;
+    },
+    ...(col.dictionary === undefined ? {} : { dictionary: col.dictionary }),
+  };
 }
 
 /** `e` with every column reference replaced by what it names in `env` (a projection's expressions inlined). */

@@ -37,7 +37,7 @@ export async function runMorsels(pipeline: CompiledPipeline, threads: number): P
   const { rows, slots, width, keys } = pipeline;
   const partialBytes = slots * (width * 8 + 16 + keys * 4);
   const morsels = morselCount(rows, partialBytes);
-  const bounds = new Float64Array(morsels + 1);
+  const bounds = new Int32Array(morsels + 1);
   for (let m = 0; m <= morsels; m++) bounds[m] = Math.floor((rows * m) / morsels);
   const helpers = Math.max(0, Math.min(threads, morsels) - 1);
   const fn = compiledFunction<(ctx: readonly unknown[], start: number, end: number, ...partial: unknown[]) => void>(pipeline.params, pipeline.text);

@@ -54,7 +54,7 @@ export interface MorselJob {
   readonly text: string;
   readonly ctx: readonly unknown[];
   /** Morsel m covers rows bounds[m] .. bounds[m + 1] - 1. */
-  readonly bounds: Float64Array;
+  readonly bounds: Int32Array;
   readonly partials: readonly MorselPartial[];
 }
 

@@ -113,6 +113,12 @@ export interface LogisticRegressionOptions {
    * tolerance · max(1, max|w|). Default 1e-6; 0 stops only when a step changes nothing.
    */
   readonly tolerance?: number;
+  /**
+   * true: the loop's report (the collected result's `loops`) also holds the final loss,
+   * `logisticLoss(X, y, w)` of the returned weights, computed in the same run (one more
+   * product X·w, not a second fit). Default false.
+   */
+  readonly reportLoss?: boolean;
 }
 
 /**
@@ -120,7 +126,8 @@ export interface LogisticRegressionOptions {
  * w ← w − rate · Xᵀ(σ(Xw) − y) / n, at most `steps` of them, stopping earlier on
  * `tolerance`. Labels y are 0 or 1 in an n×1 column (any other value is an
  * ExecutionError naming the row). The steps taken are reported in the collected
- * result's `loops`; `logisticLoss` gives the mean log-loss of the weights. No
+ * result's `loops`, and with `reportLoss` the final mean log-loss too; `logisticLoss`
+ * gives the mean log-loss of any weights as a plan of its own. No
  * regularization, no intercept unless X has one (toMatrix's `intercept: true`).
  */
 export function logisticRegression<D extends number>(X: Matrix<number, D>, y: Matrix<number, 1>, options: LogisticRegressionOptions = {}): Matrix<D, 1> {
@@ -142,7 +149,7 @@ export function logisticRegression<D extends number>(X: Matrix<number, D>, y: Ma
     state: 'the weights',
     expected: 'X and y with at least one row (the mean gradient of zero rows is 0/0) and finite values, and a learning rate small enough for the steps to stay finite',
   };
-  return guardedLoop(
+  const weights = guardedLoop(
     zeros(d, 1, dtype) as Matrix<D, 1>,
     steps,
     (w) => {
@@ -153,6 +160,17 @@ export function logisticRegression<D extends number>(X: Matrix<number, D>, y: Ma
     guard,
     tolerance,
   );
+  return options.reportLoss ? withLoss(weights, 'mean log-loss', logisticLoss(X, y, weights)) : weights;
+}
+
+/**
+ * `result` (a loop's) passing a loopLoss operator that records `loss`, computed from
+ * that same result, in the loop's report: the loop is one node read twice, so it runs once.
+ */
+function withLoss<R extends number, C extends number>(result: Matrix<R, C>, objective: string, loss: Matrix<1, 1>): Matrix<R, C> {
+  const loop = result.plan;
+  if (loop.kind !== 'loop') throw new PlanError('loopLoss', `expected a loop's result, got ${loop.kind}`);
+  return new Matrix<R, C>(makeNode('loopLoss', { loopId: loop.args.loopId, objective }, [loop, loss.plan]) as MatrixNode);
 }
 
 /**
@@ -186,6 +204,12 @@ export interface KMeansOptions {
    * assignment is stable), which gives exactly the result all steps would give.
    */
   readonly tolerance?: number;
+  /**
+   * true: the loop's report (the collected result's `loops`) also holds the final loss,
+   * `kmeansInertia(X, C)` of the returned centroids, computed in the same run (one more
+   * product X·Cᵀ, not a second fit). Default false.
+   */
+  readonly reportLoss?: boolean;
 }
 
 /**
@@ -193,7 +217,8 @@ export interface KMeansOptions {
  * step assigns rows to the nearest centroid (‖x − c‖² up to the constant ‖x‖²,
  * i.e. −2x·c + ‖c‖²) and moves each centroid to its rows' mean; a centroid left
  * without rows stays where it was. Returns the k×d centroids; the steps taken are
- * reported in the collected result's `loops`, `kmeansInertia` gives the fit's cost.
+ * reported in the collected result's `loops`, with `reportLoss` the final inertia too;
+ * `kmeansInertia` gives the cost of any centroids as a plan of its own.
  */
 export function kmeans<D extends number>(X: Matrix<number, D>, options: KMeansOptions): Matrix<number, D> {
   const { k } = options;
@@ -204,7 +229,7 @@ export function kmeans<D extends number>(X: Matrix<number, D>, options: KMeansOp
   requireRows('kmeans', 'X', X);
   const init = new Matrix<number, D>(makeNode('sampleRows', { count: k, seed: options.seed ?? 0, by: 'kmeans' }, [X.plan]) as MatrixNode);
   const guard: LoopGuard = { operator: 'kmeans', state: 'the centroids', expected: 'X with finite values' };
-  return guardedLoop(
+  const centroids = guardedLoop(
     init,
     iterations,
     (C) => {
@@ -218,6 +243,7 @@ export function kmeans<D extends number>(X: Matrix<number, D>, options: KMeansOp
     guard,
     tolerance,
   );
+  return options.reportLoss ? withLoss(centroids, 'inertia', kmeansInertia(X, centroids)) : centroids;
 }
 
 /** The k-means cost of centroids C on X: the sum over rows of the squared distance to the nearest centroid. */

@@ -89,6 +89,13 @@ export interface LoopReport {
   readonly converged: boolean;
   /** The last step's relative change, max|Δ| / max(1, max|state|) (NaN before any step). */
   readonly change: number;
+  /**
+   * The loss of the loop's result, when the learner was asked for it (`reportLoss`),
+   * computed in the same run from the result (see the loopLoss operator).
+   */
+  readonly loss?: number;
+  /** What `loss` is (e.g. 'mean log-loss', 'inertia'). */
+  readonly objective?: string;
 }
 
 export interface ExecuteOptions extends PhysicalOptions, ProgressOptions {
@@ -183,6 +190,7 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
       return { result: matrix(run.outputs[0]), transferMs: run.transferMs, compiled: run.compiled };
     }
     if (node.body) return { result: await runLoop(node, node.logical as Node<'loop'>, inputs, scope) };
+    if (node.logical.kind === 'loopLoss') return { result: recordLoss(node, node.logical, inputs) };
     if (node.sql) {
       const ctx = operatorRun(node.operator, ledger, signal, () => undefined);
       return { result: relation(await runSqlQuery(node, inputs.map((r) => batchesOf(r, node)), options.relationalEngine, ctx)) };
@@ -219,6 +227,16 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
     }
     loopReports.push({ loopId, operator: guard?.operator, steps, maxSteps: iterations, converged, change });
     return matrix(state);
+  }
+
+  /** A loopLoss operator: its loss into the report of its loop's last run; the loop's result passes through. */
+  function recordLoss(node: PhysicalNode, loss: Node<'loopLoss'>, inputs: readonly NodeResult[]): NodeResult {
+    const { loopId, objective } = loss.args;
+    const value = toDense(matrixOf(inputs[1], node)).data[0];
+    const i = loopReports.findLastIndex((r) => r.loopId === loopId);
+    if (i < 0) throw new ExecutionError(node.operator, `expected loop ${loopId} to have run before its ${objective} is reported`);
+    loopReports[i] = { ...loopReports[i], loss: value, objective };
+    return inputs[0];
   }
 
   function record(node: PhysicalNode, outcome: Outcome, bytes: number, timeMs: number): void {

@@ -144,6 +144,7 @@ export function stablePlanDigest(root: PlanNode, sources: readonly TableSource[]
         break;
       case 'loopState':
       case 'loopInput':
+      case 'loopLoss':
         args = encodeDigest([loopKey(n.args.loopId), ...operatorDef(n.kind).digest(n.args as never).slice(1)]);
         break;
       default:

@@ -112,6 +112,8 @@ function matrixAlgorithm(node: PlanNode, inputs: readonly Layout[]): string {
       return 'copy rows';
     case 'loop':
       return `${node.args.iterations} iterations of the body`;
+    case 'loopLoss':
+      return "record the loss in the loop's report, pass the result through";
     case 'matrixLiteral':
     case 'loopState':
     case 'loopInput':

@@ -41,8 +41,8 @@ export function operatorMs(provider: MatrixProvider, node: PlanNode, step: Dense
   const { profile } = provider;
   const dtype = node.output.kind === 'matrix' ? node.output.dtype : 'float64';
   if (provider.name === 'js' || step === null) {
-    // The cost model's FLOPs already follow the JS kernels (symmetric XᵀX, sparse products).
-    return est.flops > 0 && (step === null || isProduct(step)) ? est.flops / profile.flopsPerMs[dtype] : Math.max(est.cost, inputElements(inputs)) / profile.elementsPerMs;
+    // The cost model follows the JS kernels (symmetric XᵀX; sparse products by their non-zeros, at random access).
+    return est.flops > 0 && (step === null || isProduct(step)) ? est.cost / profile.flopsPerMs[dtype] : Math.max(est.cost, inputElements(inputs)) / profile.elementsPerMs;
   }
   const transfer = profile.transferBytesPerMs === Infinity ? 0 : est.bytes / profile.transferBytesPerMs;
   if (isProduct(step)) {

@@ -33,6 +33,8 @@ export interface LoopArgs {
   loop: { readonly loopId: string; readonly iterations: number; readonly body: PlanNode; readonly guard?: LoopGuard; readonly tolerance?: number };
   loopState: { readonly loopId: string; readonly rows: number; readonly cols: number; readonly dtype: MatrixDType };
   loopInput: { readonly loopId: string; readonly index: number; readonly rows: number | null; readonly cols: number; readonly dtype: MatrixDType };
+  /** See the loopLoss operator: `objective` names the loss (e.g. 'mean log-loss'). */
+  loopLoss: { readonly loopId: string; readonly objective: string };
 }
 
 let nextLoopId = 0;
@@ -105,6 +107,24 @@ export const LOOP_OPERATORS: OperatorDefs<LoopArgs> = {
     derive: ({ rows, cols, dtype }) => matrix(rows, cols, dtype),
     label: ({ loopId, index }) => `${loopId}[${index}]`,
     digest: ({ loopId, index, rows, cols, dtype }) => [loopId, index, rows, cols, dtype],
+  },
+  /**
+   * A learner's final loss, in the run that fits it: passes its first input (the loop's
+   * result) through and records the second (1×1, the objective computed from that
+   * result in the same plan) in the report of loop `loopId`'s last run. The loop is one
+   * node read twice, so it runs once.
+   */
+  loopLoss: {
+    name: 'LoopLoss',
+    arity: 2,
+    derive(_args, inputs) {
+      const value = matrixInput(inputs, 0, 'loopLoss');
+      const loss = matrixInput(inputs, 1, 'loopLoss');
+      if (loss.rows !== 1 || loss.cols !== 1) throw new ShapeError('loopLoss', `the loss must be 1×1, got ${shapeText(loss)}`);
+      return matrix(value.rows, value.cols, value.dtype, value.columnNames, value.rowOrigin);
+    },
+    label: ({ loopId, objective }) => `${loopId}: ${objective}`,
+    digest: ({ loopId, objective }) => [loopId, objective],
   },
 };
 

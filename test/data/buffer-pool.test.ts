@@ -4,7 +4,7 @@
  * again, and results computed from reused buffers equal those from fresh ones.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { bufferPoolBytes, disownBuffer, recycleBuffer, setBufferPoolLimit, takeFloatArray } from '../../src/data/buffer-pool.js';
+import { bufferPoolBytes, disownBuffer, recycleBuffer, setBufferPoolLimit, takeFloatArray, takeInt32Array } from '../../src/data/buffer-pool.js';
 import { fromColumns, fromDense } from '../../src/index.js';
 
 const MB = 1 << 20;
@@ -27,6 +27,17 @@ describe('buffer pool', () => {
     expect(b.buffer).toBe(a.buffer);
     expect(b.every((v) => v === 0)).toBe(true);
     expect(bufferPoolBytes()).toBe(0);
+  });
+
+  it('hands a float buffer out again as int32 indices of the same bytes, zeroed', () => {
+    setBufferPoolLimit(64 * MB);
+    const a = takeFloatArray('float64', MB / 8);
+    a.fill(-1);
+    recycleBuffer(a.buffer);
+    const b = takeInt32Array(MB / 4);
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.every((v) => v === 0)).toBe(true);
+    expect(takeInt32Array(16).buffer).not.toBe(a.buffer);
   });
 
   it('keeps small arrays out of the pool, and never takes foreign or disowned buffers', () => {
@@ -85,5 +96,33 @@ describe('executor and pool', () => {
     expect(bufferPoolBytes()).toBeGreaterThan(0);
     const reused = await doubled().crossprod().collect(js);
     expect(reused.data.findIndex((v, i) => v !== fresh.data[i])).toBe(-1);
+  });
+
+  it('reuses the sparse blocks of a one-hot matrix encoded through a join, with the same results', async () => {
+    // 300,000 rows × 2 one-hot features (18 columns: a hybrid matrix): row pointers, indices and values each over 1 MiB.
+    const m = 300_000;
+    const facts = fromColumns({ key: Int32Array.from({ length: m }, (_, i) => (i * 7) % 50), w: Float64Array.from({ length: m }, (_, i) => (i % 13) / 4) }, { name: 'facts' });
+    const dims = fromColumns(
+      { key: Int32Array.from({ length: 50 }, (_, i) => i), kind: Array.from({ length: 50 }, (_, i) => `k${i % 13}`), grade: Array.from({ length: 50 }, (_, i) => `g${i % 6}`) },
+      { name: 'dims', primaryKey: ['key'] },
+    );
+    const kinds = Array.from({ length: 12 }, (_, i) => `k${i}`);
+    const grades = Array.from({ length: 6 }, (_, i) => `g${i}`);
+    const T = facts.join(dims, 'key').toMatrix(['w', { onehot: 'kind', categories: kinds }, { onehot: 'grade', categories: grades }], { intercept: true });
+    // The plan as built, so that the joined matrix is encoded (JoinToMatrix) rather than factorized.
+    const js = { provider: 'js' as const, optimize: false };
+    setBufferPoolLimit(0);
+    const fresh = await T.crossprod().collect(js);
+    setBufferPoolLimit(256 * MB);
+    await T.crossprod().collect(js);
+    // k12 is outside the categories: those rows have no kind entry; every row has a grade.
+    const kindRows = Array.from({ length: m }, (_, i) => ((i * 7) % 50) % 13).filter((k) => k < 12).length;
+    const nonZeros = kindRows + m;
+    // Given back: the dense block (w, intercept), the row pointers, and an index and a value per entry.
+    expect(bufferPoolBytes()).toBe(m * 2 * 8 + (m + 1) * 4 + nonZeros * 12);
+    const reused = await T.crossprod().collect(js);
+    expect(reused.data.findIndex((v, i) => v !== fresh.data[i])).toBe(-1);
+    expect(reused.get(19, 19)).toBe(m);
+    expect(Array.from({ length: 12 }, (_, k) => reused.get(1 + k, 1 + k)).reduce((a, b) => a + b, 0)).toBe(kindRows);
   });
 });

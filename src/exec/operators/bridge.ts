@@ -2,7 +2,7 @@ import { type Batch, concatBatches, makeBatch } from '../../data/batch.js';
 import { type Column, composeIndices, makeColumn, nullCount, pendingGather } from '../../data/column.js';
 import { ExecutionError } from '../../errors.js';
 import { checkArrayLength } from '../../data/limits.js';
-import { type CsrMatrix } from '../../kernels/matrix/csr.js';
+import { type CsrMatrix, type OneHotBlock, csrFromOneHotBlocks } from '../../kernels/matrix/csr.js';
 import { type DenseMatrix, allocate } from '../../kernels/matrix/dense.js';
 import { type HybridMatrix, hybridMatrix } from '../../kernels/matrix/hybrid.js';
 import { type Feature, type SparseFeature, featureWidth, isSparseFeature as isSparse } from '../../plan/bridge-operators.js';
@@ -75,10 +75,10 @@ function rowSource(col: Column, throughJoin: boolean): RowSource {
  */
 function splitEncoding(features: readonly Feature[], intercept: boolean, columns: readonly RowSource[], rows: number, width: number): CsrMatrix | HybridMatrix {
   const denseCols: number[] = [];
-  const sparse: { slots: Int32Array; offset: number }[] = [];
+  const sparse: OneHotBlock[] = [];
   let at = 0;
   features.forEach((f, k) => {
-    if (isSparse(f)) sparse.push({ slots: rowSlots(f, columns[k]), offset: at });
+    if (isSparse(f)) sparse.push({ codes: sourceSlots(f, columns[k].column), rows: columns[k].rows, offset: at, width: featureWidth(f) });
     else denseCols.push(at);
     at += featureWidth(f);
   });
@@ -87,14 +87,7 @@ function splitEncoding(features: readonly Feature[], intercept: boolean, columns
   // hash into 2^24 buckets costs what a hash into 16 does); the dense block rows × d.
   checkArrayLength('toMatrix', `the non-zeros of a sparse ${rows}×${width} matrix`, rows * sparse.length, 8);
   checkArrayLength('toMatrix', `the dense block of a ${rows}×${width} matrix`, rows * denseCols.length, 8);
-  const indptr = new Int32Array(rows + 1);
-  const indices = new Int32Array(rows * sparse.length);
-  let p = 0;
-  for (let i = 0; i < rows; i++) {
-    for (const { slots, offset } of sparse) if (slots[i] >= 0) indices[p++] = offset + slots[i];
-    indptr[i + 1] = p;
-  }
-  const S: CsrMatrix = { rows, cols: width, indptr, indices: indices.slice(0, p), values: new Float64Array(p).fill(1) };
+  const S = csrFromOneHotBlocks(rows, width, sparse, 'toMatrix');
   if (denseCols.length === 0) return S;
   const d = denseCols.length;
   const D = allocate('float64', rows * d);
@@ -173,7 +166,12 @@ export function standardizeParams(v: ArrayLike<number>, rows: Int32Array | null,
  * source row and then gathered.
  */
 function rowSlots(f: SparseFeature, src: RowSource): Int32Array {
-  const col = src.column;
+  const slots = sourceSlots(f, src.column);
+  return src.rows === null ? slots : composeIndices(slots, src.rows);
+}
+
+/** The slot of each of the column's own rows (rowSlots before the gather through a join). */
+function sourceSlots(f: SparseFeature, col: Column): Int32Array {
   const n = col.length;
   const v = col.values;
   const out = new Int32Array(n);
@@ -184,7 +182,7 @@ function rowSlots(f: SparseFeature, src: RowSource): Int32Array {
     if (col.validity && !col.validity[i]) out[i] = -1;
     else out[i] = onehot ? onehot[v[i]] : hashed ? hashed[v[i]] : hashText(String(v[i])) % buckets;
   }
-  return src.rows === null ? out : composeIndices(out, src.rows);
+  return out;
 }
 
 /** For each dictionary code of `col`, the category's slot, or -1 for a value outside the fitted categories. */

@@ -25,9 +25,9 @@
  * operand S multiplies is finite (W, Y, and D itself for XᵀX) and densify
  * otherwise. Sums (colSums, rowSums) lose nothing by skipping zeros.
  */
-import { type CsrMatrix, csrCrossProduct, csrTransposeTimesDense } from './csr.js';
+import { type CsrMatrix, csrTransposeTimesDense } from './csr.js';
 import { crossProduct, crossProductWith } from './crossprod.js';
-import { type DenseMatrix, shapeOf, zeros } from './dense.js';
+import { type DenseMatrix, type FloatArray, shapeOf, zeros } from './dense.js';
 import type { ReduceFn } from './elementwise.js';
 import { ShapeMismatchError } from './errors.js';
 import { gemm } from './gemm.js';
@@ -110,18 +110,23 @@ export function hybridCrossProductWith(X: HybridMatrix, Y: DenseMatrix): DenseMa
 }
 
 /**
- * XᵀX (cols × cols), exactly symmetric: SᵀS from csrCrossProduct, DᵀD from the
- * dense crossProduct, and the DᵀS / SᵀD blocks from SᵀD = csrTransposeTimesDense(S, D),
- * which walks S's entries (nnz·d work) and never densifies S.
+ * XᵀX (cols × cols), exactly symmetric: DᵀD from the dense crossProduct; SᵀS and SᵀD
+ * (whose transpose is DᵀS) in one pass over S's rows, each entry adding its products
+ * with the row's other entries and with the row of D (nnz·(nnz/row + d) work; S is
+ * never densified). Sums run in row order, as csrCrossProduct and
+ * csrTransposeTimesDense would compute the blocks.
  */
 export function hybridCrossProduct(X: HybridMatrix): DenseMatrix {
   const { cols, denseCols: dc } = X;
   const d = dc.length;
-  const G = csrCrossProduct(X.sparse);
+  const G = zeros(cols, cols);
   const g = G.data;
+  const SD = new Float64Array(cols * d);
+  sparseCrossTerms(X.sparse, X.dense.data, d, g, SD);
+  // Mirror SᵀS's upper triangle.
+  for (let i = 0; i < cols; i++) for (let j = i + 1; j < cols; j++) g[j * cols + i] = g[i * cols + j];
   const DD = crossProduct(X.dense, { out: zeros(d, d) }).data;
   for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) g[dc[a] * cols + dc[b]] = DD[a * d + b];
-  const SD = csrTransposeTimesDense(X.sparse, X.dense).data;
   // Rows of SᵀD at dense columns are zero (S has no entries there), so each (j, dc[a]) pair is written once.
   for (let j = 0; j < cols; j++) {
     for (let a = 0; a < d; a++) {
@@ -132,6 +137,25 @@ export function hybridCrossProduct(X: HybridMatrix): DenseMatrix {
     }
   }
   return G;
+}
+
+/** g's upper triangle += SᵀS and SD (S.cols × d) += SᵀD, row by row; D is row-major n × d. */
+function sparseCrossTerms(S: CsrMatrix, D: FloatArray, d: number, g: FloatArray, SD: Float64Array): void {
+  const { rows, cols, indptr, indices, values } = S;
+  for (let r = 0; r < rows; r++) {
+    const end = indptr[r + 1];
+    const dr = r * d;
+    for (let p = indptr[r]; p < end; p++) {
+      // Each unordered pair once, stored above the diagonal whatever the index order.
+      const i = indices[p], v = values[p];
+      for (let q = p; q < end; q++) {
+        const j = indices[q];
+        g[i <= j ? i * cols + j : j * cols + i] += v * values[q];
+      }
+      const o = i * d;
+      for (let a = 0; a < d; a++) SD[o + a] += v * D[dr + a];
+    }
+  }
 }
 
 /** reduceMatrix's semantics ('sum' | 'mean' | 'count' along 'rows' | 'cols' | 'all') without densifying; float64. */

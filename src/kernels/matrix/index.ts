@@ -16,11 +16,12 @@ export type { GemmOptions, GemvOptions } from './gemm.js';
 export { gemm, gemv } from './gemm.js';
 export type { CrossProductOptions } from './crossprod.js';
 export { crossProduct, crossProductWith } from './crossprod.js';
-export type { CsrMatrix } from './csr.js';
+export type { CsrMatrix, OneHotBlock } from './csr.js';
 export {
   csrCrossProduct,
   csrFromDense,
   csrFromOneHot,
+  csrFromOneHotBlocks,
   csrTimesDense,
   csrTimesVector,
   csrTransposeTimesDense,

@@ -3,6 +3,7 @@ import {
   ShapeMismatchError, csrCrossProduct, csrFromDense, csrFromOneHot, csrTimesDense, csrTimesVector,
   csrTransposeTimesDense, dtypeOf, zeros,
 } from '../../../src/kernels/matrix/index.js';
+import { csrFromOneHotBlocks } from '../../../src/kernels/matrix/csr.js';
 import { csrToDense, expectClose, randomMatrix, refGemm, rng } from './reference.js';
 
 const SHAPES: [number, number, number][] = [[1, 1, 1], [1, 9, 4], [9, 1, 3], [7, 13, 5], [65, 33, 17]];
@@ -60,6 +61,36 @@ describe('CSR kernels vs dense reference', () => {
     const y = csrTimesVector(A, Float64Array.from([1, 1]));
     expect(Number.isNaN(y[0])).toBe(true);
     expect(y[1]).toBe(0);
+  });
+
+  it('one-hot blocks side by side: each row holds its codes in block order, -1 and rows read through -1 give none', () => {
+    // Block 0: columns 0..2, codes per row; block 1: columns 4..5, codes of 3 source rows read through `rows`.
+    const A = csrFromOneHotBlocks(5, 6, [
+      { codes: Int32Array.from([2, -1, 0, 1, 2]), offset: 0, width: 3 },
+      { codes: Int32Array.from([1, -1, 0]), rows: Int32Array.from([0, 2, -1, 1, 0]), offset: 4, width: 2 },
+    ]);
+    expect(Array.from(A.indptr)).toEqual([0, 2, 3, 4, 5, 7]);
+    expect(Array.from(A.indices)).toEqual([2, 5, 4, 0, 1, 2, 5]);
+    expect(Array.from(A.values)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(Array.from(csrToDense(A).data)).toEqual([
+      0, 0, 1, 0, 0, 1,
+      0, 0, 0, 0, 1, 0,
+      1, 0, 0, 0, 0, 0,
+      0, 1, 0, 0, 0, 0,
+      0, 0, 1, 0, 0, 1,
+    ]);
+    // No block at all: empty rows.
+    expect(Array.from(csrFromOneHotBlocks(3, 2, []).indptr)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('one-hot blocks: rejects overlapping or out-of-range blocks, bad codes and row counts', () => {
+    const codes = Int32Array.from([0, 1]);
+    expect(() => csrFromOneHotBlocks(2, 4, [{ codes, offset: 0, width: 2 }, { codes, offset: 1, width: 2 }])).toThrow(/block \[1, 3\) does not follow column 2/);
+    expect(() => csrFromOneHotBlocks(2, 3, [{ codes, offset: 2, width: 2 }])).toThrow(RangeError);
+    expect(() => csrFromOneHotBlocks(2, 4, [{ codes: Int32Array.from([0, 2]), offset: 0, width: 2 }])).toThrow(/code 2 at row 1 is outside \[-1, 2\)/);
+    expect(() => csrFromOneHotBlocks(2, 4, [{ codes: Int32Array.from([0, -3]), rows: Int32Array.from([0, 0]), offset: 0, width: 2 }])).toThrow(/code -3 at source row 1/);
+    expect(() => csrFromOneHotBlocks(3, 4, [{ codes, offset: 0, width: 2 }])).toThrow(ShapeMismatchError);
+    expect(() => csrFromOneHotBlocks(2, 4, [{ codes, rows: Int32Array.from([0]), offset: 0, width: 2 }])).toThrow(ShapeMismatchError);
   });
 
   it('AᵀA is correct for unsorted column indices too', () => {

@@ -138,6 +138,13 @@ describe('hybrid kernels vs the densified matrix', () => {
     });
   });
 
+  it('XᵀX is correct for unsorted column indices and non-unit values in the sparse block', () => {
+    const S: CsrMatrix = { rows: 2, cols: 4, indptr: Int32Array.from([0, 2, 3]), indices: Int32Array.from([3, 1, 2]), values: Float64Array.from([2, -1, 3]) };
+    const H = hybridMatrix({ rows: 2, cols: 1, data: Float64Array.from([5, 7]) }, Int32Array.from([0]), S);
+    const X = hybridToDense(H);
+    expect(Array.from(hybridCrossProduct(H).data)).toEqual(Array.from(refGemm(X, X, true).data));
+  });
+
   it('rejects mismatched shapes and malformed blocks', () => {
     const S: CsrMatrix = { rows: 2, cols: 4, indptr: Int32Array.from([0, 1, 2]), indices: Int32Array.from([1, 3]), values: Float64Array.from([1, 1]) };
     const H = hybridMatrix(zeros(2, 1), Int32Array.from([0]), S);

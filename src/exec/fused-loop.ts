@@ -66,7 +66,14 @@ export class LoopBuilder {
   private outOfRangeName: string | null = null;
   firstRow: Int32Array | null = null;
 
-  constructor(private readonly bind: ColumnBinder) {}
+  /**
+   * @param rowGuard whether range checks are guarded by `{ok}`, the row's "still on" flag
+   * (pipelines, src/exec/pipeline/compile.ts, fill it in).
+   */
+  constructor(
+    private readonly bind: ColumnBinder,
+    private readonly rowGuard = false,
+  ) {}
 
   /**
    * A name for an input of the generated loop (arrays and numbers). The comment names
@@ -142,10 +149,15 @@ export class LoopBuilder {
     return this.outOfRange[0] === 1;
   }
 
-  /** Code flagging `value` (an integer) when it is not strictly within ±2^53. */
+  /**
+   * Code flagging `value` (an integer) when it is not strictly within ±2^53. In a
+   * pipeline (`rowGuard`), only for rows still on: an unrolled pipeline computes values
+   * for rows a filter or join dropped, which must not raise the flag.
+   */
   private checkRange(value: string): string {
     this.outOfRangeName ??= this.input(this.outOfRange);
-    return `if (!(${value} < 9007199254740992 && ${value} > -9007199254740992)) ${this.outOfRangeName}[0] = 1;`;
+    const test = `!(${value} < 9007199254740992 && ${value} > -9007199254740992)`;
+    return `if (${this.rowGuard ? `{ok} && ${test}` : test}) ${this.outOfRangeName}[0] = 1;`;
   }
 
   /** A per-row constant holding `code`'s value (declared with the pure computations). */

@@ -9,6 +9,7 @@
 import { tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/data/random.js';
+import { fromColumns } from '../../src/index.js';
 import { closeWorkerPool } from '../../src/exec/pipeline/worker-pool.js';
 import { MORSEL_ROWS } from '../../src/exec/pipeline/morsels.js';
 import { type ColumnIn, Fixture } from '../differential/fixtures.js';
@@ -111,6 +112,26 @@ describe('pipelines vs DuckDB', () => {
     const report = await grouped.rel.explain({ analyze: true });
     expect(report).toMatch(/Pipeline/);
     expect(report).toMatch(/ran: operators one at a time: group keys of too large a domain/);
+  });
+});
+
+describe('pipelines: unrolled loops', () => {
+  it('computes values for rows a filter dropped without letting them raise the int64 range flag', async () => {
+    // Dropped rows hold 2^52, whose double is 2^53 (the int64 bound); kept rows hold small values.
+    const n = 10_000;
+    const keep = Uint8Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const big = Float64Array.from({ length: n }, (_, i) => (keep[i] ? i : 2 ** 52));
+    const g = Int32Array.from({ length: n }, (_, i) => i % 7);
+    const facts = fromColumns({ keep: Array.from(keep, Boolean), big, g }, { types: { big: 'int64' } });
+    const q = facts
+      .filter((r) => r.keep)
+      .groupBy('g')
+      .agg((r) => ({ s: r.big.add(r.big).sum() }));
+    const rows = await q.collectRows();
+    const expected = new Map<number, number>();
+    for (let i = 0; i < n; i++) if (keep[i]) expected.set(g[i], (expected.get(g[i]) ?? 0) + i * 2);
+    expect(new Map(rows.map((r) => [Number(r.g), Number(r.s)]))).toEqual(expected);
+    expect(await q.explain({ analyze: true })).toMatch(/ran: one generated loop \(4 rows per iteration\): 1 morsel on 1 thread/);
   });
 });
 

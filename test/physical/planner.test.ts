@@ -164,7 +164,7 @@ describe('explain shows the physical plan', () => {
     expect(section).toMatch(/^Physical plan \(est\. [<\d.]+ m?s; on js\/cpu\)\n\s+est\. time\s+time\s+transfer\s+%\s+actual\s+operator\n/);
     expect(section).toMatch(/#3 Pipeline \(3 operators\)\s+\[js · cpu · columns\]/);
     expect(section).toMatch(/how: probe store → aggregate: one generated loop over morsels of the source/);
-    expect(section).toMatch(/ran: one generated loop: 1 morsel on 1 thread, 3 group slots/);
+    expect(section).toMatch(/ran: one generated loop \(4 rows per iteration\): 1 morsel on 1 thread, 3 group slots/);
     expect(text).toMatch(/peak intermediates [\d.]+ k?B/);
     const joined = sales.join(stores, 'store').orderBy('units');
     const joinText = await explain(joined.plan, { analyze: true });

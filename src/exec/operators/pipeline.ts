@@ -46,7 +46,8 @@ export async function runPipeline(covers: readonly PlanNode[], source: readonly 
       if (step.kind !== 'project') below = merged.steps[k];
       rows.set(step, below);
     });
-    const loop = `one generated loop: ${morsels} morsel${morsels === 1 ? '' : 's'} on ${threads} thread${threads === 1 ? '' : 's'}, ${compiled.slots} group slot${compiled.slots === 1 ? '' : 's'}`;
+    const perIteration = compiled.rowsPerIteration > 1 ? ` (${compiled.rowsPerIteration} rows per iteration)` : '';
+    const loop = `one generated loop${perIteration}: ${morsels} morsel${morsels === 1 ? '' : 's'} on ${threads} thread${threads === 1 ? '' : 's'}, ${compiled.slots} group slot${compiled.slots === 1 ? '' : 's'}`;
     if (sink.args.groupBy.length === 0 && merged.first[0] < 0) {
       // No row reached an aggregate without GROUP BY: its one row over no rows (null sums).
       run.ran(`${loop}; no row reached the aggregate`);

@@ -42,6 +42,8 @@ export interface PipelineBatches {
 export interface CompiledPipeline {
   readonly params: readonly string[];
   readonly text: string;
+  /** Source rows per iteration of the loop (unrolled, or one at a time). */
+  readonly rowsPerIteration: number;
   readonly ctx: readonly unknown[];
   readonly rows: number;
   readonly slots: number;
@@ -82,7 +84,7 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
     if (bound === undefined) throw new ExecutionError('pipeline', `column '${e.name}' is not bound to a table`);
     return bound;
   };
-  const gen = new LoopBuilder(bind);
+  const gen = new LoopBuilder(bind, true);
   /** Each visible column name → an expression over bound column references. */
   const tableColumns = (batch: Batch, node: Node<'join'>['inputs'][number], row: string | null, mayMiss: boolean) => {
     const env = new Map<string, ExprNode>();
@@ -95,10 +97,12 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
   };
   const lowest = steps.length > 0 ? steps[0] : sink;
   let env = tableColumns(batches.source, lowest.inputs[0], null, false);
-  const body: string[] = [];
-  let blocks = 0;
+  const body: Statement[] = [];
   let joins = 0;
-  const flush = () => body.push(...gen.takeRowCode());
+  const code = (...lines: string[]) => body.push(...lines.map((text): Statement => ({ kind: 'code', text })));
+  const guard = (condition: string) => body.push({ kind: 'guard', condition });
+  const count = (step: PipelineStep) => body.push({ kind: 'count', step: stepIndex(step) });
+  const flush = () => code(...gen.takeRowCode());
 
   for (const step of steps) {
     if (step.kind === 'project') {
@@ -110,7 +114,8 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
       const truth = compilePredicate(substitute(step.args.predicate, env), gen, bind);
       if (truth === null) return `filter ${step.args.predicate.kind === 'call' ? step.args.predicate.fn : 'predicate'} outside the generated subset`;
       flush();
-      body.push(`if (!(${truth.t})) continue;`, `s${stepIndex(step)}++;`);
+      guard(truth.t);
+      count(step);
       continue;
     }
     // A join: probe by the chain heads of the key's table rows.
@@ -128,7 +133,7 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
       rightKeyColumns,
     );
     if (how !== 'inner' && how !== 'left' && how !== 'semi' && how !== 'anti') return `${how} join`;
-    const r = `r${joins}`;
+    const r = `r${joins}{r}`;
     let rows = build;
     if (heads.by !== 'row' && heads.next === null && (how === 'inner' || how === 'left')) {
       // Unique keys found by value or code: the build columns the loop reads are laid out
@@ -136,8 +141,10 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
       // build side do not wait on the head lookup (which only says whether the slot holds a row).
       const slot = slotCode(heads, keyRefs[0], gen);
       flush();
-      if (how === 'inner') body.push(`if (!(${slot.inRange} && ${gen.input(heads.first)}[${slot.d}] >= 0)) continue;`, `const ${r} = ${slot.d};`);
-      else body.push(`const ${r} = ${slot.inRange} ? ${slot.d} : -1;`);
+      if (how === 'inner') {
+        guard(`${slot.inRange} && ${gen.input(heads.first)}[${slot.d}] >= 0`);
+        code(`const ${r} = ${slot.d};`);
+      } else code(`const ${r} = ${slot.inRange} ? ${slot.d} : -1;`);
       rows = makeBatch(
         build.columns.map((c) => gatheredOnRead(c, heads.first)),
         heads.first.length,
@@ -146,16 +153,18 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
       const head = headCode(heads, keyRefs, table, gen);
       flush();
       if (how === 'semi' || how === 'anti') {
-        body.push(`if (${head} ${how === 'semi' ? '<' : '>='} 0) continue;`, `s${stepIndex(step)}++;`);
+        guard(`${head} ${how === 'semi' ? '>=' : '<'} 0`);
+        count(step);
         continue;
       }
       const next = heads.next === null ? null : gen.input(heads.next);
-      if (next === null) body.push(`const ${r} = ${head};`, ...(how === 'inner' ? [`if (${r} < 0) continue;`] : []));
-      else if (how === 'inner') body.push(`for (let ${r} = ${head}; ${r} >= 0; ${r} = ${next}[${r}]) {`);
-      else body.push(`for (let ${r} = ${head}, go${joins} = 1; go${joins} === 1; go${joins} = ${r} >= 0 && (${r} = ${next}[${r}]) >= 0 ? 1 : 0) {`);
-      if (next !== null) blocks++;
+      if (next === null) {
+        code(`const ${r} = ${head};`);
+        if (how === 'inner') guard(`${r} >= 0`);
+      } else if (how === 'inner') body.push({ kind: 'open', text: `for (let ${r} = ${head}; ${r} >= 0; ${r} = ${next}[${r}]) {` });
+      else body.push({ kind: 'open', text: `for (let ${r} = ${head}, go${joins} = 1; go${joins} === 1; go${joins} = ${r} >= 0 && (${r} = ${next}[${r}]) >= 0 ? 1 : 0) {` });
     }
-    body.push(`s${stepIndex(step)}++;`);
+    count(step);
     const right = tableColumns(rows, step.inputs[1], r, how === 'left');
     const leftSchema = relationSchema(step.inputs[0], 'pipeline');
     const outer = env;
@@ -178,34 +187,16 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
   const grouping = slotGrouping(keyRefs.map((r) => bindings.get(r)!), rows, gen);
   if (grouping === null) return 'group keys of too large a domain';
   flush();
+  code(`const slot{r} = ${grouping.slot};`);
   const width = gen.width;
   const keys = grouping.keyRows.length;
-  const record = grouping.keyRows.map((row, k) => `keyRows[g * ${keys} + ${k}] = ${row};`);
-  body.push(
-    `const g = ${grouping.slot};`,
-    `const o = g * ${width};`,
-    `if (first[g] < 0) { first[g] = i; firstSub[g] = sub; ${record.join(' ')} }`,
-    'sub++;',
-    ...gen.takeUpdates(),
-  );
+  const accumulate: Sink = { width, keyRows: grouping.keyRows, updates: gen.takeUpdates() };
   const { ctx, prelude } = gen.inputs;
-  // Step counters live in locals while the loop runs.
-  const counted = steps.flatMap((step, k) => (step.kind === 'project' ? [] : [k]));
-  const lines = [
-    '"use strict";',
-    ...prelude,
-    ...counted.map((k) => `let s${k} = 0;`),
-    'for (let i = start; i < end; i++) {',
-    'let sub = 0;',
-    ...body,
-    ...Array<string>(blocks).fill('}'),
-    '}',
-    ...counted.map((k) => `steps[${k}] += s${k};`),
-  ];
-  const text = lines.map((l) => l.split('{r}').join('').split('{i}').join('i')).join('\n');
+  const { text, unrolled } = loopText(prelude, body, accumulate, steps);
   return {
     params: PIPELINE_PARAMS,
     text,
+    rowsPerIteration: unrolled ? UNROLL : 1,
     ctx,
     rows,
     slots: grouping.slots,
@@ -262,6 +253,96 @@ function gatheredOnRead(col: Column, rows: Int32Array): Column {
     },
     ...(col.dictionary === undefined ? {} : { dictionary: col.dictionary }),
   };
+}
+
+/** One statement of the loop body, per row of the source (in order). */
+type Statement =
+  | { readonly kind: 'code'; readonly text: string }
+  /** The row goes on only where `condition` holds (a filter, an inner or semi join's match, an anti join's miss). */
+  | { readonly kind: 'guard'; readonly condition: string }
+  /** A row came out of step `step` (explain analyze's rows). */
+  | { readonly kind: 'count'; readonly step: number }
+  /** Opens a loop over a build key's chain (closed after the sink). */
+  | { readonly kind: 'open'; readonly text: string };
+
+/** The aggregate's part of the loop: the row's slot is `slot{r}`. */
+interface Sink {
+  readonly width: number;
+  /** Per group key, code of the row it was read from. */
+  readonly keyRows: readonly string[];
+  readonly updates: readonly string[];
+}
+
+/** The sink's lines for one row; `sub` is code of the row's output row within its source row. */
+function sinkLines(sink: Sink, sub: string): string[] {
+  const keys = sink.keyRows.length;
+  const record = sink.keyRows.map((row, k) => `keyRows[g * ${keys} + ${k}] = ${row};`);
+  return ['const g = slot{r};', `const o = g * ${sink.width};`, `if (first[g] < 0) { first[g] = {i}; firstSub[g] = ${sub}; ${record.join(' ')} }`, ...sink.updates];
+}
+
+/** Rows per iteration of an unrolled loop. */
+const UNROLL = 4;
+/**
+ * Guards an unrolled loop may have: a row a guard drops still costs its reads there,
+ * and four rows of a long body exhaust the registers (measured: a join then group-by
+ * runs 1.4× faster unrolled, the four-step star query 1.35× slower).
+ */
+const UNROLL_MAX_GUARDS = 2;
+
+/**
+ * The loop's text. Without chains and with few guards, rows go UNROLL at a time: each row's reads and
+ * conditions first (a failed guard clears the row's flag `ok_r`; the reads after it
+ * are then of no row, harmless in JavaScript, and never used), then the rows'
+ * accumulator updates in row order, so results are those of one row at a time while
+ * several rows' random reads are in flight. Otherwise one row at a time, a guard
+ * being `continue` to the next row or chain entry.
+ */
+function loopText(prelude: readonly string[], body: readonly Statement[], sink: Sink, steps: readonly PipelineStep[]): { text: string; unrolled: boolean } {
+  const counted = steps.flatMap((step, k) => (step.kind === 'project' ? [] : [k]));
+  // `{ok}`: whether the row is still on (range checks of values computed for a row a guard dropped must not fire).
+  const fill = (line: string, r: string, i: string) => line.split('{ok}').join(r === '' ? 'true' : `ok${r}`).split('{r}').join(r).split('{i}').join(i);
+  const opens = body.filter((b) => b.kind === 'open').length;
+  const unrolled = opens === 0 && body.filter((b) => b.kind === 'guard').length <= UNROLL_MAX_GUARDS;
+  let loop: string[];
+  if (!unrolled) {
+    const row = body.map((b) => {
+      switch (b.kind) {
+        case 'code':
+        case 'open':
+          return fill(b.text, '', 'i');
+        case 'guard':
+          return `if (!(${fill(b.condition, '', 'i')})) continue;`;
+        case 'count':
+          return `s${b.step}++;`;
+      }
+    });
+    // Output rows of one source row are counted (`sub`) to order groups first seen in the same source row.
+    const last = [...sinkLines(sink, 'sub'), 'sub++;'].map((l) => fill(l, '', 'i'));
+    loop = ['for (let i = start; i < end; i++) {', 'let sub = 0;', ...row, ...last, ...Array<string>(opens).fill('}'), '}'];
+  } else {
+    // A row's reads and conditions, with the row's suffix and index.
+    const reads = (r: number, i: string) => [
+      `let ok_${r} = true;`,
+      ...body.map((b) => {
+        switch (b.kind) {
+          case 'guard':
+            return `ok_${r} = ok_${r} && (${fill(b.condition, `_${r}`, i)});`;
+          case 'count':
+            return `s${b.step} += ok_${r} ? 1 : 0;`;
+          default:
+            return fill(b.text, `_${r}`, i);
+        }
+      }),
+    ];
+    const update = (r: number, i: string) => [`if (ok_${r}) {`, ...sinkLines(sink, '0').map((l) => fill(l, `_${r}`, i)), '}'];
+    const at = (r: number) => (r === 0 ? 'i' : `i + ${r}`);
+    const block: string[] = [];
+    for (let r = 0; r < UNROLL; r++) block.push(...reads(r, at(r)));
+    for (let r = 0; r < UNROLL; r++) block.push(...update(r, at(r)));
+    loop = ['let i = start;', `for (; i + ${UNROLL - 1} < end; i += ${UNROLL}) {`, ...block, '}', 'for (; i < end; i++) {', ...reads(0, 'i'), ...update(0, 'i'), '}'];
+  }
+  const text = ['"use strict";', ...prelude, ...counted.map((k) => `let s${k} = 0;`), ...loop, ...counted.map((k) => `steps[${k}] += s${k};`)].join('\n');
+  return { text, unrolled };
 }
 
 /** `e` with every column reference replaced by what it names in `env` (a projection's expressions inlined). */

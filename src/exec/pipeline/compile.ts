@@ -220,7 +220,7 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
 /** Code of the first build row with the probe row's key (-1: none), by the kind of heads the build made. */
 function headCode(heads: JoinHeads, keys: readonly ColumnNode[], table: BoundColumn, gen: LoopBuilder): string {
   if (heads.by === 'row') {
-    const at = table.row ?? 'i';
+    const at = table.row ?? '{i}';
     const read = `${gen.input(heads.match)}[${at}]`;
     return table.mayMiss ? `(${at} < 0 ? -1 : ${read})` : read;
   }

@@ -1066,11 +1066,18 @@ export function genFunctions(seed: number, file: string): DiffCase {
     }
     case 'select': {
       const cols = Array.from({ length: r.int(1, 4) }, () => ({ name: g.fresh('f'), g: functionExpr(r.int(0, 2)) }));
+      for (const c of cols) g.exprs(q).track(c.name, c.g);
       q = g.b.select(q, [...cols, { name: 'k1', g: X.col(q, 'k1') }]);
       break;
     }
     case 'aggregate':
-      if (r.bool(0.5)) q = g.b.withColumn(q, g.fresh('f'), functionExpr(r.int(0, 1)));
+      if (r.bool(0.5)) {
+        // A computed column is as big (or huge) as what it reads: sums keep off huge ones.
+        const name = g.fresh('f');
+        const e = functionExpr(r.int(0, 1));
+        g.exprs(q).track(name, e);
+        q = g.b.withColumn(q, name, e);
+      }
       q = randomAggregate(g, q);
       break;
     case 'join':

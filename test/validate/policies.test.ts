@@ -240,3 +240,30 @@ describe('empty relations', () => {
     else expect((await rowCount.collect()).report.results[0].status).toBe('fail');
   });
 });
+
+describe('a report no one collects', () => {
+  it('goes out as a process warning, never silently: a pipeline going on from a Validated and collected plainly', async () => {
+    const rel = relationOf(generateRows(50, 7));
+    const warnings: Error[] = [];
+    const listen = (w: Error) => warnings.push(w);
+    process.on('warning', listen);
+    try {
+      const dropped = rel.validate([checks.range('age', { min: 0, max: 30 })], { policy: 'drop' });
+      const kept = await dropped.relation.collect();
+      const { report } = await dropped.collect();
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      const ours = warnings.filter((w) => (w as Error & { code?: string }).code === 'TESSERA_VALIDATION');
+      expect(ours).toHaveLength(1);
+      expect(ours[0].message).toContain(`(policy 'drop'): `);
+      expect(ours[0].message).toContain(`${report.droppedRows} rows dropped`);
+      expect(kept.numRows).toBe(report.keptRows);
+      // A passing validation says nothing.
+      await rel.validate([checks.rowCount({ min: 1 })], { policy: 'warn' }).relation.collect();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => (w as Error & { code?: string }).code === 'TESSERA_VALIDATION')).toHaveLength(1);
+    } finally {
+      process.off('warning', listen);
+    }
+  });
+});

@@ -91,9 +91,22 @@ export function runValidate(node: Node<'validate'>, input: readonly Batch[], run
     if (first) throw new ValidationError(first, report);
   }
   const outcome: ValidationOutcome = { report, quarantine: failed !== null ? quarantineOf(schema, input, failed, bad, words, expectations) : null };
-  sink?.set(id, outcome);
+  if (sink !== undefined) sink.set(id, outcome);
+  else if (!report.passed) unheardReport(id, report);
   if (!removes || removed === 0) return [...input];
   return keptBatches(input, bad);
+}
+
+/**
+ * A run that no one asked for this step's report (a plain `collect()` of a pipeline that
+ * goes on from a Validated's relation): failures are never lost silently, so they go
+ * out as a process warning (code TESSERA_VALIDATION) naming the failed expectations and
+ * the rows the policy removed. `Validated.collect()` hands back the whole report.
+ */
+function unheardReport(id: string, report: ValidationReport): void {
+  const failedList = report.results.filter((r) => r.status === 'fail').map((r) => `${r.constraint} (${r.failingRows} failing row${r.failingRows === 1 ? '' : 's'})`);
+  const removed = report.droppedRows > 0 ? `; ${report.droppedRows} rows dropped` : report.quarantinedRows > 0 ? `; ${report.quarantinedRows} rows quarantined (the quarantine is only kept by Validated.collect())` : '';
+  process.emitWarning(`${id} (policy '${report.policy}'): ${failedList.join(', ')} failed${removed}; collect the Validated for the full report`, { code: 'TESSERA_VALIDATION' });
 }
 
 /** Accumulates what a result reports beyond its failures (the range seen, unseen categories). */

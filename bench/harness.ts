@@ -126,8 +126,11 @@ function median(xs: readonly number[]): number {
 /**
  * Times every system of every case of a suite; prints a table and writes
  * bench/results/<suite>.json. Systems run interleaved: a warm-up round of every
- * system, then rounds in which each system runs once, in the same order, so machine
- * noise (another process, thermal state, the garbage collector) falls on all alike.
+ * system, then rounds in which each system runs once, so machine noise (another
+ * process, thermal state, the garbage collector) falls on all alike. Each timed round
+ * starts one system further along the list (round r with system r − 1 mod n), so that
+ * what the first run of a round pays (memory the previous round freed and the kernel
+ * must fault in again) falls on every system in turn, not always on the first.
  */
 export async function runSuite(suite: Suite, options: RunOptions): Promise<BenchRecord[]> {
   const records: BenchRecord[] = [];
@@ -176,7 +179,8 @@ async function runCase(suite: Suite, c: BenchCase, caseIndex: number, rounds: nu
     }
   }
   for (let round = 0; round <= rounds; round++) {
-    for (const system of running) {
+    const firstSystem = round === 0 ? 0 : (round - 1) % running.length;
+    for (const system of [...running.slice(firstSystem), ...running.slice(0, firstSystem)]) {
       if (failed.has(system.name)) continue;
       progress(`${label} round ${round}/${rounds}${round === 0 ? ' (warm-up)' : ''}: ${system.name}`);
       // Let the previous system's worker threads go idle first: BLAS pools spin-wait after a call

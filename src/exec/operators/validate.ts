@@ -104,7 +104,9 @@ export function runValidate(node: Node<'validate'>, input: readonly Batch[], run
  * the rows the policy removed. `Validated.collect()` hands back the whole report.
  */
 function unheardReport(id: string, report: ValidationReport): void {
-  const failedList = report.results.filter((r) => r.status === 'fail').map((r) => `${r.constraint} (${r.failingRows} failing row${r.failingRows === 1 ? '' : 's'})`);
+  const failedList = report.results
+    .filter((r) => r.status === 'fail')
+    .map((r) => `${r.constraint}${r.column === null ? '' : ` on ${r.column}`} (${r.level === 'row' ? `${r.failingRows} failing row${r.failingRows === 1 ? '' : 's'}` : r.observed})`);
   const removed = report.droppedRows > 0 ? `; ${report.droppedRows} rows dropped` : report.quarantinedRows > 0 ? `; ${report.quarantinedRows} rows quarantined (the quarantine is only kept by Validated.collect())` : '';
   process.emitWarning(`${id} (policy '${report.policy}'): ${failedList.join(', ')} failed${removed}; collect the Validated for the full report`, { code: 'TESSERA_VALIDATION' });
 }

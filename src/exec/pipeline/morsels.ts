@@ -34,9 +34,8 @@ export function morselCount(rows: number, partialBytes: number): number {
 }
 
 export async function runMorsels(pipeline: CompiledPipeline, threads: number): Promise<MorselRun> {
-  const { rows, slots, width, keys } = pipeline;
-  const partialBytes = slots * (width * 8 + 16 + keys * 4);
-  const morsels = morselCount(rows, partialBytes);
+  const { rows } = pipeline;
+  const morsels = morselCount(rows, partialBytes(pipeline));
   const bounds = new Int32Array(morsels + 1);
   for (let m = 0; m <= morsels; m++) bounds[m] = Math.floor((rows * m) / morsels);
   const helpers = Math.max(0, Math.min(threads, morsels) - 1);
@@ -56,10 +55,43 @@ export async function runMorsels(pipeline: CompiledPipeline, threads: number): P
     return { merged, morsels, threads: 1 };
   }
   const ctx = pipeline.ctx.map(shared);
-  const partials = sharedPartials(pipeline, morsels);
-  await runOnThreads({ params: pipeline.params, text: pipeline.text, ctx, bounds, partials }, helpers, (m) => runMorsel(ctx, m, partials[m]));
-  for (let m = 1; m < morsels; m++) mergeInto(pipeline, partials[0], partials[m]);
-  return { merged: partials[0], morsels, threads: helpers + 1 };
+  const memory = takeSharedMemory(partialBytes(pipeline) * morsels);
+  try {
+    const partials = sharedPartials(pipeline, morsels, memory);
+    await runOnThreads({ params: pipeline.params, text: pipeline.text, ctx, bounds, partials }, helpers, (m) => runMorsel(ctx, m, partials[m]));
+    // Into private memory, so that the shared block goes back to the pool now.
+    const merged = partial(pipeline);
+    for (let m = 0; m < morsels; m++) mergeInto(pipeline, merged, partials[m]);
+    return { merged, morsels, threads: helpers + 1 };
+  } finally {
+    giveBackSharedMemory(memory);
+  }
+}
+
+/**
+ * Shared memory for partials, kept between runs: a fresh SharedArrayBuffer's pages
+ * fault in on first write, which on these virtual machines costs more than the merge
+ * (16 ms per run for 153 morsels × 1,000 groups). A few blocks are kept, the largest
+ * first; a run takes one at least as large as it needs.
+ */
+const sharedPool: SharedArrayBuffer[] = [];
+const SHARED_POOL_BLOCKS = 4;
+
+function takeSharedMemory(bytes: number): SharedArrayBuffer {
+  const at = sharedPool.findIndex((b) => b.byteLength >= bytes && b.byteLength <= 2 * bytes + (1 << 20));
+  return at >= 0 ? sharedPool.splice(at, 1)[0] : new SharedArrayBuffer(bytes);
+}
+
+function giveBackSharedMemory(memory: SharedArrayBuffer): void {
+  if (memory.byteLength > PARTIALS_BUDGET) return;
+  sharedPool.push(memory);
+  sharedPool.sort((a, b) => b.byteLength - a.byteLength);
+  sharedPool.length = Math.min(sharedPool.length, SHARED_POOL_BLOCKS);
+}
+
+/** Bytes of one morsel's partials in shared memory (float64 arrays first, then the int32 key rows, 8-aligned). */
+function partialBytes(p: CompiledPipeline): number {
+  return (p.slots * (p.width + 2) + p.stepCount) * 8 + Math.ceil((p.slots * p.keys) / 2) * 8;
 }
 
 /** Fresh partials: accumulators at their lanes' starting values, no first rows. */
@@ -75,12 +107,10 @@ function partial(p: CompiledPipeline): MorselPartial {
   return out;
 }
 
-/** Every morsel's partials, as views of one SharedArrayBuffer (float64 arrays first, aligned). */
-function sharedPartials(p: CompiledPipeline, morsels: number): MorselPartial[] {
-  const doubles = p.slots * (p.width + 2) + p.stepCount;
+/** Every morsel's partials, as views of one block of shared memory (reset: it may hold a previous run's). */
+function sharedPartials(p: CompiledPipeline, morsels: number, memory: SharedArrayBuffer): MorselPartial[] {
   const ints = p.slots * p.keys;
-  const bytesEach = doubles * 8 + Math.ceil(ints / 2) * 8;
-  const memory = new SharedArrayBuffer(bytesEach * morsels);
+  const bytesEach = partialBytes(p);
   return Array.from({ length: morsels }, (_, m) => {
     let at = m * bytesEach;
     const f64 = (length: number) => {

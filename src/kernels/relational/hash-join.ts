@@ -204,10 +204,12 @@ export function hasChains(next: Int32Array): boolean {
   return false;
 }
 
-function probeInteger(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: Int32Array): Int32Array {
-  const [min, max] = valueRange(r, nr);
-  const range = max - min + 1;
-  if (!isDense(range, nr)) return probeNumber(l, r, nl, nr, next);
+/**
+ * The build of a join on one integer key spanning [min, min + range): `first[v - min]`,
+ * the first build row with value v (-1: none), and in `next` (filled with -1) each row's
+ * successor with its value; rows with a null key are left out.
+ */
+export function chainsByValue(r: KeyColumn, nr: number, min: number, range: number, next: Int32Array): Int32Array {
   // Walking backwards, each row is prepended to its value's chain.
   const first = new Int32Array(range).fill(-1);
   const rv = r.values;
@@ -218,6 +220,14 @@ function probeInteger(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: 
     next[j] = first[d];
     first[d] = j;
   }
+  return first;
+}
+
+function probeInteger(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: Int32Array): Int32Array {
+  const [min, max] = valueRange(r, nr);
+  const range = max - min + 1;
+  if (!isDense(range, nr)) return probeNumber(l, r, nl, nr, next);
+  const first = chainsByValue(r, nr, min, range, next);
   const match = new Int32Array(nl);
   const lv = l.values;
   const lValid = l.validity;

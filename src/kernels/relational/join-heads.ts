@@ -1,6 +1,6 @@
 import type { Column } from '../../data/column.js';
 import { dictionaryCodes, isDense, isIntegerKey, joinKeyColumns, valueRange } from './hash.js';
-import { hasChains, probeChains } from './hash-join.js';
+import { chainsByValue, hasChains, probeChains } from './hash-join.js';
 
 /**
  * The build side of a join, for a probe that walks it itself (a pipeline,
@@ -22,21 +22,24 @@ export function joinHeads(probeKeys: readonly Column[], buildKeys: readonly Colu
   if (probeKeys.length === 1) {
     const [p, b] = [probeKeys[0], buildKeys[0]];
     if (p.dtype === 'string' && b.dtype === 'string') {
+      // Build codes in one code space with the probe dictionary's, then heads by probe code.
       const codes = new Map<string, number>();
       const buildCodes = dictionaryCodes(b.dictionary ?? [], codes);
       const distinct = codes.size;
       const probeCodes = dictionaryCodes(p.dictionary ?? [], codes);
-      const bv = b.values;
-      const { first, next } = chainsByValue(nr, distinct, (j) => (b.validity !== null && b.validity[j] === 0 ? -1 : buildCodes[bv[j]]));
-      return { by: 'code', first: Int32Array.from(probeCodes, (c) => (c < distinct ? first[c] : -1)), next };
+      // A code under a null may be out of range; chainsByValue skips null rows.
+      const build = { values: Int32Array.from(b.values, (c) => buildCodes[c] ?? 0), validity: b.validity };
+      const next = new Int32Array(nr).fill(-1);
+      const first = chainsByValue(build, nr, 0, distinct, next);
+      return { by: 'code', first: Int32Array.from(probeCodes, (c) => (c < distinct ? first[c] : -1)), next: hasChains(next) ? next : null };
     }
     if (p.dtype !== 'string' && b.dtype !== 'string' && isIntegerKey(p.dtype) && isIntegerKey(b.dtype)) {
       const [min, max] = valueRange(b, nr);
       const range = Math.max(max - min + 1, 0);
       if (isDense(range, nr)) {
-        const bv = b.values;
-        const { first, next } = chainsByValue(nr, range, (j) => (b.validity !== null && b.validity[j] === 0 ? -1 : bv[j] - min));
-        return { by: 'value', first, offset: min, next };
+        const next = new Int32Array(nr).fill(-1);
+        const first = chainsByValue(b, nr, min, range, next);
+        return { by: 'value', first, offset: min, next: hasChains(next) ? next : null };
       }
     }
   }
@@ -44,20 +47,4 @@ export function joinHeads(probeKeys: readonly Column[], buildKeys: readonly Colu
   const integer = lk.length === 1 && isIntegerKey(probeKeys[0].dtype) && isIntegerKey(buildKeys[0].dtype);
   const { match, next } = probeChains(lk, rk, probeKeys[0].length, nr, integer);
   return { by: 'row', match, next: hasChains(next) ? next : null };
-}
-
-/** Chains of build rows by slot (`slotOf(j)` in [0, slots), -1: the row has a null key), in row order. */
-function chainsByValue(rows: number, slots: number, slotOf: (j: number) => number): { first: Int32Array; next: Int32Array | null } {
-  const first = new Int32Array(slots).fill(-1);
-  const next = new Int32Array(rows).fill(-1);
-  let repeats = false;
-  // Walking backwards, each row is prepended to its slot's chain.
-  for (let j = rows - 1; j >= 0; j--) {
-    const d = slotOf(j);
-    if (d < 0) continue;
-    if (first[d] >= 0) repeats = true;
-    next[j] = first[d];
-    first[d] = j;
-  }
-  return { first, next: repeats ? next : null };
 }

@@ -4,7 +4,7 @@ import { groupRows } from '../kernels/relational/index.js';
 import type { NamedAggregate } from '../plan/relational-operators.js';
 import type { ColumnResolver } from './expression.js';
 import { type AggregatePlan, type Grouping, LoopBuilder, batchBinder } from './fused-loop.js';
-import { slotGrouping } from './pipeline/grouping.js';
+import { slotGrouping, slotsByFirstRow } from './pipeline/grouping.js';
 import { CODE_GENERATION } from './loop-code.js';
 
 /**
@@ -164,16 +164,6 @@ function lazyGrouping(keys: readonly PendingGather[], gen: LoopBuilder): Groupin
       return sources.map((s) => gatherColumn(s, rows));
     },
   };
-}
-
-/** Slots that got a row, in order of their first row. */
-function slotsByFirstRow(firstRow: Int32Array): Int32Array {
-  let used = 0;
-  for (let s = 0; s < firstRow.length; s++) if (firstRow[s] >= 0) used++;
-  const order = new Int32Array(used);
-  let k = 0;
-  for (let s = 0; s < firstRow.length; s++) if (firstRow[s] >= 0) order[k++] = s;
-  return order.sort((a, b) => firstRow[a] - firstRow[b]);
 }
 
 function identity(n: number): Int32Array {

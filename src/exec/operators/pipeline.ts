@@ -38,7 +38,7 @@ export async function runPipeline(covers: readonly PlanNode[], source: readonly 
   if (typeof compiled !== 'string') {
     run.checkCancelled();
     const { merged, morsels, threads } = await runMorsels(compiled, workers);
-    const order = groupOrder(merged, compiled.slots, sink.args.groupBy.length);
+    const order = groupOrder(merged, sink.args.groupBy.length);
     // A projection passes on the rows of the step below it.
     const rows = new Map<PlanNode, number>();
     let below = batches.source.length;

@@ -93,3 +93,16 @@ function keyPart(key: BoundColumn, limit: number, gen: LoopBuilder): KeyPart | n
   if (range >= limit) return null;
   return { id: choose(`${values}[${row}] - ${gen.input(min)}`, range), domain: range + (nullable ? 1 : 0), row, data };
 }
+
+/**
+ * Slots that got a row (`first[s] >= 0`), in order of their first row; ties (groups
+ * first seen in one source row) broken by `within`, the output row within it.
+ */
+export function slotsByFirstRow(first: ArrayLike<number>, within?: ArrayLike<number>): Int32Array {
+  let used = 0;
+  for (let s = 0; s < first.length; s++) if (first[s] >= 0) used++;
+  const order = new Int32Array(used);
+  let k = 0;
+  for (let s = 0; s < first.length; s++) if (first[s] >= 0) order[k++] = s;
+  return order.sort(within === undefined ? (x, y) => first[x] - first[y] : (x, y) => first[x] - first[y] || within[x] - within[y]);
+}

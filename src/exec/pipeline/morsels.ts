@@ -1,4 +1,5 @@
 import { builtinTypedArray, compiledFunction } from '../loop-code.js';
+import { slotsByFirstRow } from './grouping.js';
 import type { CompiledPipeline, MergedGroups } from './compile.js';
 import { type MorselPartial, runOnThreads } from './worker-pool.js';
 
@@ -168,15 +169,9 @@ function mergeInto(p: CompiledPipeline, into: MorselPartial, from: MorselPartial
 }
 
 /** Used slots in order of first appearance (source row, then output row within it). */
-export function groupOrder(merged: MergedGroups, slots: number, groupBy: number): Int32Array {
+export function groupOrder(merged: MergedGroups, groupBy: number): Int32Array {
   // No GROUP BY: one group, even over no rows.
-  if (groupBy === 0) return Int32Array.of(0);
-  let used = 0;
-  for (let s = 0; s < slots; s++) if (merged.first[s] >= 0) used++;
-  const order = new Int32Array(used);
-  let k = 0;
-  for (let s = 0; s < slots; s++) if (merged.first[s] >= 0) order[k++] = s;
-  return order.sort((x, y) => merged.first[x] - merged.first[y] || merged.firstSub[x] - merged.firstSub[y]);
+  return groupBy === 0 ? Int32Array.of(0) : slotsByFirstRow(merged.first, merged.firstSub);
 }
 
 /** Whether a merged integer sum reached ±2^53 (the per-morsel loop checks only its own running sums). */

@@ -38,7 +38,6 @@ export async function runPipeline(covers: readonly PlanNode[], source: readonly 
   if (typeof compiled !== 'string') {
     run.checkCancelled();
     const { merged, morsels, threads } = await runMorsels(compiled, workers);
-    const order = groupOrder(merged, sink.args.groupBy.length);
     // A projection passes on the rows of the step below it.
     const rows = new Map<PlanNode, number>();
     let below = batches.source.length;
@@ -55,6 +54,7 @@ export async function runPipeline(covers: readonly PlanNode[], source: readonly 
     }
     if (!compiled.overflowed() && !mergedOutOfRange(compiled, merged)) {
       run.ran(loop);
+      const order = groupOrder(merged, sink.args.groupBy.length);
       return { batches: [makeBatch(compiled.finish(merged, order), order.length)], rows };
     }
   }

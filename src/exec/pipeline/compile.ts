@@ -103,6 +103,11 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
   const guard = (condition: string) => body.push({ kind: 'guard', condition });
   const count = (step: PipelineStep) => body.push({ kind: 'count', step: stepIndex(step) });
   const flush = () => code(...gen.takeRowCode());
+  /** The bound column references `names` stand for at this step; null when one is computed. */
+  const boundRefs = (names: readonly string[]): ColumnNode[] | null => {
+    const refs = names.map((n) => env.get(n));
+    return refs.every((r): r is ColumnNode => r !== undefined && r.kind === 'column' && bindings.has(r)) ? refs : null;
+  };
 
   for (const step of steps) {
     if (step.kind === 'project') {
@@ -120,9 +125,10 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
     }
     // A join: probe by the chain heads of the key's table rows.
     const { how, leftKeys, rightKeys } = step.args;
+    if (how !== 'inner' && how !== 'left' && how !== 'semi' && how !== 'anti') return `${how} join`;
     const build = batches.builds[joins++];
-    const keyRefs = leftKeys.map((k) => env.get(k));
-    if (!keyRefs.every((r): r is ColumnNode => r !== undefined && r.kind === 'column' && bindings.has(r))) return 'a join key is computed';
+    const keyRefs = boundRefs(leftKeys);
+    if (keyRefs === null) return 'a join key is computed';
     const keyBound = keyRefs.map((r) => bindings.get(r)!);
     const table = keyBound[0];
     if (!keyBound.every((b) => b.row === table.row && b.mayMiss === table.mayMiss)) return 'join keys come from different tables';
@@ -132,7 +138,6 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
       keyBound.map((b) => b.column),
       rightKeyColumns,
     );
-    if (how !== 'inner' && how !== 'left' && how !== 'semi' && how !== 'anti') return `${how} join`;
     const r = `r${joins}{r}`;
     let rows = build;
     if (heads.by !== 'row' && heads.next === null && (how === 'inner' || how === 'left')) {
@@ -181,8 +186,8 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
     if (plan === null) return `${aggregate.fn} argument outside the generated subset`;
     plans.push(plan);
   }
-  const keyRefs = groupBy.map((g) => env.get(g));
-  if (!keyRefs.every((r): r is ColumnNode => r !== undefined && r.kind === 'column' && bindings.has(r))) return 'a group key is computed';
+  const keyRefs = boundRefs(groupBy);
+  if (keyRefs === null) return 'a group key is computed';
   const rows = batches.source.length;
   const grouping = slotGrouping(keyRefs.map((r) => bindings.get(r)!), rows, gen);
   if (grouping === null) return 'group keys of too large a domain';

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureSystemMemory } from './memory.js';
+import { settle } from './settle.js';
 
 /**
  * The benchmark harness. A suite yields cases; each case lists the systems to time
@@ -112,9 +113,9 @@ export interface RunOptions {
   suiteModule?: string;
 }
 
-/** Pause before each timed run (not timed); shorter at --quick sizes, whose figures are not published. */
-const SETTLE_MS = 150;
-const QUICK_SETTLE_MS = 20;
+/** Pause before each run (not timed; bench/settle.ts): at least `minMs`, then until the CPUs are idle, at most `maxMs`; shorter at --quick sizes, whose figures are not published. */
+const SETTLE = { minMs: 150, maxMs: 3000 };
+const QUICK_SETTLE = { minMs: 20, maxMs: 300 };
 
 /** Median of a non-empty list. */
 function median(xs: readonly number[]): number {
@@ -169,6 +170,7 @@ async function runCase(suite: Suite, c: BenchCase, caseIndex: number, rounds: nu
   const loads = new Map<string, number>();
   const failed = new Map<string, string>();
   const running = c.systems.filter((s) => s.unavailable === undefined);
+  let busyStarts = 0;
   for (const system of running) {
     if (!system.load) continue;
     progress(`${label}: loading ${system.name}`);
@@ -183,9 +185,10 @@ async function runCase(suite: Suite, c: BenchCase, caseIndex: number, rounds: nu
     for (const system of [...running.slice(firstSystem), ...running.slice(0, firstSystem)]) {
       if (failed.has(system.name)) continue;
       progress(`${label} round ${round}/${rounds}${round === 0 ? ' (warm-up)' : ''}: ${system.name}`);
-      // Let the previous system's worker threads go idle first: BLAS pools spin-wait after a call
+      // Let the previous system's threads go idle first: BLAS pools spin-wait after a call
       // and would steal a core from whichever system runs next.
-      await new Promise((resolve) => setTimeout(resolve, options.quick ? QUICK_SETTLE_MS : SETTLE_MS));
+      const settled = await settle(options.quick ? QUICK_SETTLE : SETTLE);
+      if (!settled.quiet && round > 0) busyStarts++;
       try {
         const start = performance.now();
         lastResult.set(system.name, await system.run());
@@ -204,6 +207,7 @@ async function runCase(suite: Suite, c: BenchCase, caseIndex: number, rounds: nu
     }
   }
   process.stderr.write('\n');
+  if (busyStarts > 0) console.warn(`${label}: ${busyStarts} of ${rounds * running.length} timed runs started while the CPUs were still busy (another process?): their times are less reliable`);
   const reference = c.systems[0];
   if (failed.has(reference.name)) throw new Error(`${suite.name}/${c.workload}: the reference ${reference.name} failed: ${failed.get(reference.name)}`);
   const refValue = reference.result ? await reference.result() : lastResult.get(reference.name);

@@ -1,5 +1,7 @@
 import type { DType } from '../types/dtype.js';
 import { dateToDays, daysToDate } from '../types/date.js';
+import type { Arena } from './buffer-pool.js';
+import { type ColumnMemory, allocFloat32Array, allocFloat64Array, allocInt32Array, allocUint8Array } from './column-memory.js';
 
 /**
  * The in-memory column of one batch, the unit every kernel works on.
@@ -24,19 +26,20 @@ export interface Column {
 
 export type ColumnValues = Float64Array | Float32Array | Int32Array | Uint8Array;
 
-export function allocValues(dtype: DType, length: number): ColumnValues {
+/** Zeroed storage for `length` values of `dtype`, in `memory` (see src/data/column-memory.ts; default: the JS heap). */
+export function allocValues(dtype: DType, length: number, memory?: ColumnMemory): ColumnValues {
   switch (dtype) {
     case 'float64':
     case 'int64':
-      return new Float64Array(length);
+      return allocFloat64Array(length, memory);
     case 'float32':
-      return new Float32Array(length);
+      return allocFloat32Array(length, memory);
     case 'int32':
     case 'date':
     case 'string':
-      return new Int32Array(length);
+      return allocInt32Array(length, memory);
     case 'bool':
-      return new Uint8Array(length);
+      return allocUint8Array(length, memory);
   }
 }
 
@@ -93,18 +96,19 @@ export function columnToArray(col: Column): (number | boolean | string | Date | 
 /**
  * Rows `indices` of `col`, in that order; an index of -1 yields a null (outer joins).
  * A column from `lazyGatherColumn` that has not been read yet is gathered straight
- * from its source (indices composed), without materializing it first.
+ * from its source (indices composed), without materializing it first. An operator the
+ * executor runs gathers into its run's `arena`.
  */
-export function gatherColumn(col: Column, indices: Int32Array): Column {
+export function gatherColumn(col: Column, indices: Int32Array, arena?: Arena): Column {
   const lazy = pendingGather(col);
-  if (lazy !== null) return gatherThrough(lazy.source, lazy.indices, indices);
-  return gatherPlain(col, indices);
+  if (lazy !== null) return gatherThrough(lazy.source, lazy.indices, indices, arena);
+  return gatherPlain(col, indices, arena);
 }
 
-function gatherPlain(col: Column, indices: Int32Array): Column {
+function gatherPlain(col: Column, indices: Int32Array, arena: Arena | undefined): Column {
   const n = indices.length;
   const src = col.values;
-  const out = allocValues(col.dtype, n);
+  const out = allocValues(col.dtype, n, arena);
   const srcValid = col.validity;
   let validity: Uint8Array | null = null;
   let i = 0;
@@ -118,7 +122,7 @@ function gatherPlain(col: Column, indices: Int32Array): Column {
     }
   }
   if (i < n) {
-    validity = new Uint8Array(n);
+    validity = allocUint8Array(n, arena);
     validity.fill(1, 0, i);
     for (; i < n; i++) {
       const j = indices[i];
@@ -131,14 +135,17 @@ function gatherPlain(col: Column, indices: Int32Array): Column {
   return makeColumn(col.dtype, out, validity, col.dictionary);
 }
 
-/** Rows `outer` of (rows `inner` of `source`): one gather through both index vectors. */
-function gatherThrough(source: Column, inner: Int32Array, outer: Int32Array): Column {
-  return gatherPlain(source, composeIndices(inner, outer));
+/**
+ * Rows `outer` of (rows `inner` of `source`): one gather through both index vectors
+ * (composed in the arena: a temporary the executor gives back after the operator).
+ */
+function gatherThrough(source: Column, inner: Int32Array, outer: Int32Array, arena: Arena | undefined): Column {
+  return gatherPlain(source, composeIndices(inner, outer, arena), arena);
 }
 
 /** `inner[outer[i]]`, -1 where either is -1: the indices of a gather of a gather. */
-export function composeIndices(inner: Int32Array, outer: Int32Array): Int32Array {
-  const out = new Int32Array(outer.length);
+export function composeIndices(inner: Int32Array, outer: Int32Array, arena?: Arena): Int32Array {
+  const out = allocInt32Array(outer.length, arena);
   for (let i = 0; i < out.length; i++) {
     const j = outer[i];
     out[i] = j < 0 ? -1 : inner[j];
@@ -157,18 +164,28 @@ export function composeIndices(inner: Int32Array, outer: Int32Array): Int32Array
  * A lazy source is flattened (indices composed), so `source` is never itself pending;
  * `composed` caches compositions so that columns of one input keep one index vector.
  */
-export function lazyGatherColumn(source: Column, indices: Int32Array, hasMissing: boolean, composed?: Map<Int32Array, Int32Array>): Column {
+export function lazyGatherColumn(source: Column, indices: Int32Array, hasMissing: boolean, composed?: Map<Int32Array, Int32Array>, arena?: Arena): Column {
   const inner = pendingGather(source);
   if (inner !== null) {
     // Columns gathered through one index vector keep sharing one (composed) vector.
     let through = composed?.get(inner.indices);
     if (through === undefined) {
-      through = composeIndices(inner.indices, indices);
+      through = composeIndices(inner.indices, indices, arena);
       composed?.set(inner.indices, through);
     }
     return new GatheredColumn(inner.source, through, inner.hasMissing || hasMissing);
   }
   return new GatheredColumn(source, indices, hasMissing);
+}
+
+/**
+ * `col` with plain values: itself, or a lazy column's rows gathered into `arena`
+ * without materializing the lazy column (for an operator's temporary: a sort key, a
+ * join key).
+ */
+export function plainColumn(col: Column, arena?: Arena): Column {
+  const lazy = pendingGather(col);
+  return lazy === null ? col : gatherPlain(lazy.source, lazy.indices, arena);
 }
 
 /** What a not-yet-materialized lazy column reads from. */
@@ -229,7 +246,8 @@ class GatheredColumn implements Column {
   #materialize(): Column {
     if (this.#plain === null) {
       const { source, indices } = this.#lazy!;
-      const plain = gatherPlain(source, indices);
+      // On the heap: whoever reads first (an operator, the caller after the run) keeps it, for as long as the column lives.
+      const plain = gatherPlain(source, indices, undefined);
       this.#plain = plain;
       // From now on a plain column: data properties, and the source and indices can go.
       this.#lazy = null;
@@ -310,15 +328,15 @@ export function constantColumn(dtype: DType, value: number | boolean | string | 
 }
 
 /** Builds a column from JavaScript values (null for nulls); dates may be Date or days. */
-export function columnFromValues(dtype: DType, input: ArrayLike<unknown>): Column {
+export function columnFromValues(dtype: DType, input: ArrayLike<unknown>, memory?: ColumnMemory): Column {
   const n = input.length;
-  const values = allocValues(dtype, n);
+  const values = allocValues(dtype, n, memory);
   let validity: Uint8Array | null = null;
   const dict = dtype === 'string' ? new DictionaryBuilder() : undefined;
   for (let i = 0; i < n; i++) {
     const v = input[i];
     if (v === null || v === undefined) {
-      validity ??= new Uint8Array(n).fill(1);
+      validity ??= allocUint8Array(n, memory).fill(1);
       validity[i] = 0;
       continue;
     }

@@ -61,7 +61,11 @@ function scanOf<S extends SchemaSpec>(source: TableSource, declared?: SchemaSpec
   return new Relation<S>(makeNode('scan', { source: checked, columns }, []) as RelationNode);
 }
 
-/** A relation over plain columns: typed arrays are used without copying. */
+/**
+ * A relation over plain columns: typed arrays are used without copying (an array in
+ * ordinary memory is copied into shared memory once, when a pipeline first reads it on
+ * several threads; pass arrays over a SharedArrayBuffer to avoid even that copy).
+ */
 export function fromColumns<C extends Record<string, ColumnInput>, T extends { [K in keyof C]?: ColSpec } = {}>(
   columns: C,
   options: SourceOptions & { types?: T } = {},

@@ -18,7 +18,7 @@ import { type ProgressOptions, ProgressReporter } from './progress.js';
 import { runValidate } from './operators/validate.js';
 import { runSqlQuery } from './operators/duckdb.js';
 import { runPipeline } from './operators/pipeline.js';
-import { BufferHolders } from './buffer-holders.js';
+import { BufferHolders, type HeldBuffers } from './buffer-holders.js';
 import { type LoopScope, boundLoopValue, checkLoopState, relativeChange } from './loops.js';
 import type { ValidationSink } from './validation-report.js';
 
@@ -134,37 +134,43 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
     const order = postOrderOf(root, (n) => n.inputs);
     const remaining = new Map<PhysicalNode, number>();
     for (const n of order) for (const c of n.inputs) remaining.set(c, (remaining.get(c) ?? 0) + 1);
-    const memo = new Map<PhysicalNode, { result: NodeResult; bytes: number }>();
+    const memo = new Map<PhysicalNode, { result: NodeResult; bytes: number; held: HeldBuffers }>();
 
     async function run(node: PhysicalNode): Promise<void> {
       const inputs = node.inputs.map((input) => memo.get(input)!.result);
       throwIfAborted(signal, node.operator);
       progress?.started(node.operator);
       const start = performance.now();
-      const outcome = await runNode(node, inputs, scope);
+      const outcome = await runNode(node, inputs, scope === null && node === root, scope);
       const bytes = resultBytes(outcome.result);
       ledger.hold(bytes);
-      buffers.hold(outcome.result);
+      // Other operators' outputs refer to their inputs' memory only where the holders see it (columns, lazy
+      // columns' sources and indices, matrix arrays); a pipeline's may through closures: it holds its inputs' buffers.
+      const retained = node.operator === 'Pipeline' ? node.inputs.map((input) => memo.get(input)!).filter((m) => m.result.kind === 'relation') : [];
+      const held = buffers.hold(outcome.result, retained.map((m) => m.held));
+      buffers.giveBackTemporaries();
       record(node, outcome, bytes, performance.now() - start);
       progress?.finished(node.operator, resultRows(outcome.result), scope === null, scope === null && node === root);
-      memo.set(node, { result: outcome.result, bytes });
+      memo.set(node, { result: outcome.result, bytes, held });
       for (const input of node.inputs) {
         const left = remaining.get(input)! - 1;
         remaining.set(input, left);
         if (left === 0) {
           // Its last reader is done: drop it; buffers no other live result shares go back to the pool.
-          const { result, bytes } = memo.get(input)!;
+          const { bytes, held } = memo.get(input)!;
           ledger.release(bytes);
-          buffers.drop(result, true);
+          buffers.drop(held, true);
           memo.delete(input);
         }
       }
     }
     for (const node of order) await run(node);
-    const result = memo.get(root)!.result;
+    const { result, bytes, held } = memo.get(root)!;
     // The scope's result lives on (the loop's next state, or the run's result): not recycled.
-    ledger.release(memo.get(root)!.bytes);
-    buffers.drop(result, false);
+    ledger.release(bytes);
+    buffers.drop(held, false);
+    // The run's result leaves for the caller: its buffers are never pooled again.
+    if (scope === null) buffers.release(held);
     return result;
   }
 
@@ -177,7 +183,8 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
     readonly memberRows?: ReadonlyMap<PlanNode, number>;
   }
 
-  async function runNode(node: PhysicalNode, inputs: readonly NodeResult[], scope: LoopScope | null): Promise<Outcome> {
+  /** `isRunResult`: the node's output is the run's result (its operator allocates outside the pool). */
+  async function runNode(node: PhysicalNode, inputs: readonly NodeResult[], isRunResult: boolean, scope: LoopScope | null): Promise<Outcome> {
     if (node.program) {
       const provider = providerByName(node.provider);
       const budget = { operator: node.operator, reserve: (bytes: number) => ledger.check(node.operator, bytes) };
@@ -196,11 +203,11 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
       return { result: relation(await runSqlQuery(node, inputs.map((r) => batchesOf(r, node)), options.relationalEngine, ctx)) };
     }
     let ran: string | undefined;
-    const ctx = operatorRun(node.operator, ledger, signal, (what) => (ran = what));
+    const ctx = operatorRun(node.operator, ledger, signal, (what) => (ran = what), { arena: buffers, outputArena: isRunResult ? undefined : buffers });
     if (node.operator === 'Pipeline') {
       const rows = inputs.map((r) => batchesOf(r, node));
-      const outcome = await runPipeline(node.covers, rows[0], rows.slice(1), ctx, node.threads ?? 1);
-      return { result: relation(outcome.batches), ran, memberRows: outcome.rows };
+      const outcome = await runPipeline(node, rows[0], rows.slice(1), ctx);
+      return { result: outcome.output, ran, memberRows: outcome.rows };
     }
     const result = await runOperator(node, inputs, scope, ctx, options.validations);
     return { result, ran };
@@ -268,7 +275,6 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
   }
 
   const result = await runScope(plan.root, null);
-  buffers.release(result);
   return { result, stats, physical: plan, physicalStats, peakBytes: ledger.peak, loops: loopReports };
 }
 
@@ -338,7 +344,7 @@ async function runOperator(node: PhysicalNode, inputs: readonly NodeResult[], sc
       return relation(await source.load(columns ?? source.schema.fields.map((f) => f.name)));
     }
     case 'filter':
-      return relation(runFilter(logical, batches(0)));
+      return relation(runFilter(logical, batches(0), run));
     case 'project':
       return relation(runProject(logical, batches(0)));
     case 'join':
@@ -346,11 +352,11 @@ async function runOperator(node: PhysicalNode, inputs: readonly NodeResult[], sc
     case 'aggregate':
       return relation(runAggregate(logical, batches(0), run));
     case 'sort':
-      return relation(runSort(logical, batches(0)));
+      return relation(runSort(logical, batches(0), run));
     case 'limit':
       return relation(runLimit(logical, batches(0)));
     case 'distinct':
-      return relation(runDistinct(logical, batches(0)));
+      return relation(runDistinct(logical, batches(0), run));
     case 'union':
       return relation(runUnion(batches(0), batches(1)));
     case 'validate':

@@ -1,6 +1,7 @@
 import * as arrow from 'apache-arrow';
 import type { Batch } from '../data/batch.js';
 import { type Column, DictionaryBuilder, makeColumn } from '../data/column.js';
+import { type ColumnMemory, allocFloat64Array, allocInt32Array, allocUint8Array } from '../data/column-memory.js';
 import { SourceError } from '../errors.js';
 import type { DType } from '../types/dtype.js';
 import type { Field, RelationSchema } from '../types/schema.js';
@@ -17,8 +18,11 @@ type AnyData = arrow.Data<arrow.DataType>;
 
 /**
  * A source over an Arrow table, one batch per record batch. Fixed-width columns
- * (float64, float32, int32, date32) share the table's buffers; other types are
- * converted once, on the first load that asks for them.
+ * (float64, float32, int32, date32) share the table's buffers, in whatever memory they
+ * are (a parallel pipeline copies a column in ordinary memory into shared memory once,
+ * on first use; `ipcSource` reads its file into shared memory, so none of its columns
+ * is copied); other types are converted once, into shared memory, on the first load
+ * that asks for them.
  */
 export function arrowTableSource(table: arrow.Table, opts: ArrowSourceOptions = {}): TableSource {
   const name = opts.name ?? 'arrow';
@@ -70,8 +74,8 @@ function dtypeOf(field: arrow.Field, source: string): DType {
 }
 
 /** One byte per row from an Arrow bitmap; bit of row r is at position offset + r. */
-function unpackBits(bits: Uint8Array, offset: number, n: number): Uint8Array {
-  const out = new Uint8Array(n);
+function unpackBits(bits: Uint8Array, offset: number, n: number, memory: ColumnMemory): Uint8Array {
+  const out = allocUint8Array(n, memory);
   for (let r = 0; r < n; r++) {
     const b = offset + r;
     out[r] = (bits[b >> 3] >> (b & 7)) & 1;
@@ -85,7 +89,7 @@ function unpackBits(bits: Uint8Array, offset: number, n: number): Uint8Array {
  */
 function int64ToFloat64(values: BigInt64Array | BigUint64Array, n: number, signed: boolean, validity: Uint8Array | null, fail: (row: number) => never): Float64Array {
   const words = new Int32Array(values.buffer, values.byteOffset, 2 * n);
-  const out = new Float64Array(n);
+  const out = allocFloat64Array(n, 'shared');
   for (let r = 0; r < n; r++) {
     const lo = words[2 * r] >>> 0;
     const hi = signed ? words[2 * r + 1] : words[2 * r + 1] >>> 0;
@@ -108,7 +112,7 @@ function eachString(data: AnyData, each: (r: number, s: string) => void): void {
   const hi = at(n);
   let ascii = true;
   for (let i = lo; i < hi && ascii; i++) ascii = bytes[i] < 0x80;
-  const valid = data.nullCount > 0 ? unpackBits(data.nullBitmap!, data.offset, n) : null;
+  const valid = data.nullCount > 0 ? unpackBits(data.nullBitmap!, data.offset, n, undefined) : null;
   if (ascii) {
     const text = buf.toString('latin1', lo, hi);
     for (let r = 0; r < n; r++) if (!valid || valid[r]) each(r, text.slice(at(r) - lo, at(r + 1) - lo));
@@ -138,10 +142,11 @@ function decodeDictionary(dict: arrow.Vector): { strings: string[]; valid: Uint8
   return done;
 }
 
+/** A source's column from Arrow data: arrays converted here go into shared memory (src/data/column-memory.ts). */
 function toColumn(data: AnyData, field: Field, source: string): Column {
   const n = data.length;
   const t = data.type;
-  const validity = data.nullCount > 0 ? unpackBits(data.nullBitmap!, data.offset, n) : null;
+  const validity = data.nullCount > 0 ? unpackBits(data.nullBitmap!, data.offset, n, 'shared') : null;
   // Fixed-width `values` are already sliced to this chunk's first row (bools excepted).
   const values = data.values;
   if (arrow.DataType.isFloat(t)) return makeColumn(field.dtype, (values as Float64Array | Float32Array).subarray(0, n), validity);
@@ -152,26 +157,26 @@ function toColumn(data: AnyData, field: Field, source: string): Column {
       };
       return makeColumn('int64', int64ToFloat64(values as BigInt64Array, n, t.isSigned, validity, fail), validity);
     }
-    if (field.dtype === 'int64') return makeColumn('int64', Float64Array.from((values as Uint32Array).subarray(0, n)), validity);
+    if (field.dtype === 'int64') return makeColumn('int64', widened(allocFloat64Array(n, 'shared'), (values as Uint32Array).subarray(0, n)), validity);
     if (values instanceof Int32Array) return makeColumn('int32', values.subarray(0, n), validity);
-    return makeColumn('int32', Int32Array.from((values as Int16Array).subarray(0, n)), validity);
+    return makeColumn('int32', widened(allocInt32Array(n, 'shared'), (values as Int16Array).subarray(0, n)), validity);
   }
-  if (arrow.DataType.isBool(t)) return makeColumn('bool', unpackBits(values as Uint8Array, data.offset, n), validity);
+  if (arrow.DataType.isBool(t)) return makeColumn('bool', unpackBits(values as Uint8Array, data.offset, n, 'shared'), validity);
   if (arrow.DataType.isDate(t)) {
     if (t.unit === arrow.DateUnit.DAY) return makeColumn('date', (values as Int32Array).subarray(0, n), validity);
     const ms = int64ToFloat64(values as BigInt64Array, n, true, validity, () => {
       throw new SourceError(source, `column '${field.name}': date out of range`);
     });
-    const days = new Int32Array(n);
+    const days = allocInt32Array(n, 'shared');
     for (let r = 0; r < n; r++) days[r] = Math.floor(ms[r] / MS_PER_DAY);
     return makeColumn('date', days, validity);
   }
   if (arrow.DataType.isDictionary(t)) {
-    const codes = values instanceof Int32Array ? values.subarray(0, n) : Int32Array.from(values.subarray(0, n) as Int16Array, Number);
+    const codes = values instanceof Int32Array ? values.subarray(0, n) : widened(allocInt32Array(n, 'shared'), values);
     const { strings, valid } = decodeDictionary(data.dictionary!);
     if (valid.includes(0)) {
       // A null dictionary entry makes the rows that point at it null.
-      const v = validity ?? new Uint8Array(n).fill(1);
+      const v = validity ?? allocUint8Array(n, 'shared').fill(1);
       for (let r = 0; r < n; r++) if (v[r] && !valid[codes[r]]) v[r] = 0;
       return makeColumn('string', codes, v, strings);
     }
@@ -179,9 +184,15 @@ function toColumn(data: AnyData, field: Field, source: string): Column {
   }
   // Utf8 / LargeUtf8: the only remaining types dtypeOf admits.
   const dict = new DictionaryBuilder();
-  const codes = new Int32Array(n);
+  const codes = allocInt32Array(n, 'shared');
   eachString(data, (r, s) => (codes[r] = dict.code(s)));
   return makeColumn('string', codes, validity, dict.values);
+}
+
+/** `out` holding the values of a narrower integer array (dictionary indices may be 64-bit: BigInts). */
+function widened<T extends Float64Array | Int32Array>(out: T, from: ArrayLike<number | bigint>): T {
+  for (let r = 0; r < out.length; r++) out[r] = Number(from[r]);
+  return out;
 }
 
 // ---------------------------------------------------------------- output

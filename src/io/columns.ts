@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { makeBatch, type Batch } from '../data/batch.js';
 import { type Column, columnFromValues, makeColumn } from '../data/column.js';
 import { NullValueError, SourceError, UnknownColumnError } from '../errors.js';
@@ -192,20 +192,43 @@ function summarize(dtype: DType, chunks: readonly Column[]): ColumnStats {
   return { distinct, min, max };
 }
 
-/** Internal: a file's bytes, or a SourceError naming it. */
-export function readSourceFile(path: string): Buffer {
+/**
+ * Internal: a file's bytes, or a SourceError naming it; with `shared`, read into a
+ * SharedArrayBuffer (an Arrow IPC file, whose columns are then used where they lie).
+ */
+export function readSourceFile(path: string, shared = false): Buffer {
   try {
-    return readFileSync(path);
+    return shared ? readIntoSharedMemory(path) : readFileSync(path);
   } catch (e) {
     throw new SourceError(path, `cannot read file (${(e as Error).message})`);
+  }
+}
+
+function readIntoSharedMemory(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const bytes = Buffer.from(new SharedArrayBuffer(size));
+    for (let at = 0; at < size; ) {
+      const read = readSync(fd, bytes, at, size - at, at);
+      if (read === 0) throw new Error(`the file ended at byte ${at} of the ${size} it had when opened`);
+      at += read;
+    }
+    return bytes;
+  } finally {
+    closeSync(fd);
   }
 }
 
 
 /**
  * A source over plain in-memory columns. Float64Array, Float32Array and Int32Array are
- * used without copying; other typed arrays are widened; JavaScript arrays are inferred
- * from their values (numbers → float64, strings, booleans, Dates; null/undefined → nullable).
+ * used without copying, in whatever memory they live in (a caller's ArrayBuffer stays
+ * theirs: a parallel pipeline copies such an array into shared memory once, on first
+ * use, and keeps the copy while the array lives; one in a SharedArrayBuffer is read in
+ * place); other typed arrays are widened and JavaScript arrays are inferred from their
+ * values (numbers → float64, strings, booleans, Dates; null/undefined → nullable), both
+ * into shared memory, as the file readers' columns are.
  */
 export function columnsSource(cols: Record<string, ArrayLike<unknown> | TypedArray>, opts: ColumnsSourceOptions = {}): TableSource {
   const name = opts.name ?? 'columns';
@@ -303,5 +326,6 @@ function toColumn(source: string, col: string, data: ArrayLike<unknown>, declare
     // An integer column never holds -0 (1.0 / -0 would be -Infinity; DuckDB's integers have no -0).
     values[i] = kind === 'Date' ? dateToDays(v as Date) : dtype === 'int32' || dtype === 'int64' ? (n as number) + 0 : n;
   }
-  return columnFromValues(dtype, values);
+  // Converted values are the source's own: in shared memory, where pipelines' worker threads read them.
+  return columnFromValues(dtype, values, 'shared');
 }

@@ -25,6 +25,7 @@
  */
 import { basename, resolve } from 'node:path';
 import { type Column, DictionaryBuilder, allocValues, makeColumn } from '../data/column.js';
+import { allocUint8Array } from '../data/column-memory.js';
 import { NullValueError, SourceError } from '../errors.js';
 import { type ColSpec, type DType, parseColSpec } from '../types/dtype.js';
 import type { Field } from '../types/schema.js';
@@ -347,13 +348,14 @@ export function csvSource(path: string, opts: CsvSourceOptions = {}): TableSourc
     : positions.map(infer);
 
   const build = (field: Field, j: number): Column => {
-    const values = allocValues(field.dtype, rows);
+    // Shared memory: pipelines' worker threads read a source's columns where they are.
+    const values = allocValues(field.dtype, rows, 'shared');
     let validity: Uint8Array | null = null;
     const dict = field.dtype === 'string' ? new DictionaryBuilder() : null;
     for (let r = 0, k = j; r < rows; r++, k += width) {
       if (isNull(k)) {
         if (!field.nullable) throw new NullValueError(path, field.name, r, field.dtype, tokens.lines[r]);
-        validity ??= new Uint8Array(rows).fill(1);
+        validity ??= allocUint8Array(rows, 'shared').fill(1);
         validity[r] = 0;
         continue;
       }

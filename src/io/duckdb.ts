@@ -6,6 +6,7 @@
  */
 import { type Batch, batchesOfAtMost } from '../data/batch.js';
 import { type Column, DictionaryBuilder, allocValues, makeColumn } from '../data/column.js';
+import { allocUint8Array } from '../data/column-memory.js';
 import { SourceError } from '../errors.js';
 import type { TableSource } from '../plan/source.js';
 import type { DType } from '../types/dtype.js';
@@ -120,12 +121,13 @@ class ColumnBuilder {
 
   finish(): Column {
     const n = this.values.length;
-    const out = allocValues(this.dtype, n);
+    // Shared memory: pipelines' worker threads read a source's columns where they are.
+    const out = allocValues(this.dtype, n, 'shared');
     let validity: Uint8Array | null = null;
     const dict = this.dtype === 'string' ? new DictionaryBuilder() : null;
     this.values.forEach((v, r) => {
       if (v === null || v === undefined) {
-        validity ??= new Uint8Array(n).fill(1);
+        validity ??= allocUint8Array(n, 'shared').fill(1);
         validity[r] = 0;
       } else if (dict) out[r] = dict.code(String(v));
       else if (typeof v === 'bigint') {

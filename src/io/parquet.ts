@@ -8,6 +8,7 @@ import { basename, resolve } from 'node:path';
 import { type ColumnData, type FileMetaData, type SchemaTree, parquetMetadata, parquetRead, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { type Column, DictionaryBuilder, allocValues, makeColumn } from '../data/column.js';
+import { allocUint8Array } from '../data/column-memory.js';
 import { SourceError } from '../errors.js';
 import { DTYPES, type DType } from '../types/dtype.js';
 import type { Field } from '../types/schema.js';
@@ -104,7 +105,8 @@ function dtypeOf(node: SchemaTree, path: string, binaryAs: ParquetSourceOptions[
 
 /** Our column from hyparquet's decoded chunks (JS arrays with null, or typed arrays). */
 function toColumn(field: Field, rows: number, chunks: readonly ColumnData[], path: string, fromBytes?: BytesToString): Column {
-  const values = allocValues(field.dtype, rows);
+  // Shared memory: pipelines' worker threads read a source's columns where they are.
+  const values = allocValues(field.dtype, rows, 'shared');
   let validity: Uint8Array | null = null;
   const dict = field.dtype === 'string' ? new DictionaryBuilder() : null;
   for (const { columnData: data, rowStart } of chunks) {
@@ -116,7 +118,7 @@ function toColumn(field: Field, rows: number, chunks: readonly ColumnData[], pat
       const v: unknown = data[i];
       const r = rowStart + i;
       if (v === null || v === undefined) {
-        validity ??= new Uint8Array(rows).fill(1);
+        validity ??= allocUint8Array(rows, 'shared').fill(1);
         validity[r] = 0;
       } else if (dict) {
         values[r] = dict.code(v instanceof Uint8Array ? (fromBytes ?? decodeUtf8)(v, r) : (v as string));

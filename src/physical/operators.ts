@@ -55,6 +55,15 @@ export function isFusableAggregate(node: Extract<PlanNode, { kind: 'aggregate' }
   return node.args.aggregates.every((a) => FUSABLE_AGGREGATES.has(a.aggregate.fn));
 }
 
+/**
+ * Whether a pipeline's loop computes an aggregate's functions: the generated loop's, and
+ * count distinct of a column, counted in bitmaps over its value ids
+ * (src/exec/pipeline/distinct.ts; a domain too large for them runs operator at a time).
+ */
+export function isPipelineAggregate(node: Extract<PlanNode, { kind: 'aggregate' }>): boolean {
+  return node.args.aggregates.every(({ aggregate: a }) => FUSABLE_AGGREGATES.has(a.fn) || (a.fn === 'countDistinct' && a.arg?.kind === 'column'));
+}
+
 function aggregateOperator(node: Extract<PlanNode, { kind: 'aggregate' }>): JsOperator {
   if (isFusableAggregate(node)) {
     return { operator: 'FusedAggregate', algorithm: 'one generated loop over the rows, column at a time when an argument does not compile', layout: 'columns', reason: 'count, sum, mean, min and max only' };

@@ -7,7 +7,7 @@ import { jsOperator } from './operators.js';
 import type { Layout, PhysicalNode, PhysicalPlan } from './plan.js';
 import { JS_VALUES_PER_MS, type PlacementRequest, eligibleProviders, operatorMs } from './placement.js';
 import { type Region, probeStep, regionProgram } from './regions.js';
-import { type PipelineShape, pipelineAlgorithm, pipelineShape, workerThreads } from './pipelines.js';
+import { type PipelineShape, materializeShape, pipelineAlgorithm, pipelineReason, pipelineShape, workerThreads } from './pipelines.js';
 import { type RelationalEngine, planSqlRegions, sqlPhysicalNode } from './sql-engine.js';
 
 /**
@@ -36,6 +36,8 @@ export interface PhysicalOptions {
    * are bit-identical whatever the number (docs/pipelines.md).
    */
   readonly workers?: number;
+  /** false runs every relational operator on its own (no Pipeline operator); for comparisons. */
+  readonly pipelines?: boolean;
   /**
    * Runs the relational subplans that compile to SQL exactly on this engine instead
    * (`{ duckdb: connection }`, a @duckdb/node-api connection); Tessera runs the rest
@@ -66,6 +68,7 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
   /** Plans one scope (the whole plan, or a loop body run `weight` times per run of the plan). */
   function planScope(root: PlanNode, weight: number): PhysicalNode {
     const readers = countReaders(root);
+    const readerOf = onlyReaders(root, readers);
     const sqlRegions = options.relationalEngine ? planSqlRegions(root, readers) : undefined;
     const placed = new Map<PlanNode, Placed>();
     const layouts = new Map<PlanNode, Layout>();
@@ -126,6 +129,14 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
 
     // Pass 2: physical nodes for JS operators and region roots, inputs first (numbered in
     // that order), on the trampoline (src/plan/walk.ts): plans may be MAX_PLAN_DEPTH deep.
+    /** The pipeline whose last operator is `node` (none where something reads `node` that a pipeline does not pay for). */
+    function pipelineAt(node: PlanNode): PipelineShape | null {
+      if (options.pipelines === false) return null;
+      if (node.kind === 'aggregate') return pipelineShape(node, readers);
+      const reader = node === root ? null : readerOf.get(node);
+      return reader === undefined ? null : materializeShape(node, reader, readers, options.joinBlocks !== false);
+    }
+
     function* buildAll(nodes: readonly PlanNode[]): Task<PhysicalNode[]> {
       const out: PhysicalNode[] = [];
       for (const n of nodes) out.push(built.get(n) ?? (yield* call(build(n))));
@@ -163,7 +174,7 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
           estimatedMs: ms,
           estimatedBytes: est(node).bytes,
         };
-      } else if ((pipeline = node.kind === 'aggregate' ? pipelineShape(node, readers) : null) !== null) {
+      } else if ((pipeline = pipelineAt(node)) !== null) {
         const inputs = yield* buildAll([pipeline.source, ...pipeline.builds]);
         phys = {
           id: ++nextId,
@@ -172,9 +183,10 @@ export function planPhysical(plan: PlanNode, options: PhysicalOptions = {}): Phy
           covers: pipeline.covers,
           provider: 'js',
           device: 'cpu',
-          layout: 'columns',
+          layout: pipeline.sink === 'toMatrix' ? layouts.get(node)! : 'columns',
+          dtype: pipeline.sink === 'toMatrix' && isMatrix(node) ? node.output.dtype : undefined,
           algorithm: pipelineAlgorithm(pipeline, threads),
-          reason: 'filters and join probes fused into the aggregate: no intermediate of the source\'s length',
+          reason: pipelineReason(pipeline),
           inputs,
           estimatedMs: pipeline.covers.reduce((s, n) => s + est(n).cost, 0) / JS_VALUES_PER_MS / threads,
           estimatedBytes: est(node).bytes,
@@ -234,6 +246,13 @@ export function countReaders(root: PlanNode): Map<PlanNode, number> {
   const readers = new Map<PlanNode, number>();
   for (const n of scopeOrder(root)) for (const c of n.inputs) readers.set(c, (readers.get(c) ?? 0) + 1);
   return readers;
+}
+
+/** The one operator of the scope that reads each node read by exactly one. */
+function onlyReaders(root: PlanNode, readers: ReadonlyMap<PlanNode, number>): Map<PlanNode, PlanNode> {
+  const out = new Map<PlanNode, PlanNode>();
+  for (const n of scopeOrder(root)) for (const c of n.inputs) if (readers.get(c) === 1) out.set(c, n);
+  return out;
 }
 
 /** Whether any operator could run on a provider (loops: their bodies may): only then do missing providers matter. */

@@ -7,26 +7,18 @@
  * counts and runs; explain shows the operator and what ran.
  */
 import { tableToIPC } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/data/random.js';
 import { fromColumns } from '../../src/index.js';
-import { closeWorkerPool } from '../../src/exec/pipeline/worker-pool.js';
 import { MORSEL_ROWS } from '../../src/exec/pipeline/morsels.js';
 import { type ColumnIn, Fixture } from '../differential/fixtures.js';
-import { Duck } from '../differential/harness.js';
+import { pipelineOracle } from '../support/pipeline-oracle.js';
 import { A, type JoinKind, type Q, X } from '../differential/pair.js';
 
 const FILE = 'test/exec/pipeline.test.ts';
 const ROWS = 3 * MORSEL_ROWS + 1234;
 
-let duck: Duck;
-beforeAll(async () => {
-  duck = await Duck.open();
-});
-afterAll(async () => {
-  duck?.close();
-  await closeWorkerPool();
-});
+const oracle = pipelineOracle();
 
 const REGIONS = ['north', 'south', 'east', 'west', 'coast', "o'hare", null];
 
@@ -82,7 +74,7 @@ describe('pipelines vs DuckDB', () => {
     q = f.b.join(q, t.days, how, ['day']);
     q = f.b.filter(q, X.and(X.cmp('gt', X.col(q, 'units'), 1), X.or(X.isNull(X.col(q, 'region')), X.cmp('ne', X.col(q, 'region'), 'west'))));
     q = f.b.aggregate(q, ['region', 'category', 'month'], AGGS(q));
-    await f.check(duck, q);
+    await f.check(oracle.duck, q);
   });
 
   it.each(['semi', 'anti'] as JoinKind[])('%s join in the pipeline', async (how) => {
@@ -91,16 +83,16 @@ describe('pipelines vs DuckDB', () => {
     let q = f.b.join(t.sales, t.days, how, ['day']);
     q = f.b.filter(q, X.cmp('le', X.col(q, 'price'), 80));
     q = f.b.aggregate(q, ['units'], AGGS(q));
-    await f.check(duck, q);
+    await f.check(oracle.duck, q);
   });
 
   it('a global aggregate over a pipeline, and one whose filter keeps no row', async () => {
     const f = new Fixture('pipeline global', FILE);
     const t = star(f, 13);
     const q = f.b.join(t.sales, t.stores, 'inner', ['store_id']);
-    await f.check(duck, f.b.aggregate(q, [], AGGS(q), true));
+    await f.check(oracle.duck, f.b.aggregate(q, [], AGGS(q), true));
     const none = f.b.filter(q, X.cmp('gt', X.col(q, 'units'), 100));
-    await f.check(duck, f.b.aggregate(none, [], AGGS(none), true));
+    await f.check(oracle.duck, f.b.aggregate(none, [], AGGS(none), true));
   });
 
   it('keys the loop cannot slot (a float key of many values) run operator at a time, same answer', async () => {
@@ -108,7 +100,7 @@ describe('pipelines vs DuckDB', () => {
     const t = star(f, 14);
     const q = f.b.join(t.sales, t.stores, 'inner', ['store_id']);
     const grouped = f.b.aggregate(q, ['price'], [{ name: 'n', a: A.countStar() }]);
-    await f.check(duck, grouped);
+    await f.check(oracle.duck, grouped);
     const report = await grouped.rel.explain({ analyze: true });
     expect(report).toMatch(/Pipeline/);
     expect(report).toMatch(/ran: operators one at a time: group keys of too large a domain/);

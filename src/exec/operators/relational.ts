@@ -1,5 +1,7 @@
 import { type Batch, concatBatches, makeBatch, sliceBatch } from '../../data/batch.js';
-import { type Column, gatherColumn, lazyGatherColumn } from '../../data/column.js';
+import { type Column, gatherColumn, lazyGatherColumn, plainColumn } from '../../data/column.js';
+import type { Arena } from '../../data/buffer-pool.js';
+import { allocInt32Array } from '../../data/column-memory.js';
 import { type Node, relationSchema } from '../../plan/node.js';
 import { joinOutputFields } from '../../plan/relational-operators.js';
 import { type RelationSchema, fieldIndex } from '../../types/schema.js';
@@ -8,35 +10,37 @@ import { computeAggregate } from './aggregate.js';
 import { evaluate } from '../expression.js';
 import { coalesce, columnRef } from '../../plan/expr.js';
 import { fusedAggregate } from '../fused-aggregate.js';
-import type { OperatorRun } from '../run-context.js';
+import type { OperatorMemory, OperatorRun } from '../run-context.js';
 
 /**
  * Relational operators over batches. Streaming operators (filter, project, limit,
  * union) work batch by batch; pipeline breakers (join, aggregate, sort, distinct)
  * gather their input into one batch and call a kernel. A join's output columns are
  * lazy gathers (late materialization, see `lazyGatherColumn`): plain columns to any
- * reader, read through their index vectors by the operators that know them.
+ * reader, read through their index vectors by the operators that know them. Their
+ * large arrays (selections, row pairs, gathered columns, a sort's order words) come
+ * from the run's buffer pool when the executor runs them (`OperatorMemory`).
  */
 
 export function resolverFor(schema: RelationSchema, operator: string) {
   return (name: string) => fieldIndex(schema, name, operator);
 }
 
-export function gatherBatch(batch: Batch, indices: Int32Array): Batch {
+export function gatherBatch(batch: Batch, indices: Int32Array, arena?: Arena): Batch {
   return makeBatch(
-    batch.columns.map((c) => gatherColumn(c, indices)),
+    batch.columns.map((c) => gatherColumn(c, indices, arena)),
     indices.length,
   );
 }
 
 /** Indices of the rows where a bool column is true (null counts as false). */
-function selectedRows(mask: Column): Int32Array {
+function selectedRows(mask: Column, arena: Arena | undefined): Int32Array {
   const v = mask.values;
   const valid = mask.validity;
   const n = mask.length;
   let count = 0;
   for (let i = 0; i < n; i++) count += valid ? v[i] & valid[i] : v[i];
-  const out = new Int32Array(count);
+  const out = allocInt32Array(count, arena);
   let k = 0;
   for (let i = 0; i < n; i++) if (v[i] && (!valid || valid[i])) out[k++] = i;
   return out;
@@ -48,11 +52,11 @@ function selectedRows(mask: Column): Int32Array {
  * filtered rows composes the selection with its own row pairs, and a fused aggregate
  * reads through the indices; a column no one reads is never copied.
  */
-export function runFilter(node: Node<'filter'>, input: readonly Batch[]): Batch[] {
+export function runFilter(node: Node<'filter'>, input: readonly Batch[], memory: OperatorMemory = {}): Batch[] {
   const resolve = resolverFor(relationSchema(node.inputs[0], node.kind), 'filter');
   const out: Batch[] = [];
   for (const batch of input) {
-    const sel = selectedRows(evaluate(node.args.predicate, batch, resolve));
+    const sel = selectedRows(evaluate(node.args.predicate, batch, resolve), memory.outputArena);
     if (sel.length === batch.length) out.push(batch);
     else if (sel.length > 0) {
       const composed = new Map<Int32Array, Int32Array>();
@@ -86,11 +90,12 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
   const left = concatBatches(leftSchema, leftIn);
   const right = concatBatches(rightSchema, rightIn);
   const { how, leftKeys, rightKeys } = node.args;
-  const lk = leftKeys.map((k) => left.columns[fieldIndex(leftSchema, k, 'join')]);
-  const rk = rightKeys.map((k) => right.columns[fieldIndex(rightSchema, k, 'join')]);
+  // Keys of a lazy input are gathered for the join alone (temporaries), not materialized in the input.
+  const lk = leftKeys.map((k) => plainColumn(left.columns[fieldIndex(leftSchema, k, 'join')], run.arena));
+  const rk = rightKeys.map((k) => plainColumn(right.columns[fieldIndex(rightSchema, k, 'join')], run.arena));
   // Index vectors (left and right row per output row) and, once read, one value per output row and column.
   const outputBytes = (rows: number) => rows * (8 + (leftSchema.fields.length + rightSchema.fields.length) * 8);
-  const matches = joinIndices(lk, rk, how, { keyIndexed: run.operator === 'KeyIndexedJoin', operator: run.operator, beforeOutput: (rows) => run.reserve(outputBytes(rows)) });
+  const matches = joinIndices(lk, rk, how, { keyIndexed: run.operator === 'KeyIndexedJoin', operator: run.operator, beforeOutput: (rows) => run.reserve(outputBytes(rows)), arena: run.outputArena });
   run.ran(matches.rightByKey !== null ? 'key-indexed: right rows looked up by key value' : matches.left === null && matches.right === null ? 'hash probe' : 'hash build and probe');
   // The output's size is known now, before any output column is gathered (a join with
   // repeated keys on both sides checked it already, before allocating its index vectors).
@@ -99,7 +104,7 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
   const composedLeft = new Map<Int32Array, Int32Array>();
   const composedRight = new Map<Int32Array, Int32Array>();
   const leftRows = matches.left;
-  const leftPart: Column[] = leftRows === null ? [...left.columns] : left.columns.map((c) => lazyGatherColumn(c, leftRows, matches.leftHasMissing, composedLeft));
+  const leftPart: Column[] = leftRows === null ? [...left.columns] : left.columns.map((c) => lazyGatherColumn(c, leftRows, matches.leftHasMissing, composedLeft, run.outputArena));
   if (how === 'semi' || how === 'anti') return [makeBatch(leftPart, matches.length)];
   if (matches.leftHasMissing) mergeOuterKeys(leftPart, node, leftSchema, right, rightSchema, matches.right!);
   const rightFields = joinOutputFields(leftSchema, rightSchema, node.args).slice(leftSchema.fields.length);
@@ -110,7 +115,7 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
       ? // Key-indexed: each right column is laid out by key value once (a small gather),
         // then read through the left key values themselves; unmatched keys hit null slots.
         rightColumns.map((c) => lazyGatherColumn(gatherColumn(c, byKey.table), byKey.keys, false))
-      : rightColumns.map((c) => lazyGatherColumn(c, matches.right!, matches.rightHasMissing, composedRight));
+      : rightColumns.map((c) => lazyGatherColumn(c, matches.right!, matches.rightHasMissing, composedRight, run.outputArena));
   return [makeBatch([...leftPart, ...rightPart], matches.length)];
 }
 
@@ -148,7 +153,7 @@ export function runAggregate(node: Node<'aggregate'>, input: readonly Batch[], r
   run.ran(run.operator === 'FusedAggregate' ? 'column at a time (an argument or the input did not fit the generated loop)' : 'column at a time');
   const keys = node.args.groupBy.map((g) => batch.columns[resolve(g)]);
   const groups = groupRows(keys, batch.length);
-  const keyColumns = keys.map((k) => gatherColumn(k, groups.firstRow));
+  const keyColumns = keys.map((k) => gatherColumn(k, groups.firstRow, run.outputArena));
   const aggColumns = node.args.aggregates.map(({ name, aggregate }) => {
     const arg = aggregate.arg ? evaluate(aggregate.arg, batch, resolve) : null;
     return computeAggregate(aggregate, arg, groups, name);
@@ -156,17 +161,18 @@ export function runAggregate(node: Node<'aggregate'>, input: readonly Batch[], r
   return [makeBatch([...keyColumns, ...aggColumns], groups.groupCount)];
 }
 
-export function runSort(node: Node<'sort'>, input: readonly Batch[]): Batch[] {
+export function runSort(node: Node<'sort'>, input: readonly Batch[], memory: OperatorMemory = {}): Batch[] {
   const schema = relationSchema(node.inputs[0], node.kind);
   const batch = concatBatches(schema, input);
   const resolve = resolverFor(schema, 'sort');
-  const keys = node.args.keys.map((k) => ({ column: evaluate(k.expr, batch, resolve), descending: k.descending, nullsFirst: k.nullsFirst }));
-  return [gatherBatch(batch, sortIndices(keys, batch.length))];
+  // A key read from a lazy column is gathered for the sort alone (a temporary), not materialized in the input.
+  const keys = node.args.keys.map((k) => ({ column: plainColumn(evaluate(k.expr, batch, resolve), memory.arena), descending: k.descending, nullsFirst: k.nullsFirst }));
+  return [gatherBatch(batch, sortIndices(keys, batch.length, memory.arena), memory.outputArena)];
 }
 
-export function runDistinct(node: Node<'distinct'>, input: readonly Batch[]): Batch[] {
+export function runDistinct(node: Node<'distinct'>, input: readonly Batch[], memory: OperatorMemory = {}): Batch[] {
   const batch = concatBatches(relationSchema(node.inputs[0], node.kind), input);
-  return [gatherBatch(batch, distinctRows(batch.columns, batch.length))];
+  return [gatherBatch(batch, distinctRows(batch.columns, batch.length), memory.outputArena)];
 }
 
 export function runLimit(node: Node<'limit'>, input: readonly Batch[]): Batch[] {

@@ -3,31 +3,27 @@ import { type Column, gatherColumn } from '../../data/column.js';
 import { ExecutionError } from '../../errors.js';
 import { type JoinHeads, joinHeads } from '../../kernels/relational/index.js';
 import { type ExprNode, columnRef, mapChildren } from '../../plan/expr.js';
-import { type Node, relationSchema } from '../../plan/node.js';
+import { type Node, type PlanNode, relationSchema } from '../../plan/node.js';
 import { joinOutputFields } from '../../plan/relational-operators.js';
 import { fieldIndex } from '../../types/schema.js';
-import { type AggregatePlan, type BoundColumn, type LaneMerge, LoopBuilder } from '../fused-loop.js';
-import { slotGrouping } from './grouping.js';
+import { type BoundColumn, LoopBuilder } from '../fused-loop.js';
 import { compilePredicate } from './predicate.js';
 
 /**
- * Compiles a pipeline — filters, projections and the probes of joins over a source's
- * rows, ending in an aggregate — into the text of ONE loop over a range of source rows
- * (a morsel), with no intermediate of the source's length:
+ * Compiles the steps of a pipeline — filters, projections and the probes of joins over
+ * a source's rows — into the body of ONE loop over a range of source rows (a morsel),
+ * with no intermediate of the source's length; a sink (aggregate-sink.ts,
+ * materialize-sink.ts) adds what each output row does, and `loopText` assembles the loop:
  * - a filter is `if (!(predicate is TRUE)) continue;`;
  * - a projection only renames and substitutes: its expressions are inlined where read;
  * - a join probes by precomputed chain heads (`joinHeads`: the first build row of each
  *   probe row's key) and binds a row variable `r<k>` for the build side, whose columns
  *   are read at it: inner and semi joins skip rows without a match, anti joins rows
  *   with one, left joins read nulls; a build side with repeated keys opens a loop over
- *   the key's chain, so output rows come in the order the join operator gives them;
- * - the aggregate adds each row into its group's accumulators (fused-loop.ts), the
- *   group slot combined from small key domains (grouping.ts), and records the first
- *   row of each group (source row, then output row within it) to order groups by first
- *   appearance, as the operator-at-a-time path does.
- * The loop's signature is (ctx, start, end, acc, first, firstSub, keyRows, steps):
- * inputs, the morsel's rows and its own partial accumulators (morsels.ts merges them),
- * `steps` counting the rows out of each step for explain analyze.
+ *   the key's chain, so output rows come in the order the join operator gives them.
+ * Every loop's parameters start with (ctx, start, end): its inputs and the morsel's
+ * rows; the sink's own parameters follow, `steps` (rows out of each step, for explain
+ * analyze) among them.
  */
 
 export type PipelineStep = Node<'filter'> | Node<'project'> | Node<'join'>;
@@ -39,45 +35,42 @@ export interface PipelineBatches {
   readonly builds: readonly Batch[];
 }
 
-export interface CompiledPipeline {
-  readonly params: readonly string[];
-  readonly text: string;
-  /** Source rows per iteration of the loop (unrolled, or one at a time). */
-  readonly rowsPerIteration: number;
-  readonly ctx: readonly unknown[];
-  readonly rows: number;
-  readonly slots: number;
-  /** Accumulator lanes per slot. */
-  readonly width: number;
-  readonly keys: number;
-  /** Steps before the aggregate. */
-  readonly stepCount: number;
-  readonly laneStarts: readonly (readonly [number, number])[];
-  readonly laneMerges: readonly LaneMerge[];
-  readonly integerSumLanes: readonly number[];
-  /** Whether an integer value reached ±2^53 while the loop ran (the result may be inexact). */
-  overflowed(): boolean;
-  /** The aggregate's output columns from merged accumulators, groups in `order`. */
-  finish(merged: MergedGroups, order: Int32Array): Column[];
+export type ColumnNode = Extract<ExprNode, { kind: 'column' }>;
+
+/**
+ * Where a bound column reference's values live, for a sink that gathers them after the
+ * loop: `column` (the source's or a build side's own column) at the rows of index
+ * vector `vector` (0: the source row; k: the build row of the k-th join that binds one).
+ */
+export interface ColumnOrigin {
+  readonly column: Column;
+  readonly vector: number;
 }
 
-/** The merged partial results of all morsels. */
-export interface MergedGroups {
-  readonly acc: Float64Array;
-  readonly first: Float64Array;
-  readonly firstSub: Float64Array;
-  readonly keyRows: Int32Array;
-  /** Rows out of each step (by its index in the steps; projections count nothing). */
-  readonly steps: Float64Array;
+/** The steps as loop code, for a sink to finish. */
+export interface CompiledSteps {
+  readonly gen: LoopBuilder;
+  readonly body: readonly Statement[];
+  /** Each column name the last step outputs → an expression over bound column references. */
+  readonly env: ReadonlyMap<string, ExprNode>;
+  readonly bindings: ReadonlyMap<ExprNode, BoundColumn>;
+  readonly origins: ReadonlyMap<ExprNode, ColumnOrigin>;
+  /**
+   * Per index vector, code of the output row's row in it (declared only when called):
+   * the source row `{i}`, then each binding join's build row (-1: a left join's missing row).
+   */
+  readonly vectorRows: readonly (() => string)[];
+  /** The bound column references `names` stand for after the last step; null when one is computed. */
+  boundRefs(names: readonly string[]): ColumnNode[] | null;
+  /** Appends the row code pending in `gen`, then `lines`, to the body. */
+  code(...lines: string[]): void;
 }
 
-export const PIPELINE_PARAMS = ['ctx', 'start', 'end', 'acc', 'first', 'firstSub', 'keyRows', 'steps'] as const;
-
-type ColumnNode = Extract<ExprNode, { kind: 'column' }>;
-
-/** The pipeline's loop for these batches, or the reason it cannot run as one loop. */
-export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggregate'>, batches: PipelineBatches): CompiledPipeline | string {
+/** The steps over `source`'s rows (`batches`) as loop code, or the reason they cannot run as one loop. */
+export function compileSteps(steps: readonly PipelineStep[], source: PlanNode, batches: PipelineBatches): CompiledSteps | string {
   const bindings = new Map<ExprNode, BoundColumn>();
+  const origins = new Map<ExprNode, ColumnOrigin>();
+  const vectorRows: (() => string)[] = [() => '{i}'];
   const stepIndex = (step: PipelineStep) => steps.indexOf(step);
   const bind = (e: ColumnNode): BoundColumn => {
     const bound = bindings.get(e);
@@ -85,25 +78,23 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
     return bound;
   };
   const gen = new LoopBuilder(bind, true);
-  /** Each visible column name → an expression over bound column references. */
-  const tableColumns = (batch: Batch, node: Node<'join'>['inputs'][number], row: string | null, mayMiss: boolean) => {
+  /** Each visible column name → an expression over bound column references (`own`: the table's own batch, where `batch` is laid out by key slot). */
+  const tableColumns = (batch: Batch, node: PlanNode, row: string | null, mayMiss: boolean, own: Batch, vector: number) => {
     const env = new Map<string, ExprNode>();
     relationSchema(node, 'pipeline').fields.forEach((f, k) => {
       const ref = columnRef(f.name, { dtype: f.dtype, nullable: f.nullable || mayMiss });
       bindings.set(ref, { column: batch.columns[k], row, mayMiss });
+      origins.set(ref, { column: own.columns[k], vector });
       env.set(f.name, ref);
     });
     return env;
   };
-  const lowest = steps.length > 0 ? steps[0] : sink;
-  let env = tableColumns(batches.source, lowest.inputs[0], null, false);
+  let env = tableColumns(batches.source, source, null, false, batches.source, 0);
   const body: Statement[] = [];
   let joins = 0;
-  const code = (...lines: string[]) => body.push(...lines.map((text): Statement => ({ kind: 'code', text })));
+  const code = (...lines: string[]) => body.push(...[...gen.takeRowCode(), ...lines].map((text): Statement => ({ kind: 'code', text })));
   const guard = (condition: string) => body.push({ kind: 'guard', condition });
   const count = (step: PipelineStep) => body.push({ kind: 'count', step: stepIndex(step) });
-  const flush = () => code(...gen.takeRowCode());
-  /** The bound column references `names` stand for at this step; null when one is computed. */
   const boundRefs = (names: readonly string[]): ColumnNode[] | null => {
     const refs = names.map((n) => env.get(n));
     return refs.every((r): r is ColumnNode => r !== undefined && r.kind === 'column' && bindings.has(r)) ? refs : null;
@@ -118,7 +109,7 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
     if (step.kind === 'filter') {
       const truth = compilePredicate(substitute(step.args.predicate, env), gen, bind);
       if (truth === null) return `filter ${step.args.predicate.kind === 'call' ? step.args.predicate.fn : 'predicate'} outside the generated subset`;
-      flush();
+      code();
       guard(truth.t);
       count(step);
       continue;
@@ -145,18 +136,24 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
       // by key slot once, and the slot itself is the row, so the loop's reads of the
       // build side do not wait on the head lookup (which only says whether the slot holds a row).
       const slot = slotCode(heads, keyRefs[0], gen);
-      flush();
+      code();
       if (how === 'inner') {
-        guard(`${slot.inRange} && ${gen.input(heads.first)}[${slot.d}] >= 0`);
+        // A key range every slot of which holds a row (a dense surrogate key) needs only the range check.
+        const complete = heads.first.indexOf(-1) < 0;
+        guard(complete ? slot.inRange : `${slot.inRange} && ${gen.input(heads.first)}[${slot.d}] >= 0`);
         code(`const ${r} = ${slot.d};`);
-      } else code(`const ${r} = ${slot.inRange} ? ${slot.d} : -1;`);
+        vectorRows.push(() => `${gen.input(heads.first)}[${r}]`);
+      } else {
+        code(`const ${r} = ${slot.inRange} ? ${slot.d} : -1;`);
+        vectorRows.push(() => `(${r} < 0 ? -1 : ${gen.input(heads.first)}[${r}])`);
+      }
       rows = makeBatch(
         build.columns.map((c) => gatheredOnRead(c, heads.first)),
         heads.first.length,
       );
     } else {
       const head = headCode(heads, keyRefs, table, gen);
-      flush();
+      code();
       if (how === 'semi' || how === 'anti') {
         guard(`${head} ${how === 'semi' ? '>=' : '<'} 0`);
         count(step);
@@ -168,58 +165,17 @@ export function compilePipeline(steps: readonly PipelineStep[], sink: Node<'aggr
         if (how === 'inner') guard(`${r} >= 0`);
       } else if (how === 'inner') body.push({ kind: 'open', text: `for (let ${r} = ${head}; ${r} >= 0; ${r} = ${next}[${r}]) {` });
       else body.push({ kind: 'open', text: `for (let ${r} = ${head}, go${joins} = 1; go${joins} === 1; go${joins} = ${r} >= 0 && (${r} = ${next}[${r}]) >= 0 ? 1 : 0) {` });
+      vectorRows.push(() => r);
     }
     count(step);
-    const right = tableColumns(rows, step.inputs[1], r, how === 'left');
+    const right = tableColumns(rows, step.inputs[1], r, how === 'left', build, vectorRows.length - 1);
     const leftSchema = relationSchema(step.inputs[0], 'pipeline');
     const outer = env;
     env = new Map();
     // Left columns (merged USING keys among them) keep their expressions; the rest are the build side's.
     for (const f of joinOutputFields(leftSchema, rightSchema, step.args)) env.set(f.name, outer.get(f.name) ?? right.get(f.name)!);
   }
-
-  // The sink: group slot, first-row bookkeeping, accumulators.
-  const { groupBy, aggregates } = sink.args;
-  const plans: AggregatePlan[] = [];
-  for (const { aggregate } of aggregates) {
-    const plan = gen.aggregate(aggregate.fn, aggregate.arg === null ? null : substitute(aggregate.arg, env));
-    if (plan === null) return `${aggregate.fn} argument outside the generated subset`;
-    plans.push(plan);
-  }
-  const keyRefs = boundRefs(groupBy);
-  if (keyRefs === null) return 'a group key is computed';
-  const rows = batches.source.length;
-  const grouping = slotGrouping(keyRefs.map((r) => bindings.get(r)!), rows, gen);
-  if (grouping === null) return 'group keys of too large a domain';
-  flush();
-  code(`const slot{r} = ${grouping.slot};`);
-  const width = gen.width;
-  const keys = grouping.keyRows.length;
-  const accumulate: Sink = { width, keyRows: grouping.keyRows, updates: gen.takeUpdates() };
-  const { ctx, prelude } = gen.inputs;
-  const { text, unrolled } = loopText(prelude, body, accumulate, steps);
-  return {
-    params: PIPELINE_PARAMS,
-    text,
-    rowsPerIteration: unrolled ? UNROLL : 1,
-    ctx,
-    rows,
-    slots: grouping.slots,
-    width,
-    keys,
-    stepCount: steps.length,
-    laneStarts: gen.laneStarts,
-    laneMerges: gen.laneMerges,
-    integerSumLanes: gen.integerSumLanes,
-    overflowed: () => gen.overflowed,
-    finish: (merged, order) => {
-      const groupCount = order.length;
-      const columns = grouping.keyData.map((data, k) => gatherColumn(data, Int32Array.from(order, (s) => merged.keyRows[s * keys + k])));
-      const lanes = (lane: number) => Float64Array.from(order, (s) => merged.acc[s * width + lane]);
-      for (const p of plans) columns.push(p.result(lanes, groupCount));
-      return columns;
-    },
-  };
+  return { gen, body, env, bindings, origins, vectorRows, boundRefs, code };
 }
 
 /** Code of the first build row with the probe row's key (-1: none), by the kind of heads the build made. */
@@ -261,7 +217,7 @@ function gatheredOnRead(col: Column, rows: Int32Array): Column {
 }
 
 /** One statement of the loop body, per row of the source (in order). */
-type Statement =
+export type Statement =
   | { readonly kind: 'code'; readonly text: string }
   /** The row goes on only where `condition` holds (a filter, an inner or semi join's match, an anti join's miss). */
   | { readonly kind: 'guard'; readonly condition: string }
@@ -270,23 +226,35 @@ type Statement =
   /** Opens a loop over a build key's chain (closed after the sink). */
   | { readonly kind: 'open'; readonly text: string };
 
-/** The aggregate's part of the loop: the row's slot is `slot{r}`. */
-interface Sink {
-  readonly width: number;
-  /** Per group key, code of the row it was read from. */
-  readonly keyRows: readonly string[];
-  readonly updates: readonly string[];
+/** A pipeline's loop, compiled with its sink: what morsels.ts and materialize-run.ts run. */
+export interface CompiledLoop {
+  readonly params: readonly string[];
+  readonly text: string;
+  /** Source rows per iteration of the loop (unrolled, or one at a time). */
+  readonly rowsPerIteration: number;
+  readonly ctx: readonly unknown[];
+  /** Rows of the source. */
+  readonly rows: number;
+  /** Steps before the sink. */
+  readonly stepCount: number;
+  /** Whether an integer value reached ±2^53 while the loop ran (the result may be inexact: the exact path decides). */
+  overflowed(): boolean;
 }
 
-/** The sink's lines for one row; `sub` is code of the row's output row within its source row. */
-function sinkLines(sink: Sink, sub: string): string[] {
-  const keys = sink.keyRows.length;
-  const record = sink.keyRows.map((row, k) => `keyRows[g * ${keys} + ${k}] = ${row};`);
-  return ['const g = slot{r};', `const o = g * ${sink.width};`, `if (first[g] < 0) { first[g] = {i}; firstSub[g] = ${sub}; ${record.join(' ')} }`, ...sink.updates];
+/** What a sink adds to the loop. */
+export interface LoopSink {
+  /** Statements before the loop. */
+  readonly before: readonly string[];
+  /** The lines for one output row; `sub` is code of its index among its source row's output rows. */
+  row(sub: string): readonly string[];
+  /** Whether `row` reads `sub` (else the loop does not count it). */
+  readonly readsSub: boolean;
+  /** Statements after the loop, the step counts written. */
+  readonly after: readonly string[];
 }
 
 /** Rows per iteration of an unrolled loop. */
-const UNROLL = 4;
+export const UNROLL = 4;
 /**
  * Guards an unrolled loop may have: a row a guard drops still costs its reads there,
  * and four rows of a long body exhaust the registers (measured: a join then group-by
@@ -297,12 +265,13 @@ const UNROLL_MAX_GUARDS = 2;
 /**
  * The loop's text. Without chains and with few guards, rows go UNROLL at a time: each row's reads and
  * conditions first (a failed guard clears the row's flag `ok_r`; the reads after it
- * are then of no row, harmless in JavaScript, and never used), then the rows'
- * accumulator updates in row order, so results are those of one row at a time while
- * several rows' random reads are in flight. Otherwise one row at a time, a guard
- * being `continue` to the next row or chain entry.
+ * are then of no row, harmless in JavaScript, and never used), then the rows' sink
+ * lines in row order, so results are those of one row at a time while several rows'
+ * random reads are in flight. Otherwise one row at a time, a guard being `continue` to
+ * the next row or chain entry.
  */
-function loopText(prelude: readonly string[], body: readonly Statement[], sink: Sink, steps: readonly PipelineStep[]): { text: string; unrolled: boolean } {
+export function loopText(compiled: CompiledSteps, sink: LoopSink, steps: readonly PipelineStep[]): { text: string; unrolled: boolean } {
+  const { body } = compiled;
   const counted = steps.flatMap((step, k) => (step.kind === 'project' ? [] : [k]));
   // `{ok}`: whether the row is still on (range checks of values computed for a row a guard dropped must not fire).
   const fill = (line: string, r: string, i: string) => line.split('{ok}').join(r === '' ? 'true' : `ok${r}`).split('{r}').join(r).split('{i}').join(i);
@@ -321,9 +290,9 @@ function loopText(prelude: readonly string[], body: readonly Statement[], sink: 
           return `s${b.step}++;`;
       }
     });
-    // Output rows of one source row are counted (`sub`) to order groups first seen in the same source row.
-    const last = [...sinkLines(sink, 'sub'), 'sub++;'].map((l) => fill(l, '', 'i'));
-    loop = ['for (let i = start; i < end; i++) {', 'let sub = 0;', ...row, ...last, ...Array<string>(opens).fill('}'), '}'];
+    // Output rows of one source row are counted (`sub`) where the sink orders by them (groups first seen in the same source row).
+    const last = [...sink.row('sub'), ...(sink.readsSub ? ['sub++;'] : [])].map((l) => fill(l, '', 'i'));
+    loop = ['for (let i = start; i < end; i++) {', ...(sink.readsSub ? ['let sub = 0;'] : []), ...row, ...last, ...Array<string>(opens).fill('}'), '}'];
   } else {
     // A row's reads and conditions, with the row's suffix and index.
     const reads = (r: number, i: string) => [
@@ -339,19 +308,20 @@ function loopText(prelude: readonly string[], body: readonly Statement[], sink: 
         }
       }),
     ];
-    const update = (r: number, i: string) => [`if (ok_${r}) {`, ...sinkLines(sink, '0').map((l) => fill(l, `_${r}`, i)), '}'];
+    const update = (r: number, i: string) => [`if (ok_${r}) {`, ...sink.row('0').map((l) => fill(l, `_${r}`, i)), '}'];
     const at = (r: number) => (r === 0 ? 'i' : `i + ${r}`);
     const block: string[] = [];
     for (let r = 0; r < UNROLL; r++) block.push(...reads(r, at(r)));
     for (let r = 0; r < UNROLL; r++) block.push(...update(r, at(r)));
     loop = ['let i = start;', `for (; i + ${UNROLL - 1} < end; i += ${UNROLL}) {`, ...block, '}', 'for (; i < end; i++) {', ...reads(0, 'i'), ...update(0, 'i'), '}'];
   }
-  const text = ['"use strict";', ...prelude, ...counted.map((k) => `let s${k} = 0;`), ...loop, ...counted.map((k) => `steps[${k}] += s${k};`)].join('\n');
+  const { prelude } = compiled.gen.inputs;
+  const text = ['"use strict";', ...prelude, ...counted.map((k) => `let s${k} = 0;`), ...sink.before, ...loop, ...counted.map((k) => `steps[${k}] += s${k};`), ...sink.after].join('\n');
   return { text, unrolled };
 }
 
 /** `e` with every column reference replaced by what it names in `env` (a projection's expressions inlined). */
-function substitute(e: ExprNode, env: ReadonlyMap<string, ExprNode>): ExprNode {
+export function substitute(e: ExprNode, env: ReadonlyMap<string, ExprNode>): ExprNode {
   if (e.kind === 'column') {
     const bound = env.get(e.name);
     if (bound === undefined) throw new ExecutionError('pipeline', `column '${e.name}' is not visible at this step`);

@@ -1,7 +1,8 @@
 import { builtinTypedArray, compiledFunction } from '../loop-code.js';
+import { mergeBitmaps } from './distinct.js';
 import { slotsByFirstRow } from './grouping.js';
-import type { CompiledPipeline, MergedGroups } from './compile.js';
-import { type MorselPartial, runOnThreads } from './worker-pool.js';
+import type { CompiledPipeline, MergedGroups } from './aggregate-sink.js';
+import { runOnThreads } from './worker-pool.js';
 
 /**
  * Morsel-driven execution of a compiled pipeline (as in HyPer and DuckDB), made
@@ -41,7 +42,7 @@ export async function runMorsels(pipeline: CompiledPipeline, threads: number): P
   for (let m = 0; m <= morsels; m++) bounds[m] = Math.floor((rows * m) / morsels);
   const helpers = Math.max(0, Math.min(threads, morsels) - 1);
   const fn = compiledFunction<(ctx: readonly unknown[], start: number, end: number, ...partial: unknown[]) => void>(pipeline.params, pipeline.text);
-  const runMorsel = (ctx: readonly unknown[], m: number, p: MorselPartial) => fn(ctx, bounds[m], bounds[m + 1], p.acc, p.first, p.firstSub, p.keyRows, p.steps);
+  const runMorsel = (ctx: readonly unknown[], m: number, p: MorselPartial) => fn(ctx, bounds[m], bounds[m + 1], ...partialArgs(p));
 
   if (helpers === 0) {
     // One thread: morsel by morsel, each merged into the first as soon as it ran (same order, same sums).
@@ -59,7 +60,7 @@ export async function runMorsels(pipeline: CompiledPipeline, threads: number): P
   const memory = takeSharedMemory(partialBytes(pipeline) * morsels);
   try {
     const partials = sharedPartials(pipeline, morsels, memory);
-    await runOnThreads({ params: pipeline.params, text: pipeline.text, ctx, bounds, partials }, helpers, (m) => runMorsel(ctx, m, partials[m]));
+    await runOnThreads({ params: pipeline.params, text: pipeline.text, ctx, bounds, args: partials.map(partialArgs) }, helpers, (m) => runMorsel(ctx, m, partials[m]));
     // Into private memory, so that the shared block goes back to the pool now.
     const merged = partial(pipeline);
     for (let m = 0; m < morsels; m++) mergeInto(pipeline, merged, partials[m]);
@@ -69,8 +70,24 @@ export async function runMorsels(pipeline: CompiledPipeline, threads: number): P
   }
 }
 
+/** One morsel's partial results (each array over SharedArrayBuffer memory when threads share the morsels). */
+interface MorselPartial {
+  readonly acc: Float64Array;
+  readonly first: Float64Array;
+  readonly firstSub: Float64Array;
+  readonly keyRows: Int32Array;
+  readonly steps: Float64Array;
+  /** Count-distinct bitmaps (src/exec/pipeline/distinct.ts). */
+  readonly distinct: Int32Array;
+}
+
+/** The loop's arguments after (ctx, start, end) for a morsel's partials (aggregate-sink.ts names them). */
+function partialArgs(p: MorselPartial): unknown[] {
+  return [p.acc, p.first, p.firstSub, p.keyRows, p.steps, p.distinct];
+}
+
 /**
- * Shared memory for partials, kept between runs: a fresh SharedArrayBuffer's pages
+ * Shared memory for partials (and materialized row indices, materialize-run.ts), kept between runs: a fresh SharedArrayBuffer's pages
  * fault in on first write, which on these virtual machines costs more than the merge
  * (16 ms per run for 153 morsels × 1,000 groups). A few blocks are kept, the largest
  * first; a run takes one at least as large as it needs.
@@ -78,21 +95,21 @@ export async function runMorsels(pipeline: CompiledPipeline, threads: number): P
 const sharedPool: SharedArrayBuffer[] = [];
 const SHARED_POOL_BLOCKS = 4;
 
-function takeSharedMemory(bytes: number): SharedArrayBuffer {
+export function takeSharedMemory(bytes: number): SharedArrayBuffer {
   const at = sharedPool.findIndex((b) => b.byteLength >= bytes && b.byteLength <= 2 * bytes + (1 << 20));
   return at >= 0 ? sharedPool.splice(at, 1)[0] : new SharedArrayBuffer(bytes);
 }
 
-function giveBackSharedMemory(memory: SharedArrayBuffer): void {
+export function giveBackSharedMemory(memory: SharedArrayBuffer): void {
   if (memory.byteLength > PARTIALS_BUDGET) return;
   sharedPool.push(memory);
   sharedPool.sort((a, b) => b.byteLength - a.byteLength);
   sharedPool.length = Math.min(sharedPool.length, SHARED_POOL_BLOCKS);
 }
 
-/** Bytes of one morsel's partials in shared memory (float64 arrays first, then the int32 key rows, 8-aligned). */
+/** Bytes of one morsel's partials in shared memory (float64 arrays first, then the int32 key rows and count-distinct bitmaps, 8-aligned). */
 function partialBytes(p: CompiledPipeline): number {
-  return (p.slots * (p.width + 2) + p.stepCount) * 8 + Math.ceil((p.slots * p.keys) / 2) * 8;
+  return (p.slots * (p.width + 2) + p.stepCount) * 8 + Math.ceil((p.slots * (p.keys + p.distinctWords)) / 2) * 8;
 }
 
 /** Fresh partials: accumulators at their lanes' starting values, no first rows. */
@@ -103,6 +120,7 @@ function partial(p: CompiledPipeline): MorselPartial {
     firstSub: new Float64Array(p.slots),
     keyRows: new Int32Array(p.slots * p.keys),
     steps: new Float64Array(p.stepCount),
+    distinct: new Int32Array(p.slots * p.distinctWords),
   };
   reset(p, out);
   return out;
@@ -119,7 +137,10 @@ function sharedPartials(p: CompiledPipeline, morsels: number, memory: SharedArra
       at += length * 8;
       return view;
     };
-    const out: MorselPartial = { acc: f64(p.slots * p.width), first: f64(p.slots), firstSub: f64(p.slots), steps: f64(p.stepCount), keyRows: new Int32Array(memory, at, ints) };
+    const [acc, first, firstSub, steps] = [f64(p.slots * p.width), f64(p.slots), f64(p.slots), f64(p.stepCount)];
+    const keyRows = new Int32Array(memory, at, ints);
+    const distinct = new Int32Array(memory, at + ints * 4, p.slots * p.distinctWords);
+    const out: MorselPartial = { acc, first, firstSub, steps, keyRows, distinct };
     reset(p, out);
     return out;
   });
@@ -130,16 +151,19 @@ function reset(p: CompiledPipeline, out: MorselPartial): void {
   for (const [lane, start] of p.laneStarts) for (let g = 0; g < p.slots; g++) out.acc[g * p.width + lane] = start;
   out.first.fill(-1);
   out.steps.fill(0);
+  out.distinct.fill(0);
 }
 
 /**
  * Adds a later morsel's partials into `into`: sums and counts add, min and max compare
- * as the loop does (NaN the largest float; min is NaN only when every value is), and a
- * group keeps the first row of the earliest morsel that saw it.
+ * as the loop does (NaN the largest float; min is NaN only when every value is),
+ * count-distinct bitmaps OR, and a group keeps the first row of the earliest morsel
+ * that saw it.
  */
 function mergeInto(p: CompiledPipeline, into: MorselPartial, from: MorselPartial): void {
   const { width, keys } = p;
   for (let k = 0; k < p.stepCount; k++) into.steps[k] += from.steps[k];
+  mergeBitmaps(into.distinct, from.distinct, from.first, p.distinctWords);
   const a = into.acc;
   const b = from.acc;
   for (let g = 0; g < p.slots; g++) {
@@ -186,14 +210,17 @@ export function mergedOutOfRange(p: CompiledPipeline, merged: MergedGroups): boo
 }
 
 const sharedCopies = new WeakMap<ArrayBufferView, ArrayBufferView>();
+/** Bytes `shared` has copied in this process (tests check that readers' columns need none). */
+let copiedBytes = 0;
 
 /**
  * A typed array in shared memory, so that worker threads read it where it is: as it
- * is when it already lives in a SharedArrayBuffer, else a copy made once per array
- * (kept while the array lives: a source's columns are copied on their first parallel
- * run only).
+ * is when it already lives in a SharedArrayBuffer (the readers' columns and the
+ * executor's pooled intermediates do, src/data/column-memory.ts), else a copy made once
+ * per array (kept while the array lives: a column a caller passed in ordinary memory is
+ * copied on its first parallel run only).
  */
-function shared(x: unknown): unknown {
+export function shared(x: unknown): unknown {
   if (!ArrayBuffer.isView(x) || x.buffer instanceof SharedArrayBuffer) return x;
   const ctor = builtinTypedArray(x);
   if (ctor === null) return x;
@@ -202,6 +229,12 @@ function shared(x: unknown): unknown {
     copy = new ctor(new SharedArrayBuffer(x.byteLength));
     new Uint8Array(copy.buffer).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
     sharedCopies.set(x, copy);
+    copiedBytes += x.byteLength;
   }
   return copy;
+}
+
+/** Internal: bytes copied into shared memory for pipelines so far. */
+export function sharedCopyBytes(): number {
+  return copiedBytes;
 }

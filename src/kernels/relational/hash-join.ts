@@ -1,4 +1,6 @@
 import { type Column, composeIndices } from '../../data/column.js';
+import type { Arena } from '../../data/buffer-pool.js';
+import { allocInt32Array, allocUint8Array } from '../../data/column-memory.js';
 import { checkArrayLength } from '../../data/limits.js';
 import type { JoinKind } from '../../types/join.js';
 import {
@@ -81,6 +83,8 @@ export interface JoinOptions {
   readonly beforeOutput?: (rows: number) => void;
   /** The operator errors name (default 'join'). */
   readonly operator?: string;
+  /** Where the index vectors come from (src/data/column-memory.ts): the executor's run, or the JS heap. */
+  readonly arena?: Arena;
 }
 
 export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Column[], how: JoinKind, options: JoinOptions = {}): JoinIndices {
@@ -91,44 +95,45 @@ export function joinIndices(leftKeys: readonly Column[], rightKeys: readonly Col
   const nl = leftKeys[0].length;
   const nr = rightKeys[0].length;
   const integer = lk.length === 1 && isIntegerKey(leftKeys[0].dtype) && isIntegerKey(rightKeys[0].dtype);
+  const { arena } = options;
   if (integer && options.keyIndexed !== false && (how === 'inner' || how === 'left')) {
-    const direct = directJoin(lk[0], rk[0], nl, nr, how);
+    const direct = directJoin(lk[0], rk[0], nl, nr, how, arena);
     if (direct !== null) return direct;
   }
-  const { match, next } = probeChains(lk, rk, nl, nr, integer);
+  const { match, next } = probeChains(lk, rk, nl, nr, integer, arena);
   if (how === 'semi' || how === 'anti') {
-    const left = filterRows(match, how === 'semi');
+    const left = filterRows(match, how === 'semi', arena);
     return { length: left.length, left: left.length === nl ? null : left, right: null, rightByKey: null, rightHasMissing: false, leftHasMissing: false };
   }
   const keepLeft = how === 'left' || how === 'full';
-  const pairs = hasChains(next) ? expandChains(match, next, keepLeft, options) : pairUnique(match, keepLeft);
+  const pairs = hasChains(next) ? expandChains(match, next, keepLeft, options) : pairUnique(match, keepLeft, arena);
   return how === 'right' || how === 'full' ? withUnmatchedRight(pairs, nr, options) : pairs;
 }
 
 /** Build chains and probe matches of the general join (`match`, and `next` over the right rows). */
-export function probeChains(lk: readonly KeyColumn[], rk: readonly KeyColumn[], nl: number, nr: number, integer: boolean): { match: Int32Array; next: Int32Array } {
-  const next = new Int32Array(nr).fill(-1);
-  let match: Int32Array;
-  if (lk.length > 1) match = probeComposite(lk, rk, nl, nr, next);
-  else if (integer) match = probeInteger(lk[0], rk[0], nl, nr, next);
-  else match = probeNumber(lk[0], rk[0], nl, nr, next);
+export function probeChains(lk: readonly KeyColumn[], rk: readonly KeyColumn[], nl: number, nr: number, integer: boolean, arena?: Arena): { match: Int32Array; next: Int32Array } {
+  const next = allocInt32Array(nr, arena).fill(-1);
+  const match = allocInt32Array(nl, arena);
+  if (lk.length > 1) probeComposite(lk, rk, nl, nr, next, match);
+  else if (integer) probeInteger(lk[0], rk[0], nl, nr, next, match);
+  else probeNumber(lk[0], rk[0], nl, nr, next, match);
   return { match, next };
 }
 
 /** `pairs` followed by one row (left -1) for each right row that no output row holds. */
 function withUnmatchedRight(pairs: JoinIndices, nr: number, options: JoinOptions): JoinIndices {
   const right = pairs.right!;
-  const matched = new Uint8Array(nr);
+  const matched = allocUint8Array(nr, options.arena);
   for (let k = 0; k < right.length; k++) if (right[k] >= 0) matched[right[k]] = 1;
   let unmatched = 0;
   for (let j = 0; j < nr; j++) unmatched += 1 - matched[j];
   if (unmatched === 0) return pairs;
   const total = pairs.length + unmatched;
   checkArrayLength(options.operator ?? 'join', `the output of an outer join with ${unmatched} unmatched right rows`, total, 4);
-  const left = new Int32Array(total);
+  const left = allocInt32Array(total, options.arena);
   if (pairs.left === null) for (let k = 0; k < pairs.length; k++) left[k] = k;
   else left.set(pairs.left);
-  const outRight = new Int32Array(total);
+  const outRight = allocInt32Array(total, options.arena);
   outRight.set(right);
   let k = pairs.length;
   for (let j = 0; j < nr; j++) {
@@ -149,13 +154,13 @@ function withUnmatchedRight(pairs: JoinIndices, nr: number, options: JoinOptions
  * every left row matches (the output rows are then the left rows). Null when it does
  * not apply: the general path takes over.
  */
-function directJoin(l: KeyColumn, r: KeyColumn, nl: number, nr: number, how: 'inner' | 'left'): JoinIndices | null {
+function directJoin(l: KeyColumn, r: KeyColumn, nl: number, nr: number, how: 'inner' | 'left', arena: Arena | undefined): JoinIndices | null {
   const lv = l.values;
   if (!(lv instanceof Int32Array) || l.validity !== null || nl === 0 || nr === 0) return null;
   // The right side first (small, and it rules out repeated keys before the left pass).
   const [rmin, rmax] = valueRange(r, nr);
   if (rmax < 0 || rmax + 1 > nl || !isDense(rmax + 1, nr)) return null;
-  let table = new Int32Array(rmax + 1).fill(-1);
+  let table = allocInt32Array(rmax + 1, arena).fill(-1);
   const rv = r.values;
   const rValid = r.validity;
   let keys = 0;
@@ -179,7 +184,7 @@ function directJoin(l: KeyColumn, r: KeyColumn, nl: number, nr: number, how: 'in
   if (lmax > rmax) {
     // Left keys past the right ones: misses, which the table must still cover.
     if (lmax + 1 > nl || !isDense(lmax + 1, nr)) return null;
-    const wider = new Int32Array(lmax + 1).fill(-1);
+    const wider = allocInt32Array(lmax + 1, arena).fill(-1);
     wider.set(table);
     table = wider;
   }
@@ -223,12 +228,12 @@ export function chainsByValue(r: KeyColumn, nr: number, min: number, range: numb
   return first;
 }
 
-function probeInteger(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: Int32Array): Int32Array {
+/** Fills `match` (one entry per left row) and `next`. */
+function probeInteger(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: Int32Array, match: Int32Array): void {
   const [min, max] = valueRange(r, nr);
   const range = max - min + 1;
-  if (!isDense(range, nr)) return probeNumber(l, r, nl, nr, next);
+  if (!isDense(range, nr)) return probeNumber(l, r, nl, nr, next, match);
   const first = chainsByValue(r, nr, min, range, next);
-  const match = new Int32Array(nl);
   const lv = l.values;
   const lValid = l.validity;
   // The no-null loop is the hot one (a probe of every fact row): no validity test in it.
@@ -243,10 +248,9 @@ function probeInteger(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: 
       match[i] = d >= 0 && d < range && lValid[i] === 1 ? first[d] : -1;
     }
   }
-  return match;
 }
 
-function probeNumber(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: Int32Array): Int32Array {
+function probeNumber(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: Int32Array, match: Int32Array): void {
   // The table maps each key to its first right row; tail[first] is the chain's last row.
   const table = new NumberTable(nr);
   const tail = new Int32Array(nr);
@@ -258,14 +262,12 @@ function probeNumber(l: KeyColumn, r: KeyColumn, nl: number, nr: number, next: I
     if (first !== j) next[tail[first]] = j;
     tail[first] = j;
   }
-  const match = new Int32Array(nl);
   const lv = l.values;
   const lValid = l.validity;
   for (let i = 0; i < nl; i++) match[i] = lValid !== null && lValid[i] === 0 ? -1 : table.find(lv[i]);
-  return match;
 }
 
-function probeComposite(l: readonly KeyColumn[], r: readonly KeyColumn[], nl: number, nr: number, next: Int32Array): Int32Array {
+function probeComposite(l: readonly KeyColumn[], r: readonly KeyColumn[], nl: number, nr: number, next: Int32Array, match: Int32Array): void {
   const table = new KeyTable(r, hashRows(r, nr), nr);
   const tail = new Int32Array(nr);
   for (let j = 0; j < nr; j++) {
@@ -274,29 +276,27 @@ function probeComposite(l: readonly KeyColumn[], r: readonly KeyColumn[], nl: nu
     if (first !== j) next[tail[first]] = j;
     tail[first] = j;
   }
-  const match = new Int32Array(nl);
   const lHash = hashRows(l, nl);
   for (let i = 0; i < nl; i++) match[i] = hasNullKey(l, i) ? -1 : table.find(l, i, lHash[i]);
-  return match;
 }
 
 /** Left rows with (keep = true) or without a match. */
-function filterRows(match: Int32Array, keep: boolean): Int32Array {
+function filterRows(match: Int32Array, keep: boolean, arena: Arena | undefined): Int32Array {
   let count = 0;
   for (let i = 0; i < match.length; i++) if (match[i] >= 0 === keep) count++;
-  const out = new Int32Array(count);
+  const out = allocInt32Array(count, arena);
   let k = 0;
   for (let i = 0; i < match.length; i++) if (match[i] >= 0 === keep) out[k++] = i;
   return out;
 }
 
 /** Output when every key occurs at most once on the right: `match` itself is the right column. */
-function pairUnique(match: Int32Array, keepUnmatched: boolean): JoinIndices {
+function pairUnique(match: Int32Array, keepUnmatched: boolean, arena: Arena | undefined): JoinIndices {
   const missing = countMissing(match);
   if (keepUnmatched || missing === 0) return { length: match.length, left: null, right: match, rightByKey: null, rightHasMissing: missing > 0, leftHasMissing: false };
   const matched = match.length - missing;
-  const left = new Int32Array(matched);
-  const right = new Int32Array(matched);
+  const left = allocInt32Array(matched, arena);
+  const right = allocInt32Array(matched, arena);
   let k = 0;
   for (let i = 0; i < match.length; i++) {
     if (match[i] < 0) continue;
@@ -321,15 +321,15 @@ function countMissing(match: Int32Array): number {
  */
 function expandChains(match: Int32Array, next: Int32Array, keepUnmatched: boolean, options: JoinOptions): JoinIndices {
   // Chains run to higher rows, so walking backwards finds each successor's length ready.
-  const chainLength = new Int32Array(next.length);
+  const chainLength = allocInt32Array(next.length, options.arena);
   for (let j = next.length - 1; j >= 0; j--) chainLength[j] = next[j] < 0 ? 1 : 1 + chainLength[next[j]];
   const unmatched = keepUnmatched ? 1 : 0;
   let total = 0;
   for (let i = 0; i < match.length; i++) total += match[i] < 0 ? unmatched : chainLength[match[i]];
   checkArrayLength(options.operator ?? 'join', `the output of ${match.length} left rows joined to ${next.length} right rows with repeated keys`, total, 4);
   options.beforeOutput?.(total);
-  const left = new Int32Array(total);
-  const right = new Int32Array(total);
+  const left = allocInt32Array(total, options.arena);
+  const right = allocInt32Array(total, options.arena);
   let k = 0;
   let missing = false;
   for (let i = 0; i < match.length; i++) {

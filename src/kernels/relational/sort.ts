@@ -1,4 +1,6 @@
 import type { Column } from '../../data/column.js';
+import type { Arena } from '../../data/buffer-pool.js';
+import { allocInt32Array, allocUint32Array } from '../../data/column-memory.js';
 import { isIntegerKey, valueRange } from './hash.js';
 import { compareCodePoints } from '../../data/strings.js';
 
@@ -19,9 +21,12 @@ export interface SortColumn {
   readonly nullsFirst: boolean;
 }
 
-/** Row indices 0..length-1 in sorted order; rows with equal keys keep their input order. */
-export function sortIndices(keys: readonly SortColumn[], length: number): Int32Array {
-  const words = keys.flatMap((k) => encodeKey(k, length)); // most significant first
+/**
+ * Row indices 0..length-1 in sorted order; rows with equal keys keep their input order.
+ * Its arrays (order words, permutations) come from `arena` when the executor runs it.
+ */
+export function sortIndices(keys: readonly SortColumn[], length: number, arena?: Arena): Int32Array {
+  const words = keys.flatMap((k) => encodeKey(k, length, arena)); // most significant first
   // Counts do not depend on the order, so all passes are known up front; a digit
   // equal on every row would leave the order unchanged and is skipped.
   const passes: { word: number; digit: number; counts: Int32Array }[] = [];
@@ -41,15 +46,15 @@ export function sortIndices(keys: readonly SortColumn[], length: number): Int32A
     if (p === 0 || passes[p - 1].word !== word) {
       cur = words[word];
       if (perm !== null) {
-        const into = spareCur ?? new Uint32Array(length);
+        const into = spareCur ?? allocUint32Array(length, arena);
         for (let i = 0; i < length; i++) into[i] = cur[perm[i]];
         spareCur = cur;
         cur = into;
       }
     }
     // The word's values in the new order are only needed by a further pass on it.
-    const outCur = passes[p + 1]?.word === word ? (spareCur ?? new Uint32Array(length)) : null;
-    const outPerm = sparePerm ?? new Int32Array(length);
+    const outCur = passes[p + 1]?.word === word ? (spareCur ?? allocUint32Array(length, arena)) : null;
+    const outPerm = sparePerm ?? allocInt32Array(length, arena);
     scatter(cur, perm, outCur, outPerm, digit * DIGIT_BITS, counts);
     sparePerm = perm;
     perm = outPerm;
@@ -59,7 +64,7 @@ export function sortIndices(keys: readonly SortColumn[], length: number): Int32A
     }
   });
   if (perm !== null) return perm;
-  const identity = new Int32Array(length);
+  const identity = allocInt32Array(length, arena);
   for (let i = 0; i < length; i++) identity[i] = i;
   return identity;
 }
@@ -98,20 +103,20 @@ function scatter(cur: Uint32Array, perm: Int32Array | null, outCur: Uint32Array 
 }
 
 /** The key's order words, most significant first. */
-function encodeKey(key: SortColumn, n: number): Uint32Array[] {
+function encodeKey(key: SortColumn, n: number, arena: Arena | undefined): Uint32Array[] {
   const col = key.column;
-  const v = col.dtype === 'string' ? rankCodes(col, n) : col.values;
+  const v = col.dtype === 'string' ? rankCodes(col, n, arena) : col.values;
   const k = { values: v, validity: col.validity };
   if (isIntegerKey(col.dtype)) {
     const [min, max] = valueRange(k, n);
     // Values take 1..range (offset by one when nulls come first); nulls 0 or range+1.
-    if (max - min + 2 <= 0xffffffff) return [encodeInteger(v, col.validity, n, min, max, key)];
+    if (max - min + 2 <= 0xffffffff) return [encodeInteger(v, col.validity, n, min, max, key, arena)];
   }
-  return encodeFloat(v, col.validity, n, key);
+  return encodeFloat(v, col.validity, n, key, arena);
 }
 
-function encodeInteger(v: ArrayLike<number>, valid: Uint8Array | null, n: number, min: number, max: number, key: SortColumn): Uint32Array {
-  const out = new Uint32Array(n);
+function encodeInteger(v: ArrayLike<number>, valid: Uint8Array | null, n: number, min: number, max: number, key: SortColumn, arena: Arena | undefined): Uint32Array {
+  const out = allocUint32Array(n, arena);
   const nullWord = key.nullsFirst ? 0 : max - min + 2;
   const base = key.descending ? max + 1 : min - 1;
   const sign = key.descending ? -1 : 1;
@@ -124,11 +129,11 @@ function encodeInteger(v: ArrayLike<number>, valid: Uint8Array | null, n: number
  * sign bit of positives), NaN canonical (above +Infinity), -0 as 0, complemented when
  * descending. The all-zero and all-one words are never a value, so they hold nulls.
  */
-function encodeFloat(v: ArrayLike<number>, valid: Uint8Array | null, n: number, key: SortColumn): Uint32Array[] {
+function encodeFloat(v: ArrayLike<number>, valid: Uint8Array | null, n: number, key: SortColumn, arena: Arena | undefined): Uint32Array[] {
   const f64 = v instanceof Float64Array ? v : Float64Array.from(v);
   const bits = new Uint32Array(f64.buffer, f64.byteOffset, 2 * n); // little-endian: low word first
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
+  const hi = allocUint32Array(n, arena);
+  const lo = allocUint32Array(n, arena);
   const flip = key.descending ? 0xffffffff : 0;
   const nullWord = key.nullsFirst ? 0 : 0xffffffff;
   for (let i = 0; i < n; i++) {
@@ -163,10 +168,10 @@ export function dictionaryRanks(dictionary: readonly string[]): Int32Array {
 }
 
 /** A string column's codes replaced by ranks (codes under nulls become 0). */
-function rankCodes(col: Column, n: number): Int32Array {
+function rankCodes(col: Column, n: number, arena: Arena | undefined): Int32Array {
   const rank = dictionaryRanks(col.dictionary ?? []);
   const codes = col.values;
-  const out = new Int32Array(n);
+  const out = allocInt32Array(n, arena);
   for (let i = 0; i < n; i++) out[i] = rank[codes[i]];
   return out;
 }

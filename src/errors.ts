@@ -53,6 +53,17 @@ export class UnknownColumnError extends PlanError {
   }
 }
 
+/** An options object with a key the call does not know (a misspelt option would otherwise be ignored). */
+export class UnknownOptionError extends PlanError {
+  constructor(
+    operator: string,
+    readonly option: string,
+    known: readonly string[],
+  ) {
+    super(operator, `unknown option '${option}'; known options: ${known.map((k) => `'${k}'`).join(', ') || '(none)'}`);
+  }
+}
+
 /** An expression or operator received a value of the wrong type. */
 export class TypeMismatchError extends PlanError {}
 

@@ -1,4 +1,5 @@
 import { PlanError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { type MatrixNode, type PlanNode, makeNode } from '../plan/node.js';
 import { type LoopGuard, newLoopId } from '../plan/loop-operators.js';
 import type { FitGuard } from '../plan/matrix-operators.js';
@@ -69,6 +70,7 @@ function requireRows(learner: string, what: string, m: Matrix<number, number>): 
 
 /** Coefficients β (d×1) of least squares by the normal equations: (XᵀX + λI)·β = Xᵀy. */
 export function linearRegression<D extends number>(X: Matrix<number, D>, y: Matrix<number, 1>, options: { ridge?: number } = {}): Matrix<D, 1> {
+  checkOptions('linearRegression', options, { ridge: true });
   const ridge = options.ridge ?? 0;
   if (!(Number.isFinite(ridge) && ridge >= 0)) throw new PlanError('linearRegression', `expected a finite, non-negative ridge penalty, got ${ridge}`);
   requireRows('linearRegression', 'X', X);
@@ -131,6 +133,7 @@ export interface LogisticRegressionOptions {
  * regularization, no intercept unless X has one (toMatrix's `intercept: true`).
  */
 export function logisticRegression<D extends number>(X: Matrix<number, D>, y: Matrix<number, 1>, options: LogisticRegressionOptions = {}): Matrix<D, 1> {
+  checkOptions('logisticRegression', options, { steps: true, learningRate: true, tolerance: true, reportLoss: true });
   const steps = options.steps ?? 20;
   const rate = options.learningRate ?? 0.1;
   const tolerance = options.tolerance ?? 1e-6;
@@ -221,6 +224,7 @@ export interface KMeansOptions {
  * `kmeansInertia` gives the cost of any centroids as a plan of its own.
  */
 export function kmeans<D extends number>(X: Matrix<number, D>, options: KMeansOptions): Matrix<number, D> {
+  checkOptions('kmeans', options, { k: true, iterations: true, seed: true, tolerance: true, reportLoss: true });
   const { k } = options;
   const iterations = options.iterations ?? 10;
   const tolerance = options.tolerance ?? 0;

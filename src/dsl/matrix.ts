@@ -3,7 +3,9 @@ import { type DenseMatrix, denseMatrix } from '../kernels/matrix/dense.js';
 import { type MatrixNode, type RelationNode, makeNode, type PlanNode } from '../plan/node.js';
 import { Relation } from './relation.js';
 import type { ElementwiseOp, MapFn, MatrixDType, ReduceAxis, ReduceOp } from '../plan/matrix-operators.js';
-import { type MatrixResultValue, type RunOptions, collectMatrix, explainPlan, type ExplainOptions } from './run.js';
+import { type MatrixResultValue, RUN_OPTIONS, type RunOptions, collectMatrix, explainPlan, type ExplainOptions } from './run.js';
+import { EXPLAIN_OPTIONS } from '../explain/explain.js';
+import { checkOptions } from '../options.js';
 
 /**
  * The typed matrix builder. `Matrix<R, C>` carries its row and column counts in its
@@ -226,11 +228,13 @@ export class Matrix<R extends number = number, C extends number = number> {
   explain(options: ExplainOptions & { analyze: true }): Promise<string>;
   explain(options?: ExplainOptions): string | Promise<string>;
   explain(options: ExplainOptions = {}): string | Promise<string> {
+    checkOptions('explain', options, EXPLAIN_OPTIONS);
     return explainPlan(this.plan, options);
   }
 
   /** Optimizes and runs the plan; returns the dense result. */
-  collect(options?: RunOptions): Promise<MatrixResultValue> {
+  async collect(options?: RunOptions): Promise<MatrixResultValue> {
+    checkOptions('collect', options, RUN_OPTIONS);
     return collectMatrix(this.plan, options);
   }
 }

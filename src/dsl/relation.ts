@@ -11,11 +11,13 @@ import { Matrix } from './matrix.js';
 import type { Feature } from '../plan/bridge-operators.js';
 import type { MatrixDType } from '../plan/matrix-operators.js';
 import { columnCategories } from '../plan/provenance.js';
-import { type ShowOptions, show } from '../io/show.js';
-import { type RowsOptions, type RunOptions, type WriteResult, collectPlan, collectPlanRows, explainPlan, writePlan, type ExplainOptions } from './run.js';
-import { type CsvWriteOptions, writeCsvFile } from '../io/write-csv.js';
+import { SHOW_OPTIONS, type ShowOptions, show } from '../io/show.js';
+import { ROWS_OPTIONS, RUN_OPTIONS, type RowsOptions, type RunOptions, type WriteResult, collectPlan, collectPlanRows, explainPlan, writePlan, type ExplainOptions } from './run.js';
+import { CSV_WRITE_OPTIONS, type CsvWriteOptions, writeCsvFile } from '../io/write-csv.js';
 import { writeArrowFile } from '../io/write-arrow.js';
-import { type ParquetWriteOptions, writeParquetFile } from '../io/write-parquet.js';
+import { PARQUET_WRITE_OPTIONS, type ParquetWriteOptions, writeParquetFile } from '../io/write-parquet.js';
+import { EXPLAIN_OPTIONS } from '../explain/explain.js';
+import { checkOptions } from '../options.js';
 import type { ExpectationSpec } from '../plan/expectations.js';
 import { type ValidateOptions, type Validated, validateRelation } from './validate.js';
 import { type SqlCompileOptions, compileSql } from '../sql/compile.js';
@@ -245,6 +247,7 @@ export class Relation<S extends SchemaSpec> {
   explain(options: ExplainOptions & { analyze: true }): Promise<string>;
   explain(options?: ExplainOptions): string | Promise<string>;
   explain(options: ExplainOptions = {}): string | Promise<string> {
+    checkOptions('explain', options, EXPLAIN_OPTIONS);
     return explainPlan(this.plan, options);
   }
 
@@ -258,7 +261,8 @@ export class Relation<S extends SchemaSpec> {
   }
 
   /** Optimizes and runs the pipeline; returns its result as an Arrow table. */
-  collect(options?: RunOptions): Promise<Table> {
+  async collect(options?: RunOptions): Promise<Table> {
+    checkOptions('collect', options, RUN_OPTIONS);
     return collectPlan(this.plan, options);
   }
 
@@ -266,17 +270,20 @@ export class Relation<S extends SchemaSpec> {
    * Runs the pipeline and writes its result as a Parquet file (nullable columns OPTIONAL,
    * the others REQUIRED; strings UTF8, dates DATE), one row group at a time.
    */
-  writeParquet(path: string, options?: RunOptions & ParquetWriteOptions): Promise<WriteResult> {
+  async writeParquet(path: string, options?: RunOptions & ParquetWriteOptions): Promise<WriteResult> {
+    checkOptions('writeParquet', options, { ...RUN_OPTIONS, ...PARQUET_WRITE_OPTIONS });
     return writePlan(this.plan, path, (p, schema, batches) => writeParquetFile(p, schema, batches, options), options);
   }
 
   /** Runs the pipeline and writes its result as CSV (a null is an unquoted empty field by default; see src/io/write-csv.ts). */
-  writeCsv(path: string, options?: RunOptions & CsvWriteOptions): Promise<WriteResult> {
+  async writeCsv(path: string, options?: RunOptions & CsvWriteOptions): Promise<WriteResult> {
+    checkOptions('writeCsv', options, { ...RUN_OPTIONS, ...CSV_WRITE_OPTIONS });
     return writePlan(this.plan, path, (p, schema, batches) => writeCsvFile(p, schema, batches, options), options);
   }
 
   /** Runs the pipeline and writes its result as an Arrow IPC file (Feather v2), one record batch at a time. */
-  writeArrow(path: string, options?: RunOptions): Promise<WriteResult> {
+  async writeArrow(path: string, options?: RunOptions): Promise<WriteResult> {
+    checkOptions('writeArrow', options, RUN_OPTIONS);
     return writePlan(this.plan, path, writeArrowFile, options);
   }
 
@@ -286,13 +293,15 @@ export class Relation<S extends SchemaSpec> {
    * holds integers within ±2^53; `{ int64: 'bigint' }` gives bigints, as the Arrow table
    * of `collect()` does (Arrow's JavaScript library reads Int64 as bigint).
    */
-  collectRows(options?: RowsOptions): Promise<Record<string, unknown>[]> {
+  async collectRows(options?: RowsOptions): Promise<Record<string, unknown>[]> {
+    checkOptions('collectRows', options, ROWS_OPTIONS);
     return collectPlanRows(this.plan, options);
   }
 
   /** Runs the pipeline and prints its result as a box of columns, types and rows (see `formatTable`). */
   async show(options?: RunOptions & ShowOptions): Promise<void> {
-    show(await this.collect(options), options);
+    checkOptions('show', options, { ...RUN_OPTIONS, ...SHOW_OPTIONS });
+    show(await collectPlan(this.plan, options), options);
   }
 
   private columnNode(name: string, operator: string): ExprNode {

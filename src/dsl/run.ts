@@ -2,7 +2,7 @@ import type { Table } from 'apache-arrow';
 import type { Batch } from '../data/batch.js';
 import { cellValue } from '../data/column.js';
 import { ExecutionError, MemoryLimitError } from '../errors.js';
-import { type ExecuteOptions, type LoopReport, type NodeResult, execute } from '../exec/execute.js';
+import { EXECUTE_OPTIONS, type ExecuteOptions, type LoopReport, type NodeResult, execute } from '../exec/execute.js';
 import { toDense } from '../exec/operators/matrix.js';
 import { defaultMemoryLimit } from '../exec/run-context.js';
 import { type ExplainOptions, explain, explainSync } from '../explain/explain.js';
@@ -11,6 +11,7 @@ import type { FloatArray } from '../kernels/matrix/dense.js';
 import type { MatrixNode, PlanNode, RelationNode } from '../plan/node.js';
 import type { RelationSchema } from '../types/schema.js';
 import { type OptimizeOptions, optimize } from '../optimizer/index.js';
+import type { OptionKeys } from '../options.js';
 
 /**
  * How a pipeline runs: with the optimizer (default), without it, or with some rules
@@ -25,6 +26,8 @@ export interface RunOptions extends ExecuteOptions {
    */
   readonly materializeJoins?: boolean;
 }
+
+export const RUN_OPTIONS: OptionKeys<RunOptions> = { ...EXECUTE_OPTIONS, optimize: true, materializeJoins: true };
 
 /**
  * Optimized plans by the plan as built and the optimizer's options: plans are immutable
@@ -83,6 +86,8 @@ function batchesOf(r: NodeResult): readonly Batch[] {
 export interface RowsOptions extends RunOptions {
   readonly int64?: 'number' | 'bigint';
 }
+
+export const ROWS_OPTIONS: OptionKeys<RowsOptions> = { ...RUN_OPTIONS, int64: true };
 
 /** What a writer wrote. */
 export interface WriteResult {

@@ -1,5 +1,6 @@
 import type * as arrow from 'apache-arrow';
 import { SourceError } from '../errors.js';
+import { type OptionKeys, checkOptions } from '../options.js';
 import { type ParquetSourceOptions, arrowTableSource, columnsSource, csvSource, ipcSource, parquetSource } from '../io/index.js';
 import { withNonNullColumns } from '../io/non-null.js';
 import { type DuckDBConnectionLike, duckdbSource } from '../io/duckdb.js';
@@ -21,6 +22,10 @@ export interface SourceOptions {
   /** Columns that uniquely identify a row (rules such as factorized joins rely on it). */
   primaryKey?: string[];
 }
+
+const SOURCE_OPTIONS: OptionKeys<SourceOptions> = { name: true, primaryKey: true };
+/** The options of sources that take a declared schema (files, Arrow tables, DuckDB results). */
+const SCHEMA_SOURCE_OPTIONS: OptionKeys<SourceOptions & { schema?: unknown }> = { ...SOURCE_OPTIONS, schema: true };
 
 /**
  * ColSpec of a plain column given to `fromColumns`, as src/io/columns.ts reads it:
@@ -70,6 +75,7 @@ export function fromColumns<C extends Record<string, ColumnInput>, T extends { [
   columns: C,
   options: SourceOptions & { types?: T } = {},
 ): Relation<ColumnsSchema<C, T>> {
+  checkOptions('fromColumns', options, { ...SOURCE_OPTIONS, types: true });
   return scanOf(columnsSource(columns, options as never));
 }
 
@@ -96,6 +102,7 @@ export function fromArrow<T extends arrow.TypeMap, S extends SchemaSpec = ArrowS
   table: arrow.Table<T>,
   options: SourceOptions & { schema?: S } = {},
 ): Relation<S> {
+  checkOptions('fromArrow', options, SCHEMA_SOURCE_OPTIONS);
   return scanOf(arrowTableSource(table, options), options.schema);
 }
 
@@ -104,16 +111,19 @@ export function readCsv<S extends SchemaSpec = SchemaSpec>(
   path: string,
   options: SourceOptions & { schema?: S; delimiter?: string; header?: boolean; nullValues?: string[] } = {},
 ): Relation<S> {
+  checkOptions('readCsv', options, { ...SCHEMA_SOURCE_OPTIONS, delimiter: true, header: true, nullValues: true });
   return scanOf(csvSource(path, options));
 }
 
 /** A relation over an Arrow IPC (Feather v2) file or stream. */
 export function readArrowFile<S extends SchemaSpec = SchemaSpec>(path: string, options: SourceOptions & { schema?: S } = {}): Relation<S> {
+  checkOptions('readArrowFile', options, SCHEMA_SOURCE_OPTIONS);
   return scanOf(ipcSource(path, options), options.schema);
 }
 
 /** A relation over a Parquet file; only the columns the plan reads are decoded. */
 export function readParquet<S extends SchemaSpec = SchemaSpec>(path: string, options: SourceOptions & Pick<ParquetSourceOptions, 'binaryAs'> & { schema?: S } = {}): Relation<S> {
+  checkOptions('readParquet', options, { ...SCHEMA_SOURCE_OPTIONS, binaryAs: true });
   return scanOf(parquetSource(path, options), options.schema);
 }
 
@@ -125,6 +135,7 @@ export function readParquet<S extends SchemaSpec = SchemaSpec>(path: string, opt
  * the query. Declare `schema` to type the relation, as for files.
  */
 export async function fromDuckDB<S extends SchemaSpec = SchemaSpec>(connection: DuckDBConnectionLike, sql: string, options: SourceOptions & { schema?: S } = {}): Promise<Relation<S>> {
+  checkOptions('fromDuckDB', options, SCHEMA_SOURCE_OPTIONS);
   return scanOf(await duckdbSource(connection, sql, options), options.schema);
 }
 

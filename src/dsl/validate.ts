@@ -8,7 +8,8 @@ import { type RelationNode, makeNode } from '../plan/node.js';
 import type { ValidationPolicy } from '../plan/validate-operator.js';
 import type { SchemaSpec } from '../types/dtype.js';
 import type { RelationSchema } from '../types/schema.js';
-import { type RunOptions, executeOptions, planToRun } from './run.js';
+import { RUN_OPTIONS, type RunOptions, executeOptions, planToRun } from './run.js';
+import { type OptionKeys, checkOptions } from '../options.js';
 import { Relation } from './relation.js';
 import { type ExpectationSpec, resolveExpectations } from '../plan/expectations.js';
 import type { ValidationOutcome, ValidationReport, ValidationSink } from '../exec/validation-report.js';
@@ -24,6 +25,8 @@ export interface ValidateOptions {
   /** What failing rows do (default 'error'): see docs/validation.md. */
   readonly policy?: ValidationPolicy;
 }
+
+const VALIDATE_OPTIONS: OptionKeys<ValidateOptions> = { policy: true };
 
 /** Columns the quarantine adds to the input's: which constraints the row failed, and where it was. */
 export type QuarantineColumns = { readonly failed_constraints: 'string'; readonly input_row: 'int64' };
@@ -41,6 +44,7 @@ let nextValidation = 0;
 
 /** Builds the Validate node over `relation` (Relation.validate calls this). */
 export function validateRelation<S extends SchemaSpec>(relation: Relation<S>, specs: readonly ExpectationSpec[], options: ValidateOptions): Validated<S> {
+  checkOptions('validate', options, VALIDATE_OPTIONS);
   nextValidation += 1;
   const id = `validation#${nextValidation}`;
   const expectations = resolveExpectations(specs, relation.columns);
@@ -63,6 +67,7 @@ export class Validated<S extends SchemaSpec> {
 
   /** Runs the validation; the kept rows, the report, and the quarantined rows under 'quarantine'. Policy 'error' throws a ValidationError. */
   async collect(options: RunOptions = {}): Promise<ValidationResult<S>> {
+    checkOptions('collect', options, RUN_OPTIONS);
     const { table, validations } = await collectValidated(this.relation, options);
     const outcome = validations.get(this.id);
     if (!outcome) throw new ExecutionError('validate', `the run left no report for ${this.id}`);

@@ -4,7 +4,8 @@ import type { DenseMatrix } from '../kernels/matrix/dense.js';
 import type { Node, PlanNode } from '../plan/node.js';
 import type { PhysicalNode, PhysicalPlan } from '../physical/plan.js';
 import { postOrderOf } from '../plan/walk.js';
-import { type PhysicalOptions, planPhysical } from '../physical/planner.js';
+import { PHYSICAL_OPTIONS, type PhysicalOptions, planPhysical } from '../physical/planner.js';
+import type { OptionKeys } from '../options.js';
 import { throwIfAborted } from '../providers/abort.js';
 import { programShapes } from '../providers/program.js';
 import { allProviders, providerByName } from '../providers/registry.js';
@@ -14,7 +15,7 @@ import { runKeyMap } from './operators/keyed.js';
 import { runAggregate, runDistinct, runFilter, runJoin, runLimit, runProject, runSort, runUnion } from './operators/relational.js';
 import { MemoryLedger, type OperatorRun, defaultMemoryLimit, operatorRun } from './run-context.js';
 import { checkArrayLength } from '../data/limits.js';
-import { type ProgressOptions, ProgressReporter } from './progress.js';
+import { PROGRESS_OPTIONS, type ProgressOptions, ProgressReporter } from './progress.js';
 import { runValidate } from './operators/validate.js';
 import { runSqlQuery } from './operators/duckdb.js';
 import { runPipeline } from './operators/pipeline.js';
@@ -106,6 +107,8 @@ export interface ExecuteOptions extends PhysicalOptions, ProgressOptions {
   /** Where Validate operators leave their reports and quarantined rows, by validation id (src/validate/). */
   readonly validations?: ValidationSink;
 }
+
+export const EXECUTE_OPTIONS: OptionKeys<ExecuteOptions> = { ...PHYSICAL_OPTIONS, ...PROGRESS_OPTIONS, signal: true, memoryLimit: true, validations: true };
 
 /** Plans (physically) and runs an optimized logical plan. */
 export async function execute(plan: PlanNode, options: ExecuteOptions = {}): Promise<ExecutionOutcome> {

@@ -1,3 +1,5 @@
+import type { OptionKeys } from '../options.js';
+
 /**
  * Progress of a run, for people watching a long one: the executor reports each operator
  * as it starts and finishes (operators run to completion on the JavaScript thread, so
@@ -35,6 +37,8 @@ export interface ProgressOptions {
     readonly now?: () => number;
   };
 }
+
+export const PROGRESS_OPTIONS: OptionKeys<ProgressOptions> = { onProgress: true, progress: true };
 
 /** Turns operator starts and ends into throttled ProgressEvents. */
 export class ProgressReporter {

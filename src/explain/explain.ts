@@ -1,8 +1,9 @@
 import { TesseraError } from '../errors.js';
 import { type ExecuteOptions, type OperatorStats, type PhysicalStats, executePhysical } from '../exec/execute.js';
 import type { PhysicalNode, PhysicalPlan } from '../physical/plan.js';
-import { type PhysicalOptions, planPhysical } from '../physical/planner.js';
-import type { ProgressOptions } from '../exec/progress.js';
+import { PHYSICAL_OPTIONS, type PhysicalOptions, planPhysical } from '../physical/planner.js';
+import { PROGRESS_OPTIONS, type ProgressOptions } from '../exec/progress.js';
+import type { OptionKeys } from '../options.js';
 import { physicalText } from './physical.js';
 import { type PlanNode } from '../plan/node.js';
 import { postOrderOf } from '../plan/walk.js';
@@ -32,6 +33,8 @@ export interface ExplainOptions extends PhysicalOptions, ProgressOptions {
   /** The optimizer's rules (default: DEFAULT_RULES). */
   readonly rules?: readonly Rule[];
 }
+
+export const EXPLAIN_OPTIONS: OptionKeys<ExplainOptions> = { ...PHYSICAL_OPTIONS, ...PROGRESS_OPTIONS, verbose: true, analyze: true, format: true, optimize: true, rules: true };
 
 /** What the optimizer and (with analyze) a run found out about a plan: the input of every format. */
 export interface ExplainReport {

@@ -1,5 +1,6 @@
 import { PlanError } from '../errors.js';
-import { type RunOptions, collectMatrix } from '../dsl/run.js';
+import { RUN_OPTIONS, type RunOptions, collectMatrix } from '../dsl/run.js';
+import { type OptionKeys, checkOptions } from '../options.js';
 import type { MatrixNode, PlanNode } from '../plan/node.js';
 import { Relation } from '../dsl/relation.js';
 import { profile } from '../validate/profile.js';
@@ -17,12 +18,15 @@ export interface FitOptions extends RunOptions {
   readonly largeFileBytes?: number;
 }
 
+const FIT_OPTIONS: OptionKeys<FitOptions> = { ...RUN_OPTIONS, metrics: true, largeFileBytes: true };
+
 /**
  * Fits a pipeline (a Relation or Matrix that ends in per-row predictions, scores or
  * cluster ids): runs what it learns from the training data once, freezes it into
  * constants, and returns a FittedPipeline that scores new rows (see docs/serving.md).
  */
 export async function fit(pipeline: { readonly plan: PlanNode }, options: FitOptions = {}): Promise<FittedPipeline> {
+  checkOptions('fit', options, FIT_OPTIONS);
   const started = performance.now();
   const { metrics: metricPlans, largeFileBytes, ...run } = options;
   const frozen = await freezePlan(pipeline.plan, run);

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Table } from 'apache-arrow';
 import { ArtefactError, InputRowError, PlanError } from '../errors.js';
-import { type RunOptions, collectPlan } from '../dsl/run.js';
+import { RUN_OPTIONS, type RunOptions, collectPlan } from '../dsl/run.js';
+import { checkOptions } from '../options.js';
 import { arrowTableSource, columnsSource } from '../io/index.js';
 import { columnRef } from '../plan/expr.js';
 import { type PlanNode, type RelationNode, makeNode, postOrder, withInputs } from '../plan/node.js';
@@ -177,6 +178,7 @@ export class FittedPipeline {
   }
 
   private async predictBatch(batch: BatchInput, options: RunOptions = {}): Promise<Table> {
+    checkOptions('predict', options, RUN_OPTIONS);
     const input = this.batchInput(batch);
     for (const c of this.checks) await c.batch?.(input, this);
     return collectPlan(this.planOver(input), options);

@@ -1,4 +1,5 @@
 import * as arrow from 'apache-arrow';
+import type { OptionKeys } from '../options.js';
 import { daysToIsoDate, MS_PER_DAY } from '../types/date.js';
 
 export interface ShowOptions {
@@ -7,6 +8,8 @@ export interface ShowOptions {
   /** Characters a cell may take before it is cut with '…' (default 40). */
   readonly maxWidth?: number;
 }
+
+export const SHOW_OPTIONS: OptionKeys<ShowOptions> = { maxRows: true, maxWidth: true };
 
 /** Tessera's name of an Arrow column type (src/io/arrow.ts maps them the same way), '?' when nullable. */
 function typeName(field: arrow.Field): string {

@@ -2,6 +2,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { type Batch, batchesOfAtMost } from '../data/batch.js';
 import type { Column } from '../data/column.js';
 import { SourceError } from '../errors.js';
+import type { OptionKeys } from '../options.js';
 import { daysToIsoDate } from '../types/date.js';
 import { formatFloat } from '../types/float-text.js';
 import type { RelationSchema } from '../types/schema.js';
@@ -14,6 +15,8 @@ export interface CsvWriteOptions {
   /** The text written for a null, unquoted (default ''). */
   readonly nullValue?: string;
 }
+
+export const CSV_WRITE_OPTIONS: OptionKeys<CsvWriteOptions> = { delimiter: true, header: true, nullValue: true };
 
 /** Rows rendered and written at a time: the file is written as it is rendered, never held whole. */
 const ROWS_PER_WRITE = 65_536;

@@ -5,6 +5,7 @@ import type { SchemaElement } from 'hyparquet';
 import { type Batch, batchesOfAtMost } from '../data/batch.js';
 import type { Column } from '../data/column.js';
 import { SourceError } from '../errors.js';
+import type { OptionKeys } from '../options.js';
 import type { DType } from '../types/dtype.js';
 import type { RelationSchema } from '../types/schema.js';
 
@@ -14,6 +15,8 @@ export interface ParquetWriteOptions {
   /** Rows per row group (default 100,000); each is converted and written before the next. */
   readonly rowGroupSize?: number;
 }
+
+export const PARQUET_WRITE_OPTIONS: OptionKeys<ParquetWriteOptions> = { compression: true, rowGroupSize: true };
 
 /** The Parquet schema element of a column (flat; OPTIONAL when the column is nullable). */
 function schemaElement(name: string, dtype: DType, nullable: boolean): SchemaElement {

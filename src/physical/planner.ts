@@ -1,3 +1,4 @@
+import type { OptionKeys } from '../options.js';
 import { type Estimate, estimatePlan } from '../optimizer/cost.js';
 import { type PlanNode, isMatrix } from '../plan/node.js';
 import { type Task, call, postOrderOf, trampoline } from '../plan/walk.js';
@@ -45,6 +46,8 @@ export interface PhysicalOptions {
    */
   readonly relationalEngine?: RelationalEngine;
 }
+
+export const PHYSICAL_OPTIONS: OptionKeys<PhysicalOptions> = { device: true, provider: true, providers: true, joinBlocks: true, workers: true, pipelines: true, relationalEngine: true };
 
 interface Placed {
   readonly provider: ProviderName;

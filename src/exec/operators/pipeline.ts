@@ -66,7 +66,8 @@ export async function runPipeline(node: PhysicalNode, source: readonly Batch[], 
 
 async function aggregatePipeline(p: PipelineRun, sink: Node<'aggregate'>): Promise<PipelineOutcome> {
   const { run, steps } = p;
-  const compiled = p.why ?? compileAggregatePipeline(steps, p.sourceNode, sink, p.batches);
+  // An aggregate's output reads none of the arrays built over the build sides: they come from the run's arena.
+  const compiled = p.why ?? compileAggregatePipeline(steps, p.sourceNode, sink, { ...p.batches, arena: run.arena });
   if (typeof compiled !== 'string') {
     run.checkCancelled();
     const { merged, morsels, threads } = await runMorsels(compiled, p.threads);

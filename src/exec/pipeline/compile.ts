@@ -1,4 +1,5 @@
 import { type Batch, makeBatch } from '../../data/batch.js';
+import type { Arena } from '../../data/buffer-pool.js';
 import { type Column, gatherColumn } from '../../data/column.js';
 import { ExecutionError } from '../../errors.js';
 import { type JoinHeads, joinHeads } from '../../kernels/relational/index.js';
@@ -33,6 +34,13 @@ export interface PipelineBatches {
   readonly source: Batch;
   /** The build side of each join step, in step order. */
   readonly builds: readonly Batch[];
+  /**
+   * Where the arrays the pipeline builds over its build sides (chain heads, build
+   * columns laid out by key slot) come from when they die with the run of the
+   * operator (an aggregate's, src/data/column-memory.ts); absent: the JS heap, for
+   * outputs that read them afterwards.
+   */
+  readonly arena?: Arena;
 }
 
 export type ColumnNode = Extract<ExprNode, { kind: 'column' }>;
@@ -128,6 +136,7 @@ export function compileSteps(steps: readonly PipelineStep[], source: PlanNode, b
     const heads = joinHeads(
       keyBound.map((b) => b.column),
       rightKeyColumns,
+      batches.arena,
     );
     const r = `r${joins}{r}`;
     let rows = build;
@@ -148,7 +157,7 @@ export function compileSteps(steps: readonly PipelineStep[], source: PlanNode, b
         vectorRows.push(() => `(${r} < 0 ? -1 : ${gen.input(heads.first)}[${r}])`);
       }
       rows = makeBatch(
-        build.columns.map((c) => gatheredOnRead(c, heads.first)),
+        build.columns.map((c) => gatheredOnRead(c, heads.first, batches.arena)),
         heads.first.length,
       );
     } else {
@@ -200,9 +209,9 @@ function slotCode(heads: Extract<JoinHeads, { by: 'value' | 'code' }>, key: Colu
  * `col`'s rows `rows` (-1: null), gathered when its values are first read: a build
  * side laid out by key slot copies only the columns the loop reads.
  */
-function gatheredOnRead(col: Column, rows: Int32Array): Column {
+function gatheredOnRead(col: Column, rows: Int32Array, arena: Arena | undefined): Column {
   let gathered: Column | null = null;
-  const get = () => (gathered ??= gatherColumn(col, rows));
+  const get = () => (gathered ??= gatherColumn(col, rows, arena));
   return {
     dtype: col.dtype,
     length: rows.length,

@@ -20,6 +20,12 @@ import { runOnThreads } from './worker-pool.js';
 export const MORSEL_ROWS = 1 << 16;
 /** Memory all morsels' partials may take together; more slots mean fewer, larger morsels. */
 const PARTIALS_BUDGET = 64 << 20;
+/**
+ * The most morsels an aggregate's rows are cut into: every morsel's partials are reset
+ * before and merged after the loop on the calling thread (3.6 ms per run at 153
+ * morsels × 1,000 groups × 3 lanes), while 64 morsels still leave 16 to each of 4 threads.
+ */
+const MAX_MORSELS = 64;
 
 export interface MorselRun {
   readonly merged: MergedGroups;
@@ -30,7 +36,7 @@ export interface MorselRun {
 
 /** How many morsels `rows` rows make, given the bytes of one morsel's partials. */
 export function morselCount(rows: number, partialBytes: number): number {
-  const byRows = Math.max(1, Math.ceil(rows / MORSEL_ROWS));
+  const byRows = Math.max(1, Math.min(Math.ceil(rows / MORSEL_ROWS), MAX_MORSELS));
   const byMemory = Math.max(1, Math.floor(PARTIALS_BUDGET / Math.max(partialBytes, 1)));
   return Math.min(byRows, byMemory);
 }

@@ -214,9 +214,9 @@ export function hasChains(next: Int32Array): boolean {
  * the first build row with value v (-1: none), and in `next` (filled with -1) each row's
  * successor with its value; rows with a null key are left out.
  */
-export function chainsByValue(r: KeyColumn, nr: number, min: number, range: number, next: Int32Array): Int32Array {
+export function chainsByValue(r: KeyColumn, nr: number, min: number, range: number, next: Int32Array, arena?: Arena): Int32Array {
   // Walking backwards, each row is prepended to its value's chain.
-  const first = new Int32Array(range).fill(-1);
+  const first = allocInt32Array(range, arena).fill(-1);
   const rv = r.values;
   const rValid = r.validity;
   for (let j = nr - 1; j >= 0; j--) {

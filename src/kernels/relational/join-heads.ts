@@ -1,4 +1,6 @@
+import type { Arena } from '../../data/buffer-pool.js';
 import type { Column } from '../../data/column.js';
+import { allocInt32Array } from '../../data/column-memory.js';
 import { dictionaryCodes, isDense, isIntegerKey, joinKeyColumns, valueRange } from './hash.js';
 import { chainsByValue, hasChains, probeChains } from './hash-join.js';
 
@@ -11,13 +13,14 @@ import { chainsByValue, hasChains, probeChains } from './hash-join.js';
  * - `value`: one integer key whose build values span a dense range: `first[key - offset]`;
  * - `code`: one string key: `first[code]` by the probe column's dictionary code;
  * - `row`: anything else, probed for every probe row up front: `match[row]`.
+ * Its large arrays come from `arena` when given (src/data/column-memory.ts).
  */
 export type JoinHeads =
   | { readonly by: 'value'; readonly first: Int32Array; readonly offset: number; readonly next: Int32Array | null }
   | { readonly by: 'code'; readonly first: Int32Array; readonly next: Int32Array | null }
   | { readonly by: 'row'; readonly match: Int32Array; readonly next: Int32Array | null };
 
-export function joinHeads(probeKeys: readonly Column[], buildKeys: readonly Column[]): JoinHeads {
+export function joinHeads(probeKeys: readonly Column[], buildKeys: readonly Column[], arena?: Arena): JoinHeads {
   const nr = buildKeys[0].length;
   if (probeKeys.length === 1) {
     const [p, b] = [probeKeys[0], buildKeys[0]];
@@ -29,7 +32,7 @@ export function joinHeads(probeKeys: readonly Column[], buildKeys: readonly Colu
       const probeCodes = dictionaryCodes(p.dictionary ?? [], codes);
       // A code under a null may be out of range; chainsByValue skips null rows.
       const build = { values: Int32Array.from(b.values, (c) => buildCodes[c] ?? 0), validity: b.validity };
-      const next = new Int32Array(nr).fill(-1);
+      const next = allocInt32Array(nr, arena).fill(-1);
       const first = chainsByValue(build, nr, 0, distinct, next);
       return { by: 'code', first: Int32Array.from(probeCodes, (c) => (c < distinct ? first[c] : -1)), next: hasChains(next) ? next : null };
     }
@@ -37,14 +40,14 @@ export function joinHeads(probeKeys: readonly Column[], buildKeys: readonly Colu
       const [min, max] = valueRange(b, nr);
       const range = Math.max(max - min + 1, 0);
       if (isDense(range, nr)) {
-        const next = new Int32Array(nr).fill(-1);
-        const first = chainsByValue(b, nr, min, range, next);
+        const next = allocInt32Array(nr, arena).fill(-1);
+        const first = chainsByValue(b, nr, min, range, next, arena);
         return { by: 'value', first, offset: min, next: hasChains(next) ? next : null };
       }
     }
   }
   const [lk, rk] = joinKeyColumns(probeKeys, buildKeys);
   const integer = lk.length === 1 && isIntegerKey(probeKeys[0].dtype) && isIntegerKey(buildKeys[0].dtype);
-  const { match, next } = probeChains(lk, rk, probeKeys[0].length, nr, integer);
+  const { match, next } = probeChains(lk, rk, probeKeys[0].length, nr, integer, arena);
   return { by: 'row', match, next: hasChains(next) ? next : null };
 }

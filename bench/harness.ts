@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureSystemMemory } from './memory.js';
 import { settle } from './settle.js';
+import { mulberry32 } from '../src/data/random.js';
 
 /**
  * The benchmark harness. A suite yields cases; each case lists the systems to time
@@ -117,6 +118,17 @@ export interface RunOptions {
 const SETTLE = { minMs: 150, maxMs: 3000 };
 const QUICK_SETTLE = { minMs: 20, maxMs: 300 };
 
+/** `systems` in a random order drawn from `seed` (Fisher–Yates over mulberry32). */
+function shuffled<T>(systems: readonly T[], seed: number): T[] {
+  const rand = mulberry32(seed);
+  const out = [...systems];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
 /** Median of a non-empty list. */
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -129,9 +141,13 @@ function median(xs: readonly number[]): number {
  * bench/results/<suite>.json. Systems run interleaved: a warm-up round of every
  * system, then rounds in which each system runs once, so machine noise (another
  * process, thermal state, the garbage collector) falls on all alike. Each timed round
- * starts one system further along the list (round r with system r − 1 mod n), so that
- * what the first run of a round pays (memory the previous round freed and the kernel
- * must fault in again) falls on every system in turn, not always on the first.
+ * runs the systems in its own order (a shuffle seeded by the round's number, the same
+ * in every run of the suite), so that what a run pays for the one before it falls on
+ * every system in turn: caches another system flushed (W1 at TR 1: the first of
+ * Tessera's systems after the peers took 40–50 ms longer, measured by explain analyze
+ * in its join, which is memory-bound), memory it freed that the kernel must fault in
+ * again. Rotating the first system of a fixed order did not do that: whatever follows
+ * a given system in the list always follows it.
  */
 export async function runSuite(suite: Suite, options: RunOptions): Promise<BenchRecord[]> {
   const records: BenchRecord[] = [];
@@ -181,8 +197,7 @@ async function runCase(suite: Suite, c: BenchCase, caseIndex: number, rounds: nu
     }
   }
   for (let round = 0; round <= rounds; round++) {
-    const firstSystem = round === 0 ? 0 : (round - 1) % running.length;
-    for (const system of [...running.slice(firstSystem), ...running.slice(0, firstSystem)]) {
+    for (const system of round === 0 ? running : shuffled(running, round)) {
       if (failed.has(system.name)) continue;
       progress(`${label} round ${round}/${rounds}${round === 0 ? ' (warm-up)' : ''}: ${system.name}`);
       // Let the previous system's threads go idle first: BLAS pools spin-wait after a call

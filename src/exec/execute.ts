@@ -110,6 +110,10 @@ export interface ExecuteOptions extends PhysicalOptions, ProgressOptions {
 
 export const EXECUTE_OPTIONS: OptionKeys<ExecuteOptions> = { ...PHYSICAL_OPTIONS, ...PROGRESS_OPTIONS, signal: true, memoryLimit: true, validations: true };
 
+function isBoundFromOutside(node: PhysicalNode): boolean {
+  return node.logical.kind === 'loopState' || node.logical.kind === 'loopInput';
+}
+
 /** Plans (physically) and runs an optimized logical plan. */
 export async function execute(plan: PlanNode, options: ExecuteOptions = {}): Promise<ExecutionOutcome> {
   // A run that names a provider or the GPU is planned on what actually loaded, not on what is expected to.
@@ -162,7 +166,10 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
           // Its last reader is done: drop it; buffers no other live result shares go back to the pool.
           const { bytes, held } = memo.get(input)!;
           ledger.release(bytes);
-          buffers.drop(held, true);
+          // A value bound from outside the scope (a loop's state or input) lives on after its
+          // readers here: the loop compares the state with the next one, and the next
+          // iteration reads its inputs again.
+          buffers.drop(held, !isBoundFromOutside(input));
           memo.delete(input);
         }
       }

@@ -112,9 +112,10 @@ export function runJoin(node: Node<'join'>, leftIn: readonly Batch[], rightIn: r
   const byKey = matches.rightByKey;
   const rightPart =
     byKey !== null
-      ? // Key-indexed: each right column is laid out by key value once (a small gather),
-        // then read through the left key values themselves; unmatched keys hit null slots.
-        rightColumns.map((c) => lazyGatherColumn(gatherColumn(c, byKey.table), byKey.keys, false))
+      ? // Key-indexed: each right column is laid out by key value once (a small gather, into
+        // the run's pool: fresh memory's page faults cost more than the gather), then read
+        // through the left key values themselves; unmatched keys hit null slots.
+        rightColumns.map((c) => lazyGatherColumn(gatherColumn(c, byKey.table, run.outputArena), byKey.keys, false))
       : rightColumns.map((c) => lazyGatherColumn(c, matches.right!, matches.rightHasMissing, composedRight, run.outputArena));
   return [makeBatch([...leftPart, ...rightPart], matches.length)];
 }

@@ -114,9 +114,9 @@ export interface RunOptions {
   suiteModule?: string;
 }
 
-/** Pause before each run (not timed; bench/settle.ts): at least `minMs`, then until the CPUs are idle, at most `maxMs`; shorter at --quick sizes, whose figures are not published. */
+/** Pause before each run (not timed; bench/settle.ts): at least `minMs`, then until the CPUs are idle, at most `maxMs`; shorter, with a coarser look at the CPUs, at --quick sizes, whose figures are not published. */
 const SETTLE = { minMs: 150, maxMs: 3000 };
-const QUICK_SETTLE = { minMs: 20, maxMs: 300 };
+const QUICK_SETTLE = { minMs: 20, maxMs: 300, window: 30 };
 
 /** `systems` in a random order drawn from `seed` (Fisher–Yates over mulberry32). */
 function shuffled<T>(systems: readonly T[], seed: number): T[] {

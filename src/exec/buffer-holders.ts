@@ -21,6 +21,13 @@ export class BufferHolders implements Arena {
   private readonly count = new Map<ArrayBufferLike, number>();
   /** Buffers the running operator took through the arena. */
   private readonly taken = new Set<SharedArrayBuffer>();
+  /**
+   * Buffers of values the run did not make (a leaf's output: a literal matrix, a source's
+   * columns, a loop's state or input): never given back by this run, whichever result
+   * holds them last. A literal built with `zeros` or `identity` may live in a pooled
+   * buffer, and the plan reads it again on its next run.
+   */
+  private readonly notOurs = new Set<ArrayBufferLike>();
 
   took(buffer: SharedArrayBuffer): void {
     this.taken.add(buffer);
@@ -32,6 +39,11 @@ export class BufferHolders implements Arena {
     for (const other of retained) for (const b of other) held.add(b);
     for (const b of held) this.count.set(b, (this.count.get(b) ?? 0) + 1);
     return held;
+  }
+
+  /** Marks the buffers of a leaf's output as not the run's to give back. */
+  protect(held: HeldBuffers): void {
+    for (const b of held) this.notOurs.add(b);
   }
 
   /** After an operator (its output held): the buffers it took that no live result holds go back to the pool. */
@@ -46,7 +58,7 @@ export class BufferHolders implements Arena {
       if (left > 0) this.count.set(b, left);
       else {
         this.count.delete(b);
-        if (recycle) recycleBuffer(b);
+        if (recycle && !this.notOurs.has(b)) recycleBuffer(b);
       }
     }
   }

@@ -110,10 +110,6 @@ export interface ExecuteOptions extends PhysicalOptions, ProgressOptions {
 
 export const EXECUTE_OPTIONS: OptionKeys<ExecuteOptions> = { ...PHYSICAL_OPTIONS, ...PROGRESS_OPTIONS, signal: true, memoryLimit: true, validations: true };
 
-function isBoundFromOutside(node: PhysicalNode): boolean {
-  return node.logical.kind === 'loopState' || node.logical.kind === 'loopInput';
-}
-
 /** Plans (physically) and runs an optimized logical plan. */
 export async function execute(plan: PlanNode, options: ExecuteOptions = {}): Promise<ExecutionOutcome> {
   // A run that names a provider or the GPU is planned on what actually loaded, not on what is expected to.
@@ -155,6 +151,8 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
       // columns' sources and indices, matrix arrays); a pipeline's may through closures: it holds its inputs' buffers.
       const retained = node.operator === 'Pipeline' ? node.inputs.map((input) => memo.get(input)!).filter((m) => m.result.kind === 'relation') : [];
       const held = buffers.hold(outcome.result, retained.map((m) => m.held));
+      // A leaf's output is not the run's: literals, sources' columns, a loop's state and inputs.
+      if (node.inputs.length === 0) buffers.protect(held);
       buffers.giveBackTemporaries();
       record(node, outcome, bytes, performance.now() - start);
       progress?.finished(node.operator, resultRows(outcome.result), scope === null, scope === null && node === root);
@@ -166,10 +164,7 @@ export async function executePhysical(plan: PhysicalPlan, options: ExecuteOption
           // Its last reader is done: drop it; buffers no other live result shares go back to the pool.
           const { bytes, held } = memo.get(input)!;
           ledger.release(bytes);
-          // A value bound from outside the scope (a loop's state or input) lives on after its
-          // readers here: the loop compares the state with the next one, and the next
-          // iteration reads its inputs again.
-          buffers.drop(held, !isBoundFromOutside(input));
+          buffers.drop(held, true);
           memo.delete(input);
         }
       }

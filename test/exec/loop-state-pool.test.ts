@@ -1,13 +1,15 @@
 /**
  * A loop's state lives across iterations: the buffer pool (src/data/buffer-pool.ts)
  * must never take it back while the loop still reads it (the tolerance test compares
- * it with the next state). States of 64 KiB or more are pooled; the executor does not
- * recycle a value bound from outside a loop body within the body (execute.ts,
- * isBoundFromOutside). These runs check pooled loops against the same loops with the
- * pool off: same steps, same last change, same values.
+ * it with the next state). States of 64 KiB or more are pooled; the executor never
+ * gives back the buffers of a leaf's output (a loop's state or input, a literal, a
+ * source: BufferHolders.protect). These runs check pooled loops against the same loops
+ * with the pool off: same steps, same last change, same values; and a literal built
+ * with `zeros` (pooled memory) stays as it was across runs.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { fromColumns, kmeans, logisticRegression, setBufferPoolLimit } from '../../src/index.js';
+import { fromColumns, fromDense, identity, kmeans, logisticRegression, setBufferPoolLimit } from '../../src/index.js';
+import { zeros as kernelZeros } from '../../src/kernels/matrix/index.js';
 import { mulberry32 } from '../../src/data/random.js';
 
 const previousLimit = setBufferPoolLimit(256 << 20);
@@ -57,5 +59,21 @@ describe('loop states and the buffer pool', () => {
     expect(pooled.loops[0].steps).toBe(unpooled.loops[0].steps);
     expect(pooled.loops[0].change).toBe(unpooled.loops[0].change);
     expect(Array.from(pooled.data)).toEqual(Array.from(unpooled.data));
+  });
+
+  it('a literal in pooled memory (a kernel-made constant, as constant folding makes) is read, never given back: the same result run after run, the literal unchanged', async () => {
+    const n = 128; // 128 × 128 float64: 128 KB, a pooled size
+    const pooled = kernelZeros(n, n);
+    (pooled.data as Float64Array).fill(2);
+    const before = Array.from(pooled.data);
+    const product = fromDense(pooled).matmul(identity(n)).mul(3);
+    const first = Array.from((await product.collect({ provider: 'js' })).data);
+    for (let k = 0; k < 3; k++) {
+      // Other runs of the same sizes take whatever the pool holds.
+      await fromDense(kernelZeros(n, n)).add(identity(n)).collect({ provider: 'js' });
+      expect(Array.from((await product.collect({ provider: 'js' })).data)).toEqual(first);
+    }
+    expect(first.every((v) => v === 6)).toBe(true);
+    expect(Array.from(pooled.data)).toEqual(before);
   });
 });

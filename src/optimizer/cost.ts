@@ -7,8 +7,10 @@ import { type Task, call, trampoline } from '../plan/walk.js';
 /**
  * The cost model: estimated rows, columns, floating-point operations and bytes per
  * operator, from source statistics (row counts, distinct counts, min/max, declared
- * keys). Cost is in "operation" units: FLOPs for matrix work, values touched for
- * relational work, so the two algebras compare on one scale.
+ * keys). Cost is in units of one value touched in order (read or written by a column
+ * or matrix kernel, 2–3 ns on this project's machines): relational work counts the
+ * values it touches, matrix products their FLOPs at FLOP_COST each, so the two algebras
+ * compare on one scale. The measurements behind the constants: docs/architecture.md#costs.
  */
 
 export interface Estimate {
@@ -33,12 +35,35 @@ export interface PlanEstimate {
 }
 
 /**
+ * Cost of one floating-point operation of a dense product kernel, relative to a value
+ * touched in order: products keep their operands in registers and cache tiles, so a
+ * FLOP costs a small fraction of a memory access. Measured: a 100K × 40 XᵀX (164
+ * MFLOP) takes 12 ms on ONNX Runtime and about 30 ms on the JS kernels, 0.07–0.2 ns a
+ * FLOP, against 2–3 ns a value for a sequential encode.
+ */
+export const FLOP_COST = 0.05;
+
+/**
  * Cost of a value read from or written to a row found through a key (gathers and
  * scatters by key), relative to a value touched in order: a likely cache miss per row
  * and no vector loads. Measured on this project's 2-core machines: a 1M × 20 scatter
  * takes 8 ns a value, a sequential encode 2–3 ns.
  */
 const RANDOM_ACCESS = 4;
+
+/**
+ * Cost of a join output value taken from the right side's columns (the dimension's
+ * columns of a key join), relative to a value touched in order, when those columns
+ * outgrow the cache: the joined rows visit the right rows in key order, not storage
+ * order, and each column is its own array, so every value is a cache miss of its own
+ * (a row-major gather shares one miss among a row's values: RANDOM_ACCESS). Measured:
+ * 100K joined rows reading 20 columns of a shuffled 100K-row dimension spend 40 ns a
+ * value (laying the columns out by key, then reading them through the join index).
+ */
+const COLUMN_GATHER = 16;
+
+/** Bytes of right-side columns that stay in cache while a join reads them at random (the L2 of this project's machines). */
+const CACHE_BYTES = 1 << 20;
 
 /** Cost of finding one joined row's dimension row by its key (KeyMap): about 57 ns a row for 1M rows into 100K keys, ~20 sequential values. */
 const KEY_LOOKUP = 20;
@@ -150,7 +175,7 @@ export function estimatePlan(root: PlanNode): PlanEstimate {
 function make(rows: number, cols: number, flops: number, touched: number, density = 1): Estimate {
   // A sparse layout stores a value and a column index per non-zero (CSR).
   const bytes = density < 1 ? rows * cols * density * 12 + rows * 4 : rows * cols * 8;
-  return { rows, cols, flops, bytes, cost: flops + touched, density };
+  return { rows, cols, flops, bytes, cost: flops * FLOP_COST + touched, density };
 }
 
 /** float32 matrices hold half the bytes. */
@@ -174,7 +199,8 @@ function estimateNode(node: PlanNode, inputs: readonly Estimate[]): Estimate {
       return make(a.rows, cols, 0, a.rows * cols);
     case 'join': {
       const rows = joinRows(node, a.rows, b.rows);
-      return make(rows, cols, 0, a.rows + b.rows + rows * cols);
+      const rightCols = Math.max(0, cols - colsOf(node.inputs[0]));
+      return make(rows, cols, 0, a.rows + b.rows + rows * cols + rows * rightCols * rightGatherExtra(b.rows, rightCols));
     }
     case 'aggregate': {
       const groups = node.args.groupBy.reduce((p, g) => p * (distinctOf(node.inputs[0], g) ?? Math.sqrt(a.rows)), 1);
@@ -221,15 +247,16 @@ function estimateNode(node: PlanNode, inputs: readonly Estimate[]): Estimate {
     }
     case 'transpose':
       return make(a.cols, a.rows, 0, a.rows * a.cols);
+    // Element-wise work is bound by memory: every input value is touched once.
     case 'elementwise':
     case 'map':
     case 'nearest':
     case 'guard':
     case 'loopLoss':
-      return make(rowsOr(a.rows), cols, a.rows * a.cols, 0);
+      return make(rowsOr(a.rows), cols, a.rows * a.cols, a.rows * a.cols);
     case 'reduce': {
       const rows = node.args.axis === 'rows' ? a.rows : 1;
-      return make(rows, cols, a.rows * a.cols, 0);
+      return make(rows, cols, a.rows * a.cols, a.rows * a.cols);
     }
     case 'solve': {
       const n = a.cols;
@@ -282,7 +309,20 @@ function estimateNode(node: PlanNode, inputs: readonly Estimate[]): Estimate {
  * about 1 FLOP/ns, the dense kernels at 3–5.
  */
 function scatteredUpdates(a: Estimate, flops: number): number {
-  return a.density < 1 ? flops * (RANDOM_ACCESS - 1) : 0;
+  return a.density < 1 ? flops * FLOP_COST * (RANDOM_ACCESS - 1) : 0;
+}
+
+/**
+ * What each right-side value of a join's output costs beyond a value touched in order:
+ * two random accesses while the right side's columns fit in cache (the join lays the
+ * values out by key, its reader reads them through the join's row index), rising to
+ * COLUMN_GATHER as they outgrow it. Measured: 40K joined rows over a 2,000-row
+ * dimension of 12 columns spend 18 ns a right-side value, 7 value-units.
+ */
+function rightGatherExtra(rightRows: number, rightCols: number): number {
+  const inCache = 2 * RANDOM_ACCESS - 1;
+  const share = Math.min(1, (rightRows * rightCols * 8) / CACHE_BYTES);
+  return inCache - 1 + (COLUMN_GATHER - inCache) * share;
 }
 
 /** Join output rows: a join on the right side's primary key keeps at most the left rows. */

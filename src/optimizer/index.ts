@@ -63,11 +63,11 @@ export const DEFAULT_RULES: readonly Rule[] = [
 
 /**
  * What running one operator costs whatever its size (dispatch, an output allocation,
- * a provider call), in cost units (about a nanosecond each): ~0.1 ms, measured as the
- * time per operator of small plans. Whole plans with many small operators (a learner's
- * loop over factorized blocks) pay it per operator run.
+ * a provider call), in cost units (a value touched in order, 2–3 ns each): ~0.1 ms,
+ * measured as the time per operator of small plans. Whole plans with many small
+ * operators (a learner's loop over factorized blocks) pay it per operator run.
  */
-const OPERATOR_COST = 100_000;
+const OPERATOR_COST = 40_000;
 
 /** A whole plan's cost for choosing between plans: its operators' work plus a fixed cost per operator run. */
 function wholePlanCost(estimate: PlanEstimate): number {

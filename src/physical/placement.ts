@@ -42,10 +42,11 @@ export function operatorMs(provider: MatrixProvider, node: PlanNode, step: Dense
   const dtype = node.output.kind === 'matrix' ? node.output.dtype : 'float64';
   if (provider.name === 'js' || step === null) {
     // The cost model follows the JS kernels (symmetric XᵀX; sparse products by their
-    // non-zeros): FLOPs at the kernels' rate, the values it touches besides (a sparse
-    // product's scattered updates, an element-wise operator's reads) at theirs.
-    const touched = Math.max(est.cost - est.flops * FLOP_COST, est.flops > 0 ? 0 : inputElements(inputs));
-    return est.flops / profile.flopsPerMs[dtype] + touched / profile.elementsPerMs;
+    // non-zeros): a product's FLOPs at the kernels' rate and the values it touches
+    // besides (a sparse product's scattered updates) at theirs; other operators by the
+    // values they read or write.
+    if (est.flops > 0 && (step === null || isProduct(step))) return est.flops / profile.flopsPerMs[dtype] + (est.cost - est.flops * FLOP_COST) / profile.elementsPerMs;
+    return Math.max(est.cost, inputElements(inputs)) / profile.elementsPerMs;
   }
   const transfer = profile.transferBytesPerMs === Infinity ? 0 : est.bytes / profile.transferBytesPerMs;
   if (isProduct(step)) {

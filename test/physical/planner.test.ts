@@ -67,6 +67,13 @@ describe('physical planning', () => {
     expect(big.root.reason).toMatch(/cheapest \(est\. js .* vs onnxruntime/);
   });
 
+  it.runIf(ort)('prices an element-wise operator on JS by every value it reads: one over a product on ONNX Runtime joins its program', () => {
+    const expr = random(1024, 512, 7).matmul(random(512, 512, 8)).add(random(1024, 512, 9)).sigmoid();
+    const plan = planPhysical(expr.plan);
+    expect(plan.root.operator).toBe('OnnxProgram');
+    expect(plan.root.covers.map((n) => n.kind)).toEqual(['matmul', 'elementwise', 'map']);
+  });
+
   it.runIf(ort)('fuses a chain placed on one provider into one program, and runs it', async () => {
     const M = random(600, 300, 5);
     const W = random(300, 400, 6);

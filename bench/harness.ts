@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureSystemMemory } from './memory.js';
 import { settle } from './settle.js';
-import { mulberry32 } from '../src/data/random.js';
+import { mulberry32, shuffle } from '../src/data/random.js';
 
 /**
  * The benchmark harness. A suite yields cases; each case lists the systems to time
@@ -118,17 +118,6 @@ export interface RunOptions {
 const SETTLE = { minMs: 150, maxMs: 3000 };
 const QUICK_SETTLE = { minMs: 20, maxMs: 300, window: 30 };
 
-/** `systems` in a random order drawn from `seed` (Fisher–Yates over mulberry32). */
-function shuffled<T>(systems: readonly T[], seed: number): T[] {
-  const rand = mulberry32(seed);
-  const out = [...systems];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 /** Median of a non-empty list. */
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -197,7 +186,7 @@ async function runCase(suite: Suite, c: BenchCase, caseIndex: number, rounds: nu
     }
   }
   for (let round = 0; round <= rounds; round++) {
-    for (const system of round === 0 ? running : shuffled(running, round)) {
+    for (const system of round === 0 ? running : shuffle([...running], mulberry32(round))) {
       if (failed.has(system.name)) continue;
       progress(`${label} round ${round}/${rounds}${round === 0 ? ' (warm-up)' : ''}: ${system.name}`);
       // Let the previous system's threads go idle first: BLAS pools spin-wait after a call

@@ -1,6 +1,5 @@
-import { mulberry32 } from '../../src/data/random.js';
+import { mulberry32, shuffle } from '../../src/data/random.js';
 import { type Matrix, type Relation, fromColumns, linearRegression } from '../../src/index.js';
-import { shuffle } from './w1-data.js';
 
 /** 0..n−1 in a seeded random order. */
 const permutation = (n: number, rand: () => number) => shuffle(Int32Array.from({ length: n }, (_, i) => i), rand);

@@ -1,8 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { mulberry32 } from '../../src/data/random.js';
+import { mulberry32, shuffle } from '../../src/data/random.js';
 import { type Relation, count, fromColumns } from '../../src/index.js';
 import { appendTable } from '../peers/duckdb.js';
-import { shuffle } from './w1-data.js';
 
 /**
  * The retail star query of issue 9 (bench/suites/w2-relational.ts), seeded (mulberry32):

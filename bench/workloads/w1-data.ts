@@ -1,4 +1,4 @@
-import { mulberry32 } from '../../src/data/random.js';
+import { mulberry32, shuffle } from '../../src/data/random.js';
 import { type Matrix, fromColumns, fromDense, linearRegression, logisticRegression } from '../../src/index.js';
 
 /**
@@ -24,16 +24,6 @@ export interface Data {
   readonly label: Float64Array;
   /** The d × 1 vector of T·w. */
   readonly w: Float64Array;
-}
-
-export function shuffle(a: Int32Array, rand: () => number): Int32Array {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = a[i];
-    a[i] = a[j];
-    a[j] = t;
-  }
-  return a;
 }
 
 function uniformColumn(n: number, rand: () => number): Float64Array {

@@ -12,3 +12,14 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Shuffles `a` in place (Fisher–Yates) with the uniform numbers of `rand`, and returns it. */
+export function shuffle<A extends { length: number; [index: number]: unknown }>(a: A, rand: () => number): A {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+  return a;
+}

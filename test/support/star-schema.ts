@@ -10,7 +10,7 @@
  * factorized even where the cost model would keep the joined one: empty tables, tuple
  * ratio 1), and `keyedOperators` (what the factorized plan is made of).
  */
-import { mulberry32 } from '../../src/data/random.js';
+import { mulberry32, shuffle } from '../../src/data/random.js';
 import { type FeatureInput, type Matrix, type PlanNode, type Relation, type SchemaSpec, fromColumns, fromDense, optimize } from '../../src/index.js';
 import type { PlanPass } from '../../src/optimizer/pass.js';
 import { factorizeJoins } from '../../src/optimizer/passes/r14-factorize-joins.js';
@@ -80,14 +80,6 @@ type Feature = FeatureInput<SchemaSpec>;
 
 const CITIES = ['ams', 'ber', 'cph', 'dub', 'edi'];
 
-function shuffled<T>(a: T[], rand: () => number): T[] {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
-}
-
 type Key = number | null;
 
 /** A column of keys as fromColumns takes it: int32 (nullable where needed) or string. */
@@ -111,7 +103,7 @@ export function starSchema(options: StarOptions): StarSchema {
   const u = () => Math.round((rand() * 4 - 2) * 1e6) / 1e6;
 
   /** Distinct keys 3j+1 in shuffled order; 3j+2 never is a key (an unmatched value). */
-  const keysOf = (m: number) => shuffled(Array.from({ length: m }, (_, j) => 3 * j + 1), rand);
+  const keysOf = (m: number) => shuffle(Array.from({ length: m }, (_, j) => 3 * j + 1), rand);
   /** Keys of the rows that may be referred to (orphans excluded). */
   const referable = (keys: readonly number[]) => keys.slice(0, Math.max(keys.length === 0 ? 0 : 1, Math.ceil(keys.length * (1 - orphans))));
   const foreignKey = (pool: readonly number[]): Key => {

@@ -178,6 +178,11 @@ function make(rows: number, cols: number, flops: number, touched: number, densit
   return { rows, cols, flops, bytes, cost: flops * FLOP_COST + touched, density };
 }
 
+/** The values an operator touches, its cost less its FLOPs' share (what `make` adds up). */
+export function valuesTouched(e: Estimate): number {
+  return e.cost - e.flops * FLOP_COST;
+}
+
 /** float32 matrices hold half the bytes. */
 function withDtype(node: PlanNode, est: Estimate): Estimate {
   return node.output.kind === 'matrix' && node.output.dtype === 'float32' ? { ...est, bytes: est.bytes / 2 } : est;

@@ -1,5 +1,5 @@
 import { TesseraError } from '../errors.js';
-import { type Estimate, FLOP_COST } from '../optimizer/cost.js';
+import { type Estimate, valuesTouched } from '../optimizer/cost.js';
 import type { PlanNode } from '../plan/node.js';
 import type { DenseStep } from '../providers/program.js';
 import type { MatrixProvider, ProviderName, ProviderStatus } from '../providers/provider.js';
@@ -45,7 +45,7 @@ export function operatorMs(provider: MatrixProvider, node: PlanNode, step: Dense
     // non-zeros): a product's FLOPs at the kernels' rate and the values it touches
     // besides (a sparse product's scattered updates) at theirs; other operators by the
     // values they read or write.
-    if (est.flops > 0 && (step === null || isProduct(step))) return est.flops / profile.flopsPerMs[dtype] + (est.cost - est.flops * FLOP_COST) / profile.elementsPerMs;
+    if (est.flops > 0 && (step === null || isProduct(step))) return est.flops / profile.flopsPerMs[dtype] + valuesTouched(est) / profile.elementsPerMs;
     return Math.max(est.cost, inputElements(inputs)) / profile.elementsPerMs;
   }
   const transfer = profile.transferBytesPerMs === Infinity ? 0 : est.bytes / profile.transferBytesPerMs;
